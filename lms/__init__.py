@@ -1,0 +1,71 @@
+"""The LMS application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from lms import config as lms_config
+from lms.config import ROOT
+
+
+def create_app(**overrides: object) -> Flask:
+    """Build the app. No side effects beyond reading configuration."""
+    settings = lms_config.load(**overrides)
+    app = Flask(
+        __name__,
+        instance_path=str(settings["INSTANCE_PATH"]),
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.update(settings)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from lms import models  # noqa: F401 - every table registered before use
+    from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from lms.i18n import select_locale
+    from lms.web import database
+
+    db.init_app(app)
+    database.configure_engine(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from lms.accounts import auth
+
+    auth.init_login_manager(login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    from lms.accounts.views import bp as accounts_bp
+    from lms.catalog.manage_views import bp as catalog_manage_bp
+    from lms.catalog.views import bp as catalog_bp
+    from lms.cohorts.manage_views import bp as cohorts_manage_bp
+    from lms.cohorts.views import bp as cohorts_bp
+    from lms.web import layout
+    from lms.web.views import bp as web_bp
+
+    for blueprint in (web_bp, accounts_bp, catalog_bp, catalog_manage_bp, cohorts_bp,
+                      cohorts_manage_bp):
+        app.register_blueprint(blueprint)
+    layout.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from lms.web import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from lms import cli
+
+    cli.init_app(app)

@@ -1,0 +1,176 @@
+"""People, the institutions they belong to, and their roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.extensions import db
+
+if TYPE_CHECKING:
+    from lms.catalog.models import Program
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class InstitutionKind(enum.StrEnum):
+    TRAINING_PROVIDER = "training_provider"
+    POLICE = "police"
+    UNIVERSITY = "university"
+    CERTIFYING_BODY = "certifying_body"
+    GOVERNMENT = "government"
+
+    @property
+    def title(self) -> str:
+        return str(INSTITUTION_KIND_TITLES[self])
+
+
+INSTITUTION_KIND_TITLES = {
+    InstitutionKind.TRAINING_PROVIDER: _l("Training provider"),
+    InstitutionKind.POLICE: _l("Police institution"),
+    InstitutionKind.UNIVERSITY: _l("University"),
+    InstitutionKind.CERTIFYING_BODY: _l("Certifying body"),
+    InstitutionKind.GOVERNMENT: _l("Government agency"),
+}
+
+
+class Gender(enum.StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+
+
+GENDER_TITLES = {
+    Gender.FEMALE: _l("Female"),
+    Gender.MALE: _l("Male"),
+    Gender.OTHER: _l("Another gender"),
+}
+
+
+class Role(enum.StrEnum):
+    """Roles that ``lms create-user --role`` can grant."""
+
+    TRAINEE = "trainee"
+    INSTRUCTOR = "instructor"
+    COORDINATOR = "coordinator"
+    OFFICER = "officer"
+    ADMIN = "admin"
+
+
+class Institution(db.Model):
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(30), default=InstitutionKind.TRAINING_PROVIDER)
+    country: Mapped[str] = mapped_column(String(2))
+
+    def __repr__(self) -> str:
+        return f"<Institution {self.name}>"
+
+
+class ProgramCoordinator(db.Model):
+    """A user who runs a program: catalog, cohorts, enrolment, reports."""
+
+    __tablename__ = "program_coordinators"
+
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class BodyOfficer(db.Model):
+    """A user who decides certification for a certifying body."""
+
+    __tablename__ = "body_officers"
+
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        # Emails are stored lower-cased; the unique index makes that the rule.
+        Index("uq_users_email", "email", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    full_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    country: Mapped[str | None] = mapped_column(String(2))
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="SET NULL"), index=True)
+    gender: Mapped[str | None] = mapped_column(String(10))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now())
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    institution: Mapped[Institution | None] = relationship(lazy="joined")
+    coordinated_programs: Mapped[list[Program]] = relationship(
+        secondary="program_coordinators", viewonly=True)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    # Roles. Results are cached on the instance: one query per request at most.
+    @property
+    def coordinated_program_ids(self) -> frozenset[int]:
+        cached = self.__dict__.get("_coordinated_program_ids")
+        if cached is None:
+            rows = db.session.scalars(
+                db.select(ProgramCoordinator.program_id)
+                .where(ProgramCoordinator.user_id == self.id))
+            cached = frozenset(rows)
+            self.__dict__["_coordinated_program_ids"] = cached
+        return cached
+
+    @property
+    def taught_cohort_ids(self) -> frozenset[int]:
+        cached = self.__dict__.get("_taught_cohort_ids")
+        if cached is None:
+            from lms.cohorts.models import cohort_instructors
+
+            rows = db.session.scalars(
+                db.select(cohort_instructors.c.cohort_id)
+                .where(cohort_instructors.c.user_id == self.id))
+            cached = frozenset(rows)
+            self.__dict__["_taught_cohort_ids"] = cached
+        return cached
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_admin or bool(self.coordinated_program_ids)
+
+    @property
+    def is_instructor(self) -> bool:
+        return bool(self.taught_cohort_ids)
+
+    def coordinates(self, program_id: int) -> bool:
+        return self.is_admin or program_id in self.coordinated_program_ids

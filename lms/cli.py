@@ -1,0 +1,73 @@
+"""The ``lms`` command: Flask's own commands (run, shell, db ...) plus ours."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from lms.extensions import db
+
+
+def _create_app():
+    from lms import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
+             load_dotenv=False, set_debug_flag=False)
+def main() -> None:
+    """Manage the OAS training and certification system."""
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_user)
+    app.cli.add_command(demo)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True, help="Full name as printed on certificates.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice(["trainee", "instructor", "coordinator", "officer",
+                                           "admin"]), default="trainee", show_default=True)
+@click.option("--program", "program_code", help="Program code, for --role coordinator.")
+@click.option("--cohort", "cohort_code", help="Cohort code, for --role instructor.")
+@click.option("--body", "body_name", help="Certifying body name, for --role officer.")
+@click.option("--locale", default="en", type=click.Choice(["en", "es", "fr", "pt"]))
+@click.option("--country", default=None, help="ISO 3166 alpha-2 code.")
+@with_appcontext
+def create_user(email, full_name, password, role, program_code, cohort_code, body_name,
+                locale, country) -> None:
+    """Create a user (or grant a role to an existing one)."""
+    from lms.accounts import services
+
+    try:
+        user = services.create_user_with_role(
+            email=email, full_name=full_name, password=password, role=role,
+            program_code=program_code, cohort_code=cohort_code, body_name=body_name,
+            locale=locale, country=country)
+    except services.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{user.email}: {role}")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when courses already exist.")
+@with_appcontext
+def demo(if_empty: bool) -> None:
+    """Load the demonstration data set (safe to run again)."""
+    from lms import demo as demo_data
+
+    if if_empty and demo_data.has_courses():
+        click.echo("Courses exist already; demo data not loaded.")
+        return
+    logins = demo_data.load()
+    db.session.commit()
+    click.echo("Demo data loaded. Sign in with any of these (password for all: "
+               f"{demo_data.DEMO_PASSWORD}):")
+    for role, email in logins:
+        click.echo(f"  {role:<28} {email}")

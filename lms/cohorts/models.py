@@ -1,0 +1,141 @@
+"""Cohorts (one run of a course), enrolments and lesson progress."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.accounts.models import Institution, User, utcnow
+from lms.catalog.models import Course, Lesson
+from lms.extensions import db
+
+cohort_instructors = Table(
+    "cohort_instructors",
+    db.metadata,
+    Column("cohort_id", ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class EnrolmentStatus(enum.StrEnum):
+    INVITED = "invited"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    FAILED = "failed"
+
+    @property
+    def title(self) -> str:
+        return str(ENROLMENT_STATUS_TITLES[self])
+
+
+ENROLMENT_STATUS_TITLES = {
+    EnrolmentStatus.INVITED: _l("Invited"),
+    EnrolmentStatus.ACTIVE: _l("Active"),
+    EnrolmentStatus.COMPLETED: _l("Completed"),
+    EnrolmentStatus.WITHDRAWN: _l("Withdrawn"),
+    EnrolmentStatus.FAILED: _l("Failed"),
+}
+
+# Statuses that take a seat and give access to the lessons.
+SEATED = (EnrolmentStatus.INVITED, EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED,
+          EnrolmentStatus.FAILED)
+
+
+class Cohort(db.Model):
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    # Short identifier used in CSV imports (Moodle's "cohort1" column).
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    language: Mapped[str] = mapped_column(String(5))
+    host_institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="SET NULL"))
+    country: Mapped[str] = mapped_column(String(2))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    enrol_opens_on: Mapped[date | None] = mapped_column(Date)
+    enrol_closes_on: Mapped[date | None] = mapped_column(Date)
+    # None: no limit.
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    self_enrolment: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now())
+
+    course: Mapped[Course] = relationship()
+    host_institution: Mapped[Institution | None] = relationship()
+    instructors: Mapped[list[User]] = relationship(
+        secondary=cohort_instructors, order_by=User.full_name)
+
+    def __repr__(self) -> str:
+        return f"<Cohort {self.code}>"
+
+    # Permissions: coordinators of the course's program manage; instructors teach.
+    def can_manage(self, user) -> bool:
+        return user.is_authenticated and user.coordinates(self.course.program_id)
+
+    def can_teach(self, user) -> bool:
+        return user.is_authenticated and (
+            self.id in user.taught_cohort_ids or self.can_manage(user))
+
+    def enrolment_open_on(self, today: date) -> bool:
+        if not self.self_enrolment:
+            return False
+        if self.enrol_opens_on and today < self.enrol_opens_on:
+            return False
+        closes = self.enrol_closes_on or self.ends_on
+        return today <= closes
+
+
+class Enrolment(db.Model):
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=EnrolmentStatus.ACTIVE)
+    enrolled_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now())
+    # The lesson the trainee last opened: "continue where you left off".
+    last_lesson_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lessons.id", ondelete="SET NULL"))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    cohort: Mapped[Cohort] = relationship()
+    user: Mapped[User] = relationship()
+    last_lesson: Mapped[Lesson | None] = relationship()
+
+    @property
+    def status_title(self) -> str:
+        return EnrolmentStatus(self.status).title
+
+    def can_view(self, user) -> bool:
+        return user.is_authenticated and (user.id == self.user_id or self.cohort.can_teach(user))
+
+
+class LessonCompletion(db.Model):
+    """A trainee marked a lesson done within one enrolment."""
+
+    __tablename__ = "lesson_completions"
+
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(
+        ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True, index=True)
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

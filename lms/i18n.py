@@ -1,0 +1,98 @@
+"""Languages, locale selection and helpers for translated content."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from babel import Locale
+from flask import has_request_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+# Each language named in itself, as the switcher shows it.
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "es": "Español",
+    "fr": "Français",
+    "pt": "Português",
+}
+DEFAULT_LOCALE = "en"
+
+
+def select_locale() -> str:
+    """User preference, then session, then Accept-Language, then English."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LOCALE
+
+
+def normalise_language(code: str | None) -> str | None:
+    """Map codes such as ``pt_br``, ``es-MX`` or ``FR`` to one of ours, else None."""
+    if not code:
+        return None
+    base = code.strip().replace("-", "_").split("_")[0].lower()
+    return base if base in LANGUAGES else None
+
+
+@cache
+def _territories(locale: str) -> tuple[tuple[str, str], ...]:
+    names = Locale.parse(locale).territories
+    # Two-letter alphabetic codes are countries; "ZZ", "EU", "UN", "EZ", "QO" are not.
+    excluded = {"ZZ", "EU", "UN", "EZ", "QO", "XA", "XB"}
+    pairs = [(code, name) for code, name in names.items()
+             if len(code) == 2 and code.isalpha() and code not in excluded]
+    return tuple(sorted(pairs, key=lambda pair: pair[1]))
+
+
+def country_codes() -> frozenset[str]:
+    return frozenset(code for code, _ in _territories(DEFAULT_LOCALE))
+
+
+def country_choices(locale: str | None = None) -> list[tuple[str, str]]:
+    """(code, name) pairs sorted by the name in the current language."""
+    return list(_territories(locale or current_locale()))
+
+
+def country_name(code: str | None, locale: str | None = None) -> str:
+    if not code:
+        return ""
+    return Locale.parse(locale or current_locale()).territories.get(code.upper(), code)
+
+
+def language_name(code: str | None) -> str:
+    """A language's name in the current UI language (``es`` -> "Spanish" in English)."""
+    if not code:
+        return ""
+    return Locale.parse(current_locale()).languages.get(code, code)
+
+
+class Translatable:
+    """Mixin for models with a ``translations`` collection of per-locale rows.
+
+    The model keeps its own text in ``language``; a translation row may override
+    any of the fields for one locale. Reading falls back to the model's own text.
+    """
+
+    language: str
+    translations: list
+
+    def in_locale(self, field: str, locale: str | None = None) -> str:
+        locale = locale or current_locale()
+        if locale != self.language:
+            for row in self.translations:
+                if row.locale == locale and getattr(row, field, None):
+                    return getattr(row, field)
+        return getattr(self, field)
+
+    def translation_for(self, locale: str):
+        return next((row for row in self.translations if row.locale == locale), None)

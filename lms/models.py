@@ -1,0 +1,22 @@
+"""Imports every model so that the metadata (and Alembic) sees all tables."""
+
+from lms.accounts.models import BodyOfficer, Institution, ProgramCoordinator, User
+from lms.audit.models import AuditLog
+from lms.catalog.models import (
+    Course,
+    CourseTranslation,
+    Lesson,
+    LessonTranslation,
+    Module,
+    ModuleTranslation,
+    Program,
+    ProgramTranslation,
+)
+from lms.cohorts.models import Cohort, Enrolment, LessonCompletion, cohort_instructors
+
+__all__ = [
+    "AuditLog", "BodyOfficer", "Cohort", "Course", "CourseTranslation", "Enrolment",
+    "Institution", "Lesson", "LessonCompletion", "LessonTranslation", "Module",
+    "ModuleTranslation", "Program", "ProgramCoordinator", "ProgramTranslation", "User",
+    "cohort_instructors",
+]

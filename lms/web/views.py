@@ -1,0 +1,43 @@
+"""Site-wide pages: home, language switch, health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, session, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField
+
+from lms.i18n import LANGUAGES
+from lms.web.redirects import redirect_next
+
+bp = Blueprint("web", __name__)
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField(choices=list(LANGUAGES.items()))
+    next = HiddenField()
+
+
+@bp.get("/")
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for("cohorts.dashboard"))
+    return render_template("home.html")
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the interface language; a signed-in user's preference changes too."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["locale"] = form.lang.data
+        if current_user.is_authenticated:
+            from lms.accounts import services
+
+            services.set_locale(current_user, form.lang.data)
+    return redirect_next()
+
+
+@bp.get("/healthz")
+def health():
+    return {"status": "ok"}

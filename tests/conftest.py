@@ -1,0 +1,168 @@
+"""Fixtures shared by every test.
+
+Each test runs against SQLite and against PostgreSQL (the ``app`` fixture is
+parametrised); every test's writes are rolled back afterwards. Outside CI a
+database or browser that is not there is skipped with the reason; in CI
+(``CI=true``) it is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from lms import create_app
+from lms.extensions import db, limiter
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+POSTGRES_URL = os.environ.get(
+    "LMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip with ``reason`` on a developer machine; fail in CI, where nothing may skip."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI requires it)")
+    pytest.skip(reason)
+
+
+def postgres_reachable(url: str = POSTGRES_URL) -> bool:
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def make_app(database_url: str, instance_path: str, **overrides):
+    return create_app(LMS_ENV="testing", LMS_DATABASE_URL=database_url,
+                      LMS_INSTANCE_PATH=instance_path, **overrides)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    if request.param == "postgresql" and not postgres_reachable():
+        skip_or_fail(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def app(backend, tmp_path_factory):
+    instance = tmp_path_factory.mktemp(f"instance-{backend}")
+    url = f"sqlite:///{instance / 'test.db'}" if backend == "sqlite" else POSTGRES_URL
+    application = make_app(url, str(instance))
+    with application.app_context():
+        db.drop_all()
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def database(app):
+    """An app context whose every write, by the test or by requests, is rolled back."""
+    with app.app_context():
+        engines = db.engines
+        originals = dict(engines)
+        connection = originals[None].connect()
+        outer = connection.begin()
+        # Every session of this test, the test's own and each request's, shares this
+        # connection; a request's commit only releases a savepoint.
+        engines[None] = connection
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        limiter.reset()
+        outbox = os.path.join(app.config["INSTANCE_PATH"], "outbox.log")
+        if os.path.exists(outbox):
+            os.remove(outbox)
+        try:
+            yield db
+        finally:
+            db.session.remove()
+            engines[None] = originals[None]
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, database):
+    return app.test_client()
+
+
+# ---------------------------------------------------------------- forms and CSRF
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on ``url``, fetched as a browser would."""
+    response = client.get(url)
+    match = _TOKEN.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} (status {response.status_code})"
+    return match.group(1)
+
+
+def submit(client, url: str, data: dict | None = None, *, form_url: str | None = None,
+           **kwargs):
+    """POST ``data`` to ``url`` with the CSRF token read from ``form_url`` (default ``url``)."""
+    payload = dict(data or {})
+    payload["csrf_token"] = csrf_token(client, form_url or url)
+    return client.post(url, data=payload, **kwargs)
+
+
+def login(client, user, password: str | None = None):
+    from tests.factories import PASSWORD
+
+    response = submit(client, "/login", {"email": user.email, "password": password or PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
+def page_text(response) -> str:
+    """The visible text of a page, roughly: tags dropped, whitespace collapsed."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+# ---------------------------------------------------------------- query counting
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __call__(self, _conn, _cursor, statement, _params, _context, _many) -> None:
+        head = statement.lstrip().split(None, 1)[0].upper()
+        if head in {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"}:
+            self.statements.append(statement)
+
+
+@pytest.fixture
+def count_queries(database):
+    """``with count_queries() as counter: ...``; ``counter.count`` statements ran."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        engine = db.engines[None].engine
+        sa.event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
