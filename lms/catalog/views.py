@@ -8,3 +8,8 @@ bp = Blueprint("catalog", __name__)
 @bp.get("/courses")
 def courses():
     return "courses"
+
+
+@bp.get("/courses/<code>")
+def course(code):
+    return "course"
