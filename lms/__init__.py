@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask
 
 from lms import config as lms_config
@@ -11,6 +13,8 @@ from lms.config import ROOT
 def create_app(**overrides: object) -> Flask:
     """Build the app. No side effects beyond reading configuration."""
     settings = lms_config.load(**overrides)
+    # The instance folder holds the default SQLite file and the outbox.
+    os.makedirs(str(settings["INSTANCE_PATH"]), exist_ok=True)
     app = Flask(
         __name__,
         instance_path=str(settings["INSTANCE_PATH"]),

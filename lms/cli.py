@@ -63,11 +63,14 @@ def demo(if_empty: bool) -> None:
     from lms import demo as demo_data
 
     if if_empty and demo_data.has_courses():
-        click.echo("Courses exist already; demo data not loaded.")
-        return
-    logins = demo_data.load()
-    db.session.commit()
-    click.echo("Demo data loaded. Sign in with any of these (password for all: "
+        click.echo("Courses exist already; demo data not loaded again.")
+        logins = demo_data.existing_logins()
+        if not logins:
+            return
+    else:
+        logins = demo_data.load()
+        db.session.commit()
+    click.echo("Demo logins (password for all: "
                f"{demo_data.DEMO_PASSWORD}):")
     for role, email in logins:
         click.echo(f"  {role:<28} {email}")

@@ -8,12 +8,14 @@ database or browser that is not there is skipped with the reason; in CI
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from lms import create_app
 from lms.extensions import db, limiter
@@ -53,18 +55,42 @@ def backend(request) -> str:
     return request.param
 
 
+@contextmanager
+def scratch_postgres_database(name: str):
+    """A PostgreSQL database of our own, dropped afterwards; yields its URL.
+
+    Each test process gets its own, so that two runs on one machine never share tables.
+    """
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def app(backend, tmp_path_factory):
+def database_url(backend, tmp_path_factory):
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+        return
+    with scratch_postgres_database(f"lms_test_{os.getpid()}") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app(backend, database_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp(f"instance-{backend}")
-    url = f"sqlite:///{instance / 'test.db'}" if backend == "sqlite" else POSTGRES_URL
-    application = make_app(url, str(instance))
+    application = make_app(database_url, str(instance))
     with application.app_context():
-        db.drop_all()
         db.create_all()
     yield application
     with application.app_context():
         db.session.remove()
-        db.drop_all()
         db.engine.dispose()
 
 
@@ -94,9 +120,27 @@ def database(app):
             connection.close()
 
 
+class BrowserClient(FlaskClient):
+    """A test client whose requests run as a server's do: each in a fresh context.
+
+    The test itself holds an app context (``database``); Flask would reuse it for
+    the client's requests, sharing ``g`` (the signed-in user, the locale) and the
+    database session between requests and with the test. Running each request in
+    an empty ``contextvars.Context`` gives it its own app context, ``g`` and session.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def new_browser(app) -> BrowserClient:
+    """Another browser, with cookies of its own."""
+    return BrowserClient(app, app.response_class, use_cookies=True)
+
+
 @pytest.fixture
 def client(app, database):
-    return app.test_client()
+    return new_browser(app)
 
 
 # ---------------------------------------------------------------- forms and CSRF

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+import hmac
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, func
@@ -132,6 +134,19 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session and the remember cookie.
+
+        It names the password too, so that changing or resetting the password
+        signs the account out of every other browser (see accounts.auth).
+        """
+        return f"{self.id}:{self.password_fingerprint()}"
+
+    def password_fingerprint(self) -> str:
+        """A short keyed digest of the password hash: changes whenever the password does."""
+        key = str(current_app.config["SECRET_KEY"]).encode()
+        return hmac.new(key, (self.password_hash or "").encode(), "sha256").hexdigest()[:20]
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -1,9 +1,413 @@
-"""STUB: replaced by the accounts work."""
+"""Every change to accounts: validate, write, audit, flush (never commit).
+
+Rules raise ``AccountError`` (a ``DomainError``) with a translated message
+before anything is written, naming the form field at fault.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime
+from functools import cache
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.accounts.models import (
+    BodyOfficer,
+    Gender,
+    Institution,
+    InstitutionKind,
+    ProgramCoordinator,
+    Role,
+    User,
+)
+from lms.audit.services import record
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.i18n import LANGUAGES, country_codes
+from lms.web import mail
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 128
+NAME_MIN = 2
+NAME_MAX = 120
+RESET_SALT = "password-reset"
+
+# Characters a name may not contain: markup that could end up in a page or a PDF.
+_NAME_FORBIDDEN = frozenset("<>{}")
+# Zero-width (non-)joiners are format characters that some scripts need in names.
+_NAME_ALLOWED_FORMAT = frozenset("\u200c\u200d")
 
 
-class AccountError(Exception):
-    pass
+class AccountError(DomainError):
+    """An account rule refused the change; nothing was written."""
 
 
-def set_locale(user, locale):
+# ---------------------------------------------------------------- rules
+
+
+def normalise_email(email: str | None) -> str:
+    """The address as we store it: trimmed, lower-cased, syntactically valid."""
+    raw = (email or "").strip()
+    if not raw:
+        raise AccountError(_("Enter your email address."), field="email")
+    try:
+        result = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise AccountError(_("Enter a valid email address, like name@example.org."),
+                           field="email") from exc
+    return result.normalized.lower()
+
+
+def validate_full_name(name: str | None) -> str:
+    """The name as it will be printed on certificates, cleaned, or AccountError.
+
+    This is the one place that decides which names we accept; a rule about what
+    the certificate fonts can print belongs here too.
+    """
+    clean = unicodedata.normalize("NFC", " ".join((name or "").split()))
+    if len(clean) < NAME_MIN:
+        raise AccountError(_("Enter your full name."), field="full_name")
+    if len(clean) > NAME_MAX:
+        raise AccountError(_("Your name can have at most %(max)s characters.", max=NAME_MAX),
+                           field="full_name")
+    for ch in clean:
+        if ch in _NAME_FORBIDDEN or (
+                unicodedata.category(ch).startswith("C") and ch not in _NAME_ALLOWED_FORMAT):
+            raise AccountError(_("Your name cannot contain the characters < > { } or "
+                                 "invisible control characters."), field="full_name")
+    if not any(ch.isalpha() for ch in clean):
+        raise AccountError(_("Your name must contain letters."), field="full_name")
+    return clean
+
+
+def check_password_rules(password: str | None, email: str | None = None,
+                         field: str = "password") -> str:
+    """Refuse passwords that are too short, too long, or the account's email."""
+    password = password or ""
+    if len(password) < PASSWORD_MIN:
+        raise AccountError(_("Choose a password of at least %(min)s characters.",
+                             min=PASSWORD_MIN), field=field)
+    if len(password) > PASSWORD_MAX:
+        raise AccountError(_("Choose a password of at most %(max)s characters.",
+                             max=PASSWORD_MAX), field=field)
+    if email and password.strip().lower() == email.strip().lower():
+        raise AccountError(_("Choose a password that is not your email address."), field=field)
+    return password
+
+
+def _check_locale(locale: str | None) -> str:
+    if locale not in LANGUAGES:
+        raise AccountError(_("Choose one of the languages offered."), field="locale")
+    return locale
+
+
+def _check_country(country: str | None, required: bool = True) -> str | None:
+    code = (country or "").strip().upper()
+    if not code:
+        if required:
+            raise AccountError(_("Choose your country."), field="country")
+        return None
+    if code not in country_codes():
+        raise AccountError(_("Choose a country from the list."), field="country")
+    return code
+
+
+def _check_gender(gender: str | None) -> str | None:
+    if not gender:
+        return None
+    if gender not in {g.value for g in Gender}:
+        raise AccountError(_("Choose one of the options offered."), field="gender")
+    return gender
+
+
+def find_by_email(email: str) -> User | None:
+    """The account with this address; emails are stored lower-cased."""
+    return db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+
+
+def _profile(user: User) -> dict:
+    return {"full_name": user.full_name, "locale": user.locale, "country": user.country,
+            "institution_id": user.institution_id, "gender": user.gender}
+
+
+def _changes(before: dict, after: dict) -> tuple[dict, dict]:
+    keys = [key for key in after if before.get(key) != after[key]]
+    return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
+
+
+def _add_user(user: User) -> None:
+    """Insert ``user``; a concurrent insert of the same email becomes an AccountError."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError as exc:
+        raise AccountError(_("An account with this email already exists."),
+                           field="email") from exc
+
+
+# ---------------------------------------------------------------- registration and sign in
+
+
+def register_user(*, email: str, full_name: str, password: str, locale: str,
+                  country: str | None) -> User:
+    """Create a trainee account (self-registration)."""
+    email = normalise_email(email)
+    full_name = validate_full_name(full_name)
+    check_password_rules(password, email)
+    locale = _check_locale(locale)
+    country = _check_country(country)
+    if find_by_email(email) is not None:
+        raise AccountError(_("An account with this email already exists."), field="email")
+    user = User(email=email, full_name=full_name, locale=locale, country=country,
+                is_admin=False, active=True)
+    user.set_password(password)
+    _add_user(user)
+    record(user, "user.register", user, None,
+           {"email": email, "full_name": full_name, "locale": locale, "country": country})
+    db.session.flush()
+    return user
+
+
+@cache
+def _dummy_hash() -> str:
+    # Same method and cost as real hashes, so unknown emails take as long as known ones.
+    return generate_password_hash("not-a-password-of-anyone")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, else None (whatever the reason)."""
+    try:
+        address = normalise_email(email)
+    except AccountError:
+        address = (email or "").strip().lower()
+    user = find_by_email(address) if address else None
+    if user is None or not user.password_hash:
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    if not user.check_password(password or ""):
+        return None
+    return user if user.active else None
+
+
+def record_login(user: User) -> None:
+    """Remember when the user last signed in (not audited: it changes no data of theirs)."""
+    user.last_login_at = datetime.now(UTC)
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- profile
+
+
+def update_profile(user: User, *, full_name: str, locale: str, country: str | None,
+                   institution_id: int | None, gender: str | None,
+                   actor: User | None = None) -> User:
+    """Change what the user may change about themselves (not the email)."""
+    full_name = validate_full_name(full_name)
+    locale = _check_locale(locale)
+    country = _check_country(country)
+    gender = _check_gender(gender)
+    if institution_id is not None and db.session.get(Institution, institution_id) is None:
+        raise AccountError(_("Choose an institution from the list."), field="institution_id")
+    before = _profile(user)
+    after = {"full_name": full_name, "locale": locale, "country": country,
+             "institution_id": institution_id, "gender": gender}
+    old, new = _changes(before, after)
+    if not new:
+        return user
+    for key, value in new.items():
+        setattr(user, key, value)
+    record(actor or user, "user.update_profile", user, old, new)
+    db.session.flush()
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember the interface language the user chose (the language switcher)."""
+    locale = _check_locale(locale)
+    if user.locale == locale:
+        return
+    record(user, "user.set_locale", user, {"locale": user.locale}, {"locale": locale})
     user.locale = locale
+    db.session.flush()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current or ""):
+        raise AccountError(_("Your current password is not correct."),
+                           field="current_password")
+    check_password_rules(new, user.email, field="new_password")
+    user.set_password(new)
+    # The log names the event only: hashes have no place in it.
+    record(user, "user.change_password", user)
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- password reset
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def make_reset_token(user: User) -> str:
+    """A signed, timed token naming the user and their current password.
+
+    Once the password changes (the token was used, or the user remembered it)
+    the fingerprint no longer matches and the token stops working.
+    """
+    return _serializer().dumps({"id": user.id, "pw": user.password_fingerprint()})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The active user a valid, unexpired, unused token names, else None."""
+    try:
+        payload = _serializer().loads(
+            token, max_age=current_app.config["LMS_PASSWORD_RESET_MAX_AGE"])
+    except BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("id"), int):
+        return None
+    user = db.session.get(User, payload["id"])
+    if user is None or not user.active or payload.get("pw") != user.password_fingerprint():
+        return None
+    return user
+
+
+def send_reset_link(email: str) -> None:
+    """Mail a reset link if an active account has this address; otherwise do nothing.
+
+    The caller shows the same message either way, so nobody learns which
+    addresses have accounts.
+    """
+    try:
+        address = normalise_email(email)
+    except AccountError:
+        return
+    user = find_by_email(address)
+    if user is None or not user.active:
+        return
+    link = mail.external_url("accounts.reset_password", token=make_reset_token(user))
+    minutes = max(1, int(current_app.config["LMS_PASSWORD_RESET_MAX_AGE"]) // 60)
+    with force_locale(user.locale if user.locale in LANGUAGES else "en"):
+        subject = _("Reset your password")
+        validity = ngettext("The link works for %(num)d minute and only once.",
+                            "The link works for %(num)d minutes and only once.", minutes)
+        body = _("Hello %(name)s,\n\n"
+                 "Someone, we hope you, asked to reset the password of your account on "
+                 "the OAS training and certification site. Open this link to choose a "
+                 "new password:\n\n%(link)s\n\n%(validity)s\n\n"
+                 "If you did not ask for this, you can ignore this message: your "
+                 "password stays as it is.",
+                 name=user.full_name, link=link, validity=validity)
+    mail.send(user.email, subject, body)
+
+
+def reset_password(user: User, new: str) -> None:
+    check_password_rules(new, user.email)
+    user.set_password(new)
+    record(user, "user.reset_password", user)
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- roles (lms create-user)
+
+
+def create_user_with_role(*, email: str, full_name: str, password: str, role: str,
+                          program_code: str | None = None, cohort_code: str | None = None,
+                          body_name: str | None = None, locale: str = "en",
+                          country: str | None = None, actor: User | None = None) -> User:
+    """Create a user with ``role``, or grant the role to the user who has this email.
+
+    An existing user keeps their name, password and settings: only the role is added.
+    Everything is checked before anything is written.
+    """
+    from lms.catalog.models import Program
+    from lms.cohorts.models import Cohort
+
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        raise AccountError(_("Unknown role: %(role)s.", role=role), field="role") from exc
+    email = normalise_email(email)
+    country = _check_country(country, required=False)
+    user = find_by_email(email)
+    if user is None:
+        full_name = validate_full_name(full_name)
+        check_password_rules(password, email)
+        locale = _check_locale(locale)
+
+    program = cohort = body = None
+    body_country: str | None = None
+    if role is Role.COORDINATOR:
+        if not program_code:
+            raise AccountError(_("A coordinator needs a program code."), field="program_code")
+        program = db.session.scalar(db.select(Program).where(Program.code == program_code))
+        if program is None:
+            raise AccountError(_("There is no program with the code %(code)s.",
+                                 code=program_code), field="program_code")
+    elif role is Role.INSTRUCTOR:
+        if not cohort_code:
+            raise AccountError(_("An instructor needs a cohort code."), field="cohort_code")
+        cohort = db.session.scalar(db.select(Cohort).where(Cohort.code == cohort_code))
+        if cohort is None:
+            raise AccountError(_("There is no cohort with the code %(code)s.",
+                                 code=cohort_code), field="cohort_code")
+    elif role is Role.OFFICER:
+        body_name = " ".join((body_name or "").split())
+        if not body_name:
+            raise AccountError(_("An officer needs the name of a certifying body."),
+                               field="body_name")
+        body = db.session.scalar(db.select(Institution).where(Institution.name == body_name))
+        if body is not None and body.kind != InstitutionKind.CERTIFYING_BODY:
+            raise AccountError(_("%(name)s is not a certifying body.", name=body_name),
+                               field="body_name")
+        body_country = (user.country if user is not None else None) or country
+        if body is None and not body_country:
+            raise AccountError(_("A new certifying body needs a country: give the user's "
+                                 "country."), field="country")
+
+    if user is None:
+        user = User(email=email, full_name=full_name, locale=locale, country=country,
+                    is_admin=False, active=True)
+        user.set_password(password)
+        _add_user(user)
+        record(actor, "user.create", user, None,
+               {"email": email, "full_name": full_name, "locale": locale, "country": country})
+
+    granted: dict[str, object] = {"role": role.value}
+    if program is not None:
+        granted["program"] = program.code
+        if program.id not in user.coordinated_program_ids:
+            db.session.add(ProgramCoordinator(program_id=program.id, user_id=user.id))
+    elif cohort is not None:
+        granted["cohort"] = cohort.code
+        if user not in cohort.instructors:
+            cohort.instructors.append(user)
+    elif role is Role.OFFICER:
+        if body is None:
+            body = Institution(name=body_name, kind=InstitutionKind.CERTIFYING_BODY,
+                               country=body_country)
+            db.session.add(body)
+            db.session.flush()
+            record(actor, "institution.create", body, None,
+                   {"name": body.name, "kind": body.kind, "country": body.country})
+        granted["body"] = body.name
+        officer = db.session.get(BodyOfficer, (body.id, user.id))
+        if officer is None:
+            db.session.add(BodyOfficer(institution_id=body.id, user_id=user.id))
+    elif role is Role.ADMIN:
+        user.is_admin = True
+    if role is not Role.TRAINEE:
+        record(actor, "user.grant_role", user, None, granted)
+    # Role caches on the instance would now be stale.
+    user.__dict__.pop("_coordinated_program_ids", None)
+    user.__dict__.pop("_taught_cohort_ids", None)
+    db.session.flush()
+    return user

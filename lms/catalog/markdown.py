@@ -18,10 +18,16 @@ _ATTRIBUTES = {
     "th": {"align"},
     "abbr": {"title"},
 }
+_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "toc"]
+# The page around a lesson owns its only <h1>: an author's "# Heading" becomes an <h2>,
+# so headings stay in order. (toc also adds ids; nh3 drops them, which keeps page ids
+# unique when several lessons share a page.)
+_EXTENSION_CONFIGS = {"toc": {"baselevel": 2}}
 
 
 def render(text: str) -> Markup:
-    html = md.markdown(text or "", extensions=["tables", "fenced_code", "sane_lists"])
+    """Markdown to sanitised HTML: scripts, event handlers and unsafe URLs are removed."""
+    html = md.markdown(text or "", extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS)
     clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES,
                       url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above

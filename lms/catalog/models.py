@@ -135,6 +135,9 @@ class Module(Translatable, db.Model):
     def language(self) -> str:
         return self.course.language
 
+    def can_manage(self, user) -> bool:
+        return self.course.can_manage(user)
+
 
 class ModuleTranslation(db.Model):
     __tablename__ = "module_translations"
@@ -164,6 +167,9 @@ class Lesson(Translatable, db.Model):
     @property
     def language(self) -> str:
         return self.module.course.language
+
+    def can_manage(self, user) -> bool:
+        return self.module.course.can_manage(user)
 
 
 class LessonTranslation(db.Model):

@@ -1,20 +1,175 @@
-"""STUB: replaced by the cohorts work."""
+"""Coordinator pages: cohort settings, enrolments, CSV import."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.catalog.models import Course
+from lms.cohorts import queries, services
+from lms.cohorts.forms import CohortForm, EnrolUserForm, ImportForm, StatusForm, email_lines
+from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from lms.cohorts.views import page_number
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.web.permissions import require
 
 bp = Blueprint("cohorts_manage", __name__, url_prefix="/manage")
 
+UNPROCESSABLE = 422
+
+
+def _cohort_form(cohort: Cohort | None = None, submitted: bool = False) -> CohortForm:
+    """The cohort form, read from the request when it was the form sent, else from ``cohort``."""
+    if submitted:
+        form = CohortForm()
+    else:
+        form = CohortForm(formdata=None, obj=cohort)
+        if cohort is not None:
+            form.instructors.data = "\n".join(user.email for user in cohort.instructors)
+    form.host_institution_id.choices = [("", _("None"))] + [
+        (str(institution.id), institution.name) for institution in queries.institutions()]
+    return form
+
+
+def _data(form: CohortForm) -> services.CohortData:
+    return services.CohortData(
+        code=form.code.data.strip(), language=form.language.data,
+        host_institution_id=form.host_institution_id.data, country=form.country.data,
+        starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+        enrol_opens_on=form.enrol_opens_on.data, enrol_closes_on=form.enrol_closes_on.data,
+        capacity=form.capacity.data, self_enrolment=form.self_enrolment.data,
+        instructor_emails=email_lines(form.instructors.data))
+
+
+def _show_error(form, error: DomainError) -> None:
+    """Put the service's message next to its field, or flash it when it has none."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+
 
 @bp.route("/courses/<int:course_id>/cohorts/new", methods=["GET", "POST"])
-def new_cohort(course_id):
-    return "new cohort"
+def new_cohort(course_id: int):
+    course = db.get_or_404(Course, course_id)
+    require(course.can_manage(current_user))
+    form = _cohort_form(submitted=request.method == "POST")
+    if request.method == "GET":
+        form.language.data = course.language
+    status = 200
+    if form.validate_on_submit():
+        try:
+            cohort = services.create_cohort(current_user, course, _data(form))
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Cohort %(code)s created.", code=cohort.code), "success")
+            return redirect(url_for(".edit_cohort", cohort_id=cohort.id))
+    if request.method == "POST":
+        status = UNPROCESSABLE
+    return render_template("cohorts/cohort_form.html", form=form, course=course,
+                           cohort=None), status
+
+
+def _render_edit(cohort: Cohort, form: CohortForm, enrol_form: EnrolUserForm,
+                 status: int = 200):
+    pagination, rows = queries.roster(cohort, page_number())
+    return render_template(
+        "cohorts/cohort_form.html", form=form, course=cohort.course, cohort=cohort,
+        enrol_form=enrol_form, pagination=pagination, rows=rows,
+        statuses=[(status.value, status.title) for status in EnrolmentStatus],
+        seats_taken=queries.seats_taken([cohort.id]).get(cohort.id, 0)), status
+
+
+def _managed_cohort(cohort_id: int) -> Cohort:
+    cohort = queries.cohort_with_details(cohort_id) or abort(404)
+    require(cohort.can_manage(current_user))
+    return cohort
 
 
 @bp.route("/cohorts/<int:cohort_id>", methods=["GET", "POST"])
-def edit_cohort(cohort_id):
-    return "edit cohort"
+def edit_cohort(cohort_id: int):
+    cohort = _managed_cohort(cohort_id)
+    form = _cohort_form(cohort, submitted=request.method == "POST")
+    if form.validate_on_submit():
+        try:
+            services.update_cohort(current_user, cohort, _data(form))
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Cohort %(code)s saved.", code=cohort.code), "success")
+            return redirect(url_for(".edit_cohort", cohort_id=cohort.id))
+    status = UNPROCESSABLE if request.method == "POST" else 200
+    return _render_edit(cohort, form, EnrolUserForm(prefix="enrol"), status)
+
+
+@bp.post("/cohorts/<int:cohort_id>/enrolments")
+def enrol_user(cohort_id: int):
+    cohort = _managed_cohort(cohort_id)
+    enrol_form = EnrolUserForm(prefix="enrol")
+    if enrol_form.validate_on_submit():
+        email = enrol_form.email.data.strip().lower()
+        try:
+            enrolled = services.enrol_user(current_user, cohort, email)
+        except DomainError as error:
+            _show_error(enrol_form, error)
+        else:
+            if enrolled:
+                flash(_("%(email)s is enrolled.", email=email), "success")
+            else:
+                flash(_("%(email)s is already enrolled.", email=email), "info")
+            return redirect(url_for(".edit_cohort", cohort_id=cohort.id))
+    return _render_edit(cohort, _cohort_form(cohort), enrol_form, UNPROCESSABLE)
+
+
+@bp.post("/enrolments/<int:enrolment_id>/status")
+def set_status(enrolment_id: int):
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    cohort = _managed_cohort(enrolment.cohort_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            services.set_status(current_user, enrolment, form.status.data)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Status of %(name)s: %(status)s.", name=enrolment.user.full_name,
+                    status=enrolment.status_title), "success")
+            return redirect(url_for(".edit_cohort", cohort_id=cohort.id))
+    else:
+        flash(_("Choose a status from the list."), "error")
+    return _render_edit(cohort, _cohort_form(cohort), EnrolUserForm(prefix="enrol"),
+                        UNPROCESSABLE)
 
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_csv():
-    return "import"
+    require(current_user.is_authenticated and current_user.is_coordinator)
+    form = ImportForm()
+    form.default_cohort_id.choices = [("", _("None: each row names its cohort"))] + [
+        (str(cohort.id), f"{cohort.code} · {cohort.course.in_locale('title')}")
+        for cohort in queries.manageable_cohorts(current_user, date.today())]
+    problems = []
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        max_bytes = current_app.config["LMS_MAX_UPLOAD_BYTES"]
+        try:
+            result = services.import_users(
+                current_user, upload.read(max_bytes + 1), upload.filename,
+                form.default_cohort_id.data, max_bytes)
+        except services.ImportRejected as rejected:
+            problems = rejected.problems
+        else:
+            flash(_("Import finished. Accounts created: %(created)s. Enrolments added: "
+                    "%(enrolled)s. Already enrolled: %(already)s.", created=result.created,
+                    enrolled=result.enrolled, already=result.already), "success")
+            return redirect(url_for(".import_csv"))
+    if request.method == "POST":
+        status = UNPROCESSABLE
+    return render_template("cohorts/import.html", form=form, problems=problems), status

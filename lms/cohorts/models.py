@@ -93,13 +93,25 @@ class Cohort(db.Model):
         return user.is_authenticated and (
             self.id in user.taught_cohort_ids or self.can_manage(user))
 
+    def can_view(self, user, enrolment: Enrolment | None) -> bool:
+        """Who may read the cohort and its lessons: ``enrolment`` is the user's own, if any."""
+        if not user.is_authenticated:
+            return False
+        if enrolment is not None and enrolment.user_id == user.id and enrolment.seated:
+            return True
+        return self.can_teach(user)
+
+    @property
+    def enrol_closes(self) -> date:
+        """The last day of self-enrolment: the closing date, else the cohort's last day."""
+        return self.enrol_closes_on or self.ends_on
+
     def enrolment_open_on(self, today: date) -> bool:
         if not self.self_enrolment:
             return False
         if self.enrol_opens_on and today < self.enrol_opens_on:
             return False
-        closes = self.enrol_closes_on or self.ends_on
-        return today <= closes
+        return today <= self.enrol_closes
 
 
 class Enrolment(db.Model):
@@ -124,6 +136,11 @@ class Enrolment(db.Model):
     @property
     def status_title(self) -> str:
         return EnrolmentStatus(self.status).title
+
+    @property
+    def seated(self) -> bool:
+        """The enrolment takes a seat and opens the lessons."""
+        return self.status in SEATED
 
     def can_view(self, user) -> bool:
         return user.is_authenticated and (user.id == self.user_id or self.cohort.can_teach(user))

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from lms.cohorts.models import SEATED, Cohort, Enrolment
+from lms.accounts.models import Institution, User
+from lms.catalog.models import Course, Lesson, Module
+from lms.cohorts.models import SEATED, Cohort, Enrolment, EnrolmentStatus, LessonCompletion
 from lms.extensions import db
 
 
@@ -59,3 +61,179 @@ def enrolments_of(user_id: int, cohort_ids: list[int]) -> dict[int, Enrolment]:
     rows = db.session.scalars(select(Enrolment).where(
         Enrolment.user_id == user_id, Enrolment.cohort_id.in_(cohort_ids)))
     return {e.cohort_id: e for e in rows}
+
+
+# ---------------------------------------------------------------- lessons and progress
+
+def lesson_counts(course_ids: list[int]) -> dict[int, int]:
+    """Number of lessons in each course: one query."""
+    if not course_ids:
+        return {}
+    rows = db.session.execute(
+        select(Module.course_id, func.count(Lesson.id))
+        .join(Lesson, Lesson.module_id == Module.id)
+        .where(Module.course_id.in_(course_ids))
+        .group_by(Module.course_id))
+    return dict(rows.all())
+
+
+def completed_counts(enrolment_ids: list[int]) -> dict[int, int]:
+    """Number of lessons each enrolment completed: one query."""
+    if not enrolment_ids:
+        return {}
+    rows = db.session.execute(
+        select(LessonCompletion.enrolment_id, func.count())
+        .where(LessonCompletion.enrolment_id.in_(enrolment_ids))
+        .group_by(LessonCompletion.enrolment_id))
+    return dict(rows.all())
+
+
+def completed_lesson_ids(enrolment: Enrolment | None) -> frozenset[int]:
+    if enrolment is None:
+        return frozenset()
+    return frozenset(db.session.scalars(
+        select(LessonCompletion.lesson_id)
+        .where(LessonCompletion.enrolment_id == enrolment.id)))
+
+
+def first_lesson_ids(course_ids: list[int]) -> dict[int, int]:
+    """The first lesson of each course, in syllabus order: one query."""
+    if not course_ids:
+        return {}
+    rank = func.row_number().over(
+        partition_by=Module.course_id,
+        order_by=(Module.position, Module.id, Lesson.position, Lesson.id)).label("rank")
+    ranked = (select(Module.course_id, Lesson.id.label("lesson_id"), rank)
+              .join(Lesson, Lesson.module_id == Module.id)
+              .where(Module.course_id.in_(course_ids))
+              .subquery())
+    rows = db.session.execute(
+        select(ranked.c.course_id, ranked.c.lesson_id).where(ranked.c.rank == 1))
+    return dict(rows.all())
+
+
+def lessons_by_id(lesson_ids: list[int]) -> dict[int, Lesson]:
+    """Lessons ready for ``in_locale`` (translations and course loaded): two queries."""
+    if not lesson_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Lesson).where(Lesson.id.in_(lesson_ids))
+        .options(selectinload(Lesson.translations),
+                 joinedload(Lesson.module).joinedload(Module.course)))
+    return {lesson.id: lesson for lesson in rows}
+
+
+def syllabus(course: Course) -> list[Module]:
+    """The course's modules and lessons in order, with their translations: four queries."""
+    return list(db.session.scalars(
+        select(Module).where(Module.course_id == course.id)
+        .order_by(Module.position, Module.id)
+        .options(selectinload(Module.translations),
+                 selectinload(Module.lessons).selectinload(Lesson.translations))))
+
+
+def lesson_sequence(modules: list[Module]) -> list[Lesson]:
+    """Every lesson of the syllabus, in reading order (for previous / next links)."""
+    return [lesson for module in modules for lesson in module.lessons]
+
+
+# ---------------------------------------------------------------- pages
+
+@dataclass(frozen=True)
+class LearningRow:
+    """One line of "My learning"."""
+
+    enrolment: Enrolment
+    lessons: int
+    completed: int
+    continue_lesson: Lesson | None
+
+    @property
+    def ratio(self) -> float:
+        return self.completed / self.lessons if self.lessons else 0.0
+
+
+def dashboard(user_id: int) -> list[LearningRow]:
+    """The user's enrolments, withdrawn ones last, with progress: seven queries at most."""
+    enrolments = list(db.session.scalars(
+        select(Enrolment).where(Enrolment.user_id == user_id)
+        .options(joinedload(Enrolment.cohort).joinedload(Cohort.course)
+                 .selectinload(Course.translations))))
+    enrolments.sort(key=lambda e: (e.status == EnrolmentStatus.WITHDRAWN,
+                                   -e.cohort.starts_on.toordinal(), e.id))
+    course_ids = sorted({e.cohort.course_id for e in enrolments})
+    totals = lesson_counts(course_ids)
+    done = completed_counts([e.id for e in enrolments])
+    firsts = first_lesson_ids(course_ids)
+    targets = {e.id: e.last_lesson_id or firsts.get(e.cohort.course_id) for e in enrolments}
+    lessons = lessons_by_id(sorted({t for t in targets.values() if t}))
+    return [LearningRow(e, totals.get(e.cohort.course_id, 0), done.get(e.id, 0),
+                        lessons.get(targets[e.id])) for e in enrolments]
+
+
+def teaching_cohorts(user, page: int, per_page: int = 25):
+    """Cohorts the user teaches or coordinates (admins: all), newest first, paginated."""
+    query = (select(Cohort).join(Cohort.course)
+             .options(contains_eager(Cohort.course).selectinload(Course.translations))
+             .order_by(Cohort.starts_on.desc(), Cohort.id.desc()))
+    if not user.is_admin:
+        query = query.where(or_(Cohort.id.in_(sorted(user.taught_cohort_ids)),
+                                Course.program_id.in_(sorted(user.coordinated_program_ids))))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def cohort_with_details(cohort_id: int) -> Cohort | None:
+    """A cohort with its course (and translations), host and instructors: four queries."""
+    return db.session.scalars(
+        select(Cohort).where(Cohort.id == cohort_id)
+        .options(joinedload(Cohort.course).selectinload(Course.translations),
+                 joinedload(Cohort.host_institution),
+                 selectinload(Cohort.instructors))).first()
+
+
+def enrolment_of(user, cohort_id: int) -> Enrolment | None:
+    if not user.is_authenticated:
+        return None
+    return db.session.scalars(select(Enrolment).where(
+        Enrolment.cohort_id == cohort_id, Enrolment.user_id == user.id)).first()
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    enrolment: Enrolment
+    completed: int
+    lessons: int
+
+    @property
+    def ratio(self) -> float:
+        return self.completed / self.lessons if self.lessons else 0.0
+
+
+def roster(cohort: Cohort, page: int, per_page: int = 50):
+    """One page of the cohort's enrolments by name, with progress.
+
+    Returns (pagination, rows): four queries whatever the cohort size (count, page
+    with users and institutions joined, completions, lesson count).
+    """
+    query = (select(Enrolment).join(Enrolment.user)
+             .where(Enrolment.cohort_id == cohort.id)
+             .options(contains_eager(Enrolment.user).joinedload(User.institution))
+             .order_by(User.full_name, User.id))
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    done = completed_counts([e.id for e in pagination.items])
+    total = lesson_counts([cohort.course_id]).get(cohort.course_id, 0)
+    return pagination, [RosterRow(e, done.get(e.id, 0), total) for e in pagination.items]
+
+
+def manageable_cohorts(user, today: date) -> list[Cohort]:
+    """Cohorts the user manages that have not ended, for the import's default cohort."""
+    query = (select(Cohort).join(Cohort.course).where(Cohort.ends_on >= today)
+             .options(contains_eager(Cohort.course))
+             .order_by(Cohort.starts_on, Cohort.code))
+    if not user.is_admin:
+        query = query.where(Course.program_id.in_(sorted(user.coordinated_program_ids)))
+    return list(db.session.scalars(query))
+
+
+def institutions() -> list[Institution]:
+    return list(db.session.scalars(select(Institution).order_by(Institution.name)))

@@ -1,35 +1,133 @@
-"""STUB: replaced by the cohorts work."""
+"""Pages of trainees and instructors: my learning, teaching, cohort, lessons, roster."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_percent
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.catalog.markdown import render as render_markdown
+from lms.cohorts import queries, services
+from lms.cohorts.models import Cohort
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.web.permissions import require
 
 bp = Blueprint("cohorts", __name__)
 
 
+def page_number() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
 @bp.get("/dashboard")
 def dashboard():
-    return "dashboard"
+    require(current_user.is_authenticated)
+    return render_template(
+        "cohorts/dashboard.html", rows=queries.dashboard(current_user.id),
+        teaches=current_user.is_instructor or current_user.is_coordinator,
+        format_percent=format_percent)
 
 
 @bp.get("/teaching")
 def teaching():
-    return "teaching"
+    require(current_user.is_authenticated
+            and (current_user.is_instructor or current_user.is_coordinator))
+    pagination = queries.teaching_cohorts(current_user, page_number())
+    taken = queries.seats_taken([cohort.id for cohort in pagination.items])
+    return render_template("cohorts/teaching.html", pagination=pagination, taken=taken)
 
 
 @bp.get("/cohorts/<int:cohort_id>")
-def cohort(cohort_id):
-    return "cohort"
+def cohort(cohort_id: int):
+    cohort = queries.cohort_with_details(cohort_id) or abort(404)
+    enrolment = queries.enrolment_of(current_user, cohort.id)
+    require(cohort.can_view(current_user, enrolment))
+    trainee = enrolment if enrolment is not None and enrolment.seated else None
+    return render_template(
+        "cohorts/cohort.html", cohort=cohort, course=cohort.course, enrolment=trainee,
+        modules=queries.syllabus(cohort.course),
+        completed=queries.completed_lesson_ids(trainee),
+        can_teach=cohort.can_teach(current_user), can_manage=cohort.can_manage(current_user))
 
 
 @bp.post("/cohorts/<int:cohort_id>/enrol")
-def enrol(cohort_id):
-    return "enrol"
+def enrol(cohort_id: int):
+    require(current_user.is_authenticated)
+    cohort = db.get_or_404(Cohort, cohort_id)
+    try:
+        enrolled = services.self_enrol(current_user, cohort, date.today())
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("catalog.course", code=cohort.course.code))
+    if enrolled:
+        flash(_("You are enrolled. Welcome!"), "success")
+    else:
+        flash(_("You are already enrolled in this cohort."), "info")
+    return redirect(url_for(".cohort", cohort_id=cohort.id))
 
 
-@bp.get("/cohorts/<int:cohort_id>/roster")
-def roster(cohort_id):
-    return "roster"
+@bp.post("/cohorts/<int:cohort_id>/withdraw")
+def withdraw(cohort_id: int):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    enrolment = queries.enrolment_of(current_user, cohort.id)
+    require(enrolment is not None)
+    try:
+        services.withdraw(current_user, enrolment)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".cohort", cohort_id=cohort.id))
+    flash(_("You have withdrawn from the cohort %(code)s.", code=cohort.code), "success")
+    return redirect(url_for(".dashboard"))
 
 
 @bp.get("/cohorts/<int:cohort_id>/lessons/<int:lesson_id>")
-def lesson(cohort_id, lesson_id):
-    return "lesson"
+def lesson(cohort_id: int, lesson_id: int):
+    cohort = queries.cohort_with_details(cohort_id) or abort(404)
+    enrolment = queries.enrolment_of(current_user, cohort.id)
+    require(cohort.can_view(current_user, enrolment))
+    modules = queries.syllabus(cohort.course)
+    sequence = queries.lesson_sequence(modules)
+    index = next((i for i, item in enumerate(sequence) if item.id == lesson_id), None)
+    if index is None:
+        abort(404)  # not a lesson of this cohort's course
+    lesson = sequence[index]
+    trainee = enrolment if enrolment is not None and enrolment.seated else None
+    if trainee is not None:
+        services.record_visit(trainee, lesson)
+    return render_template(
+        "cohorts/lesson.html", cohort=cohort, course=cohort.course, lesson=lesson,
+        module=lesson.module, body=render_markdown(lesson.in_locale("body")),
+        previous=sequence[index - 1] if index > 0 else None,
+        next=sequence[index + 1] if index + 1 < len(sequence) else None,
+        enrolment=trainee, completed=lesson.id in queries.completed_lesson_ids(trainee))
+
+
+@bp.post("/cohorts/<int:cohort_id>/lessons/<int:lesson_id>/complete")
+def complete_lesson(cohort_id: int, lesson_id: int):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    enrolment = queries.enrolment_of(current_user, cohort.id)
+    # Only a trainee holding a seat has lessons to complete.
+    require(enrolment is not None and enrolment.seated)
+    sequence = queries.lesson_sequence(queries.syllabus(cohort.course))
+    index = next((i for i, item in enumerate(sequence) if item.id == lesson_id), None)
+    if index is None:
+        abort(404)
+    services.complete_lesson(enrolment, sequence[index])
+    flash(_("Lesson completed."), "success")
+    if index + 1 < len(sequence):
+        return redirect(url_for(".lesson", cohort_id=cohort.id, lesson_id=sequence[index + 1].id))
+    return redirect(url_for(".cohort", cohort_id=cohort.id))
+
+
+@bp.get("/cohorts/<int:cohort_id>/roster")
+def roster(cohort_id: int):
+    cohort = queries.cohort_with_details(cohort_id) or abort(404)
+    require(cohort.can_teach(current_user))
+    pagination, rows = queries.roster(cohort, page_number())
+    return render_template("cohorts/roster.html", cohort=cohort, course=cohort.course,
+                           pagination=pagination, rows=rows, format_percent=format_percent,
+                           can_manage=cohort.can_manage(current_user))

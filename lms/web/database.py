@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 
 from lms.extensions import db
@@ -32,7 +32,14 @@ def _configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # SQLite has one writer at a time. A deferred transaction that reads and
+        # then writes fails at once ("database is locked") when another writer got
+        # there first; taking the write lock up front makes it wait (busy_timeout).
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+
+
+def _writing_request() -> bool:
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,445 @@
+"""Every write of the cohorts domain: validate, change rows, audit, flush (never commit).
+
+Seats are counted after locking the cohort's row (``SELECT ... FOR UPDATE`` on
+PostgreSQL; SQLite lets one writer in at a time anyway), so two trainees taking
+the last seat at the same moment cannot both get it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from lms.accounts.models import Institution, User, utcnow
+from lms.audit.services import record
+from lms.catalog.models import Course, Lesson
+from lms.cohorts import csv_import
+from lms.cohorts.models import SEATED, Cohort, Enrolment, EnrolmentStatus, LessonCompletion
+from lms.cohorts.queries import enrolment_of, seats_taken
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.i18n import country_codes
+from lms.web import mail
+
+
+def lock_cohort(cohort_id: int) -> Cohort | None:
+    """Re-read the cohort, locking its row until the request's transaction ends."""
+    return db.session.scalars(
+        select(Cohort).where(Cohort.id == cohort_id).with_for_update()
+        .execution_options(populate_existing=True)).first()
+
+
+def _require_room(cohort: Cohort, seats: int = 1) -> None:
+    """Refuse when ``seats`` more would exceed the capacity; call with the row locked."""
+    if cohort.capacity is None:
+        return
+    if seats_taken([cohort.id]).get(cohort.id, 0) + seats > cohort.capacity:
+        raise DomainError(_("This cohort is full."))
+
+
+def _enrolment_state(enrolment: Enrolment) -> dict:
+    return {"cohort_id": enrolment.cohort_id, "user_id": enrolment.user_id,
+            "status": str(enrolment.status)}
+
+
+def _seat(actor, cohort: Cohort, user: User, existing: Enrolment | None,
+          action: str) -> Enrolment:
+    """Give ``user`` an active enrolment: a new row, or the withdrawn one re-activated."""
+    if existing is not None:
+        before = _enrolment_state(existing)
+        existing.status = EnrolmentStatus.ACTIVE
+        db.session.flush()
+        record(actor, action, existing, before, _enrolment_state(existing))
+        return existing
+    enrolment = Enrolment(cohort_id=cohort.id, user_id=user.id, status=EnrolmentStatus.ACTIVE)
+    db.session.add(enrolment)
+    db.session.flush()
+    record(actor, action, enrolment, None, _enrolment_state(enrolment))
+    return enrolment
+
+
+# ---------------------------------------------------------------- trainees
+
+def self_enrol(user: User, cohort: Cohort, today: date) -> bool:
+    """Enrol ``user`` in ``cohort``; False when they hold a seat already (nothing to do).
+
+    Raises DomainError, writing nothing, when the course is not published, the
+    cohort does not take self-enrolment, the window is not open, or it is full.
+    """
+    cohort = lock_cohort(cohort.id) or cohort
+    existing = enrolment_of(user, cohort.id)
+    if existing is not None and existing.seated:
+        return False
+    if not cohort.course.published:
+        raise DomainError(_("This course is not open for enrolment."))
+    if not cohort.self_enrolment:
+        raise DomainError(_("This cohort does not take enrolments online. "
+                            "Please contact the program's coordinators."))
+    if cohort.enrol_opens_on and today < cohort.enrol_opens_on:
+        raise DomainError(_("Enrolment opens on %(date)s.",
+                            date=format_date(cohort.enrol_opens_on)))
+    if today > cohort.enrol_closes:
+        raise DomainError(_("Enrolment for this cohort is closed."))
+    _require_room(cohort)
+    action = "enrolment.self_enrolled" if existing is None else "enrolment.self_reenrolled"
+    try:
+        # A double click can race past the check above; the unique constraint stops
+        # the second row, and the savepoint keeps the first.
+        with db.session.begin_nested():
+            _seat(user, cohort, user, existing, action)
+    except IntegrityError:
+        return False
+    return True
+
+
+def withdraw(user: User, enrolment: Enrolment) -> None:
+    """The trainee leaves the cohort; their completions stay, should they come back."""
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        return
+    if enrolment.status not in (EnrolmentStatus.INVITED, EnrolmentStatus.ACTIVE):
+        raise DomainError(_("This enrolment is finished; it can no longer be withdrawn."))
+    before = _enrolment_state(enrolment)
+    enrolment.status = EnrolmentStatus.WITHDRAWN
+    db.session.flush()
+    record(user, "enrolment.withdrawn", enrolment, before, _enrolment_state(enrolment))
+
+
+def record_visit(enrolment: Enrolment, lesson: Lesson) -> None:
+    """Remember the lesson opened last, for "Continue" on the dashboard (not audited)."""
+    enrolment.last_lesson_id = lesson.id
+    enrolment.last_seen_at = utcnow()
+    db.session.flush()
+
+
+def complete_lesson(enrolment: Enrolment, lesson: Lesson) -> bool:
+    """Mark the lesson done; False when it was done already. Progress is not audited."""
+    if db.session.get(LessonCompletion, (enrolment.id, lesson.id)) is not None:
+        return False
+    enrolment.last_seen_at = utcnow()
+    try:
+        with db.session.begin_nested():
+            db.session.add(LessonCompletion(enrolment_id=enrolment.id, lesson_id=lesson.id))
+    except IntegrityError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- coordinators
+
+@dataclass
+class CohortData:
+    """A cohort's settings as the form gives them."""
+
+    code: str
+    language: str
+    host_institution_id: int | None
+    country: str
+    starts_on: date
+    ends_on: date
+    enrol_opens_on: date | None
+    enrol_closes_on: date | None
+    capacity: int | None
+    self_enrolment: bool
+    instructor_emails: list[str]
+
+
+_COHORT_FIELDS = ("code", "language", "host_institution_id", "country", "starts_on",
+                  "ends_on", "enrol_opens_on", "enrol_closes_on", "capacity", "self_enrolment")
+
+
+def _cohort_state(cohort: Cohort) -> dict:
+    state = {}
+    for name in _COHORT_FIELDS:
+        value = getattr(cohort, name)
+        state[name] = value.isoformat() if isinstance(value, date) else value
+    state["instructors"] = sorted(user.email for user in cohort.instructors)
+    return state
+
+
+def _instructors(emails: list[str]) -> list[User]:
+    wanted = list(dict.fromkeys(email.strip().lower() for email in emails if email.strip()))
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(wanted)))}
+    unknown = [email for email in wanted if email not in users]
+    if unknown:
+        raise DomainError(_("No user has these email addresses: %(emails)s.",
+                            emails=", ".join(unknown)), field="instructors")
+    return [users[email] for email in wanted]
+
+
+def _check_cohort(data: CohortData, cohort: Cohort | None) -> list[User]:
+    """Every rule a cohort's settings must follow; returns the instructors."""
+    if data.ends_on < data.starts_on:
+        raise DomainError(_("The end date cannot be before the start date."), field="ends_on")
+    if data.enrol_opens_on and data.enrol_closes_on and data.enrol_closes_on < data.enrol_opens_on:
+        raise DomainError(_("Enrolment cannot close before it opens."), field="enrol_closes_on")
+    if data.capacity is not None and data.capacity < 1:
+        raise DomainError(_("The capacity must be at least 1."), field="capacity")
+    clash = db.session.scalar(select(Cohort.id).where(
+        func.lower(Cohort.code) == data.code.lower(),
+        Cohort.id != (cohort.id if cohort is not None else -1)))
+    if clash is not None:
+        raise DomainError(_("Another cohort already has the code %(code)s.", code=data.code),
+                          field="code")
+    if (data.host_institution_id is not None
+            and db.session.get(Institution, data.host_institution_id) is None):
+        raise DomainError(_("Choose a host institution from the list."),
+                          field="host_institution_id")
+    if cohort is not None and data.capacity is not None:
+        taken = seats_taken([cohort.id]).get(cohort.id, 0)
+        if data.capacity < taken:
+            raise DomainError(_("Seats taken already: %(taken)s. The capacity cannot be lower.",
+                                taken=taken), field="capacity")
+    return _instructors(data.instructor_emails)
+
+
+def _apply(cohort: Cohort, data: CohortData, instructors: list[User]) -> None:
+    for name in _COHORT_FIELDS:
+        setattr(cohort, name, getattr(data, name))
+    cohort.instructors = instructors
+
+
+def create_cohort(actor: User, course: Course, data: CohortData) -> Cohort:
+    instructors = _check_cohort(data, None)
+    cohort = Cohort(course=course)
+    _apply(cohort, data, instructors)
+    db.session.add(cohort)
+    db.session.flush()
+    record(actor, "cohort.created", cohort, None, _cohort_state(cohort))
+    return cohort
+
+
+def update_cohort(actor: User, cohort: Cohort, data: CohortData) -> Cohort:
+    # Locked so that the capacity cannot drop below seats taken by a concurrent enrolment.
+    cohort = lock_cohort(cohort.id) or cohort
+    instructors = _check_cohort(data, cohort)
+    before = _cohort_state(cohort)
+    _apply(cohort, data, instructors)
+    db.session.flush()
+    record(actor, "cohort.updated", cohort, before, _cohort_state(cohort))
+    return cohort
+
+
+def enrol_user(actor: User, cohort: Cohort, email: str) -> bool:
+    """A coordinator enrols an existing user; False when they hold a seat already."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise DomainError(_("No user has the email address %(email)s.", email=email),
+                          field="email")
+    cohort = lock_cohort(cohort.id) or cohort
+    existing = enrolment_of(user, cohort.id)
+    if existing is not None and existing.seated:
+        return False
+    _require_room(cohort)
+    _seat(actor, cohort, user, existing, "enrolment.enrolled")
+    return True
+
+
+def set_status(actor: User, enrolment: Enrolment, status: str) -> None:
+    try:
+        new = EnrolmentStatus(status)
+    except ValueError:
+        raise DomainError(_("Choose a status from the list."), field="status") from None
+    if new == enrolment.status:
+        return
+    if new in SEATED and not enrolment.seated:
+        cohort = lock_cohort(enrolment.cohort_id) or enrolment.cohort
+        _require_room(cohort)
+    before = _enrolment_state(enrolment)
+    enrolment.status = new
+    db.session.flush()
+    record(actor, "enrolment.status_changed", enrolment, before, _enrolment_state(enrolment))
+
+
+# ---------------------------------------------------------------- CSV import
+
+class ImportRejected(DomainError):
+    """The file was refused whole; ``problems`` lists every reason, by line."""
+
+    def __init__(self, problems: list[csv_import.Problem]) -> None:
+        super().__init__(_("The file was not imported: nothing was changed."))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    enrolled: int
+    already: int
+
+
+def _chunks(values: Iterable, size: int = 500) -> Iterator[list]:
+    """Keep IN lists short: SQLite and PostgreSQL both limit bound parameters."""
+    items = list(values)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _cohorts_named(codes: set[str], default_cohort_id: int | None) -> list[Cohort]:
+    lowered = sorted({code.lower() for code in codes})
+    found: dict[int, Cohort] = {}
+    for chunk in _chunks(lowered):
+        for cohort in db.session.scalars(
+                select(Cohort).where(func.lower(Cohort.code).in_(chunk))
+                .order_by(Cohort.id).with_for_update()):
+            found[cohort.id] = cohort
+    if default_cohort_id is not None:
+        cohort = lock_cohort(default_cohort_id)
+        if cohort is not None:
+            found[cohort.id] = cohort
+    # The course (and its titles, for the welcome mail) of each cohort, in one query.
+    course_ids = {cohort.course_id for cohort in found.values()}
+    if course_ids:
+        list(db.session.scalars(select(Course).where(Course.id.in_(course_ids))
+                                .options(selectinload(Course.translations))))
+    return list(found.values())
+
+
+def _import_context(actor: User, records: list[csv_import.Record],
+                    default_cohort_id: int | None) -> tuple[csv_import.ImportContext,
+                                                            dict[str, User]]:
+    emails, codes = csv_import.emails_and_codes(records)
+    cohorts = _cohorts_named(codes, default_cohort_id)
+    taken = seats_taken([c.id for c in cohorts])
+    infos = {c.id: csv_import.CohortInfo(
+        id=c.id, code=c.code, language=c.language, capacity=c.capacity,
+        seats_taken=taken.get(c.id, 0), manageable=c.can_manage(actor)) for c in cohorts}
+    by_code: dict[str, csv_import.CohortInfo] = {}
+    lower_counts: dict[str, int] = {}
+    for info in infos.values():
+        by_code[info.code] = info
+        lower_counts[info.code.lower()] = lower_counts.get(info.code.lower(), 0) + 1
+    for info in infos.values():
+        # A case-insensitive match only when it is not ambiguous.
+        if lower_counts[info.code.lower()] == 1:
+            by_code.setdefault(info.code.lower(), info)
+
+    users: dict[str, User] = {}
+    for chunk in _chunks(sorted(emails)):
+        users.update((u.email, u) for u in db.session.scalars(
+            select(User).where(User.email.in_(chunk))))
+    seated: set[tuple[int, str]] = set()
+    if infos and users:
+        for chunk in _chunks(sorted(u.id for u in users.values())):
+            seated.update(db.session.execute(
+                select(Enrolment.cohort_id, User.email).join(Enrolment.user)
+                .where(Enrolment.cohort_id.in_(list(infos)), Enrolment.user_id.in_(chunk),
+                       Enrolment.status.in_(SEATED))).tuples())
+
+    default = None
+    if default_cohort_id is not None:
+        default = infos.get(default_cohort_id)
+        if default is None or not default.manageable:
+            raise ImportRejected([csv_import.Problem(None, _(
+                "You may not enrol trainees in the chosen default cohort."))])
+    context = csv_import.ImportContext(
+        cohorts=by_code, existing_emails=set(users), seated=seated,
+        countries=country_codes(), default_cohort=default)
+    return context, users
+
+
+def _institutions_for(rows: list[csv_import.ImportRow]) -> dict[str, Institution]:
+    """Institutions named by new accounts, by case-folded name: found, or created.
+
+    Names are compared in Python: SQLite's lower() leaves accented capitals alone,
+    and the table is small (one row per institution, not per person).
+    """
+    wanted: dict[str, csv_import.ImportRow] = {}
+    for row in rows:
+        if row.institution and not row.existing_user:
+            wanted.setdefault(row.institution.casefold(), row)
+    if not wanted:
+        return {}
+    found: dict[str, Institution] = {}
+    for institution in db.session.scalars(select(Institution).order_by(Institution.id)):
+        found.setdefault(institution.name.casefold(), institution)
+    for key, row in wanted.items():
+        if key not in found:
+            institution = Institution(name=row.institution, country=row.country or "")
+            db.session.add(institution)
+            found[key] = institution
+    db.session.flush()
+    return found
+
+
+def import_users(actor: User, data: bytes, filename: str | None,
+                 default_cohort_id: int | None, max_bytes: int) -> ImportResult:
+    """Create the accounts and enrolments a Moodle-style CSV file lists, all or nothing.
+
+    Raises ImportRejected, before writing anything, with every problem of the file.
+    """
+    try:
+        records = csv_import.read_upload(data, filename, max_bytes)
+    except csv_import.FileRejected as exc:
+        raise ImportRejected(exc.problems) from None
+    context, users = _import_context(actor, records, default_cohort_id)
+    checked = csv_import.validate(records, context)
+    if checked.problems:
+        raise ImportRejected(checked.problems)
+
+    institutions = _institutions_for(checked.rows)
+    created: list[User] = []
+    for row in checked.rows:
+        if row.email in users:
+            continue
+        institution = institutions.get(row.institution.casefold()) if row.institution else None
+        user = User(email=row.email, full_name=row.full_name, password_hash="",
+                    locale=row.language, country=row.country, institution=institution)
+        db.session.add(user)
+        users[row.email] = user
+        created.append(user)
+    db.session.flush()
+    for user in created:
+        record(actor, "user.imported", user, None,
+               {"email": user.email, "full_name": user.full_name, "country": user.country,
+                "locale": user.locale})
+
+    cohort_ids = sorted({info.id for row in checked.rows for info in row.cohorts})
+    user_ids = sorted({users[row.email].id for row in checked.rows})
+    existing: dict[tuple[int, int], Enrolment] = {}
+    for chunk in _chunks(user_ids):
+        existing.update(((e.cohort_id, e.user_id), e) for e in db.session.scalars(
+            select(Enrolment).where(Enrolment.cohort_id.in_(cohort_ids),
+                                    Enrolment.user_id.in_(chunk))))
+    cohorts = {c.id: c for c in db.session.scalars(
+        select(Cohort).where(Cohort.id.in_(cohort_ids)))}
+    enrolled = already = 0
+    for row in checked.rows:
+        user = users[row.email]
+        for info in row.cohorts:
+            enrolment = existing.get((info.id, user.id))
+            if enrolment is not None and enrolment.seated:
+                already += 1
+                continue
+            existing[(info.id, user.id)] = _seat(actor, cohorts[info.id], user, enrolment,
+                                                 "enrolment.imported")
+            enrolled += 1
+
+    cohorts_of: dict[str, list[Cohort]] = {}
+    for row in checked.rows:
+        cohorts_of[row.email] = [cohorts[info.id] for info in row.cohorts]
+    for user in created:
+        _welcome(user, cohorts_of[user.email])
+    return ImportResult(created=len(created), enrolled=enrolled, already=already)
+
+
+def _welcome(user: User, cohorts: list[Cohort]) -> None:
+    """Tell a new account where to choose a password, in the account's language."""
+    with force_locale(user.locale):
+        courses = "\n".join(f"- {cohort.course.in_locale('title', user.locale)} ({cohort.code})"
+                            for cohort in cohorts)
+        subject = _("Your account on the OAS training platform")
+        body = _("Hello %(name)s,\n\n"
+                 "An account was created for you on the OAS training platform, and you "
+                 "are enrolled in:\n%(courses)s\n\n"
+                 "To choose your password, open this page and enter your email address "
+                 "(%(email)s):\n%(url)s\n",
+                 name=user.full_name, courses=courses, email=user.email,
+                 url=mail.external_url("accounts.reset_request"))
+    mail.send(user.email, subject, body)

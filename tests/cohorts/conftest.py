@@ -1,0 +1,75 @@
+"""Fixtures and helpers for the cohorts tests."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from flask_login.utils import _create_identifier
+
+from lms.accounts.models import User
+from lms.audit.models import AuditLog
+from lms.cohorts.models import Cohort, Enrolment, LessonCompletion
+from lms.extensions import db
+from tests.conftest import new_browser
+
+
+def login(client, user) -> None:
+    """Sign ``user`` in by writing the session Flask-Login writes, skipping the form.
+
+    Checking a password hash costs a noticeable part of a second; these tests are
+    about cohorts, and tests/accounts covers the login form itself. Like the login
+    request it replaces, it commits what the test built so far (only as far as the
+    test's savepoint: the ``database`` fixture still rolls everything back), so that
+    a refused request's rollback does not take the test's data with it.
+    """
+    db.session.commit()
+    with client.application.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()  # what "strong" session protection checks
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+        session["_id"] = identifier
+
+
+TODAY = date.today()
+
+
+def days(n: int) -> date:
+    return TODAY + timedelta(days=n)
+
+
+def count(database, model) -> int:
+    return database.session.scalar(database.select(database.func.count()).select_from(model))
+
+
+def counts(database) -> dict[str, int]:
+    """Rows a refused request must leave as they were."""
+    return {model.__name__: count(database, model)
+            for model in (User, Cohort, Enrolment, LessonCompletion, AuditLog)}
+
+
+def upload(client, text: str | bytes, *, filename: str = "users.csv",
+           default_cohort: int | None = None, encoding: str = "utf-8"):
+    """Send a CSV file to the import page as a browser would (CSRF token included)."""
+    from tests.conftest import csrf_token
+
+    data = text if isinstance(text, bytes) else text.encode(encoding)
+    form = {"csrf_token": csrf_token(client, "/manage/import"),
+            "file": (io.BytesIO(data), filename, "text/csv")}
+    if default_cohort is not None:
+        form["default_cohort_id"] = str(default_cohort)
+    return client.post("/manage/import", data=form, content_type="multipart/form-data")
+
+
+@pytest.fixture
+def other_client(app, database):
+    """A second browser, for a second user in the same test."""
+    return new_browser(app)
+
+
+@pytest.fixture
+def browser(app, database):
+    """``browser()`` opens one more browser (a client with its own cookies)."""
+    return lambda: new_browser(app)

@@ -1,0 +1,94 @@
+"""The Alembic migrations build exactly the models' schema, on SQLite and PostgreSQL.
+
+Each test builds its own app on an empty database (never the shared ``app``
+fixture, whose tables come from ``create_all``). When this fails after a model
+change, regenerate the initial revision: ``make migration-reset``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from lms.config import ROOT
+from lms.extensions import db
+from tests.conftest import POSTGRES_URL, make_app, postgres_reachable, skip_or_fail
+
+# One per test process, so that two runs on one machine never meet.
+CHECK_DATABASE = f"lms_migrations_check_{os.getpid()}"
+
+
+def _drop_and_create(admin: sa.Engine, create: bool) -> None:
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{CHECK_DATABASE}" WITH (FORCE)'))
+        if create:
+            connection.execute(sa.text(f'CREATE DATABASE "{CHECK_DATABASE}"'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    if not postgres_reachable():
+        skip_or_fail(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        _drop_and_create(admin, create=True)
+        url = sa.make_url(POSTGRES_URL).set(database=CHECK_DATABASE)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        _drop_and_create(admin, create=False)
+        admin.dispose()
+
+
+@pytest.fixture
+def migrated_app(empty_database_url, tmp_path):
+    app = make_app(empty_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def schema_differences() -> list:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def table_names() -> set[str]:
+    return set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def test_there_is_a_single_head_revision():
+    heads = ScriptDirectory(str(ROOT / "migrations")).get_heads()
+    assert len(heads) == 1, f"several migration heads: {heads}"
+
+
+def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(migrated_app):
+    assert table_names() == set()
+    flask_migrate.upgrade()
+
+    assert table_names() == set(db.metadata.tables)
+    differences = schema_differences()
+    assert differences == [], (
+        "the migrations and the models differ (run `make migration-reset`):\n"
+        + "\n".join(map(str, differences)))
+
+    flask_migrate.downgrade(revision="base")
+    assert table_names() == set()
+
+
+def test_upgrade_twice_changes_nothing(migrated_app):
+    flask_migrate.upgrade()
+    flask_migrate.upgrade()
+    assert schema_differences() == []

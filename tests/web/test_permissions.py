@@ -1,0 +1,143 @@
+"""The permission matrix: every role against every route, with the status each must get.
+
+Roles: anonymous, a trainee of cohort A, a trainee of cohort B (another trainee),
+cohort A's instructor, cohort B's instructor (another cohort's instructor), the
+program's coordinator, a coordinator of another program, and an admin. A test
+also checks that every route of the application appears here, so a new route
+cannot ship without its row.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csrf_token, login
+from tests.web.conftest import ROLES, World
+
+# Shorthands for rows: who gets 200; the signed-in rest get 403; anonymous is sent to login.
+EVERYONE = set(ROLES)
+SIGNED_IN = EVERYONE - {"anonymous"}
+TEACHERS_OF_A = {"instructor", "coordinator", "admin"}
+IN_COHORT_A = TEACHERS_OF_A | {"trainee"}
+MANAGERS = {"coordinator", "admin"}
+ANY_COORDINATOR = MANAGERS | {"other_coordinator"}
+TEACHING = {"instructor", "other_instructor", "coordinator", "other_coordinator", "admin"}
+
+
+# (url template, roles that get 200; the others get 403, or a redirect to login)
+GET_MATRIX: list[tuple[str, set[str]]] = [
+    ("/courses", EVERYONE),
+    ("/courses/{code}", EVERYONE),
+    ("/healthz", EVERYONE),
+    ("/reset", EVERYONE),
+    ("/profile", SIGNED_IN),
+    ("/dashboard", SIGNED_IN),
+    ("/teaching", TEACHING),
+    ("/cohorts/{cohort}", IN_COHORT_A),
+    ("/cohorts/{cohort}/lessons/{lesson}", IN_COHORT_A),
+    ("/cohorts/{cohort}/roster", TEACHERS_OF_A),
+    ("/manage/courses", ANY_COORDINATOR),
+    ("/manage/programs", ANY_COORDINATOR),
+    ("/manage/programs/new", {"admin"}),
+    ("/manage/programs/{program}", MANAGERS),
+    ("/manage/courses/new", ANY_COORDINATOR),
+    ("/manage/courses/{course}", MANAGERS),
+    ("/manage/courses/{course}/modules/new", MANAGERS),
+    ("/manage/modules/{module}", MANAGERS),
+    ("/manage/modules/{module}/lessons/new", MANAGERS),
+    ("/manage/lessons/{lesson}", MANAGERS),
+    ("/manage/lessons/{lesson}/preview", MANAGERS),
+    ("/manage/courses/{course}/cohorts/new", MANAGERS),
+    ("/manage/cohorts/{cohort}", MANAGERS),
+    ("/manage/import", ANY_COORDINATOR),
+]
+
+# Pages for visitors only: signed-in users are sent on, anonymous visitors see them.
+VISITOR_PAGES = ["/", "/login", "/register"]
+
+# (url template, roles allowed to POST; others get 403, anonymous is sent to login).
+# Allowed roles may still be refused for their (empty) input, but never with 403.
+POST_MATRIX: list[tuple[str, set[str]]] = [
+    ("/cohorts/{cohort}/lessons/{lesson}/complete", {"trainee"}),
+    ("/manage/courses/{course}/publish", MANAGERS),
+    ("/manage/modules/{module}/delete", MANAGERS),
+    ("/manage/lessons/{lesson}/delete", MANAGERS),
+    ("/manage/cohorts/{cohort}/enrolments", MANAGERS),
+    ("/manage/enrolments/{enrolment}/status", MANAGERS),
+    ("/profile/password", SIGNED_IN),
+    # Last: after it the trainee is no longer in the cohort.
+    ("/cohorts/{cohort}/withdraw", {"trainee"}),
+]
+
+# Routes whose access is not a role question, tested in their own domains.
+OPEN_POSTS = {"/logout", "/language", "/cohorts/<int:cohort_id>/enrol",
+              "/reset/<token>"}
+
+
+def _signed_in_client(client, world: World, role: str):
+    if role != "anonymous":
+        login(client, world.users[role])
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_answers_each_role_as_expected(client, world, role):
+    _signed_in_client(client, world, role)
+    wrong = []
+    for template, allowed in GET_MATRIX:
+        url = template.format(**world.ids)
+        status = client.get(url).status_code
+        if role in allowed:
+            expected = 200
+        else:
+            expected = 302 if role == "anonymous" else 403
+        if status != expected:
+            wrong.append(f"GET {url}: {status}, expected {expected}")
+    for url in VISITOR_PAGES:
+        status = client.get(url).status_code
+        expected = 200 if role == "anonymous" else 302
+        if status != expected:
+            wrong.append(f"GET {url}: {status}, expected {expected}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_action_refuses_the_roles_it_should(client, world, role):
+    _signed_in_client(client, world, role)
+    token = csrf_token(client, "/courses")
+    wrong = []
+    for template, allowed in POST_MATRIX:
+        url = template.format(**world.ids)
+        response = client.post(url, data={"csrf_token": token})
+        status = response.status_code
+        to_login = status == 302 and "/login" in response.headers.get("Location", "")
+        if role == "anonymous":
+            ok = to_login
+        elif role in allowed:
+            ok = status != 403 and not to_login
+        else:
+            ok = status == 403
+        if not ok:
+            wrong.append(f"POST {url}: {status} for {role}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_matrix_names_every_route(app):
+    """A route added without a row in the matrix fails here."""
+    covered = {rule for rule, _ in GET_MATRIX} | {rule for rule, _ in POST_MATRIX} \
+        | set(VISITOR_PAGES)
+    names = {
+        "{code}": "<code>", "{cohort}": "<int:cohort_id>", "{lesson}": "<int:lesson_id>",
+        "{course}": "<int:course_id>", "{module}": "<int:module_id>",
+        "{program}": "<int:program_id>", "{enrolment}": "<int:enrolment_id>",
+    }
+    normalised = set()
+    for template in covered:
+        for short, rule in names.items():
+            template = template.replace(short, rule)
+        normalised.add(template)
+    missing = sorted(
+        rule.rule for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static" and rule.rule not in normalised
+        and rule.rule not in OPEN_POSTS)
+    assert not missing, f"routes without a row in the permission matrix: {missing}"
