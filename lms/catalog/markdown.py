@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -18,16 +20,27 @@ _ATTRIBUTES = {
     "th": {"align"},
     "abbr": {"title"},
 }
-_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "toc"]
-# The page around a lesson owns its only <h1>: an author's "# Heading" becomes an <h2>,
-# so headings stay in order. (toc also adds ids; nh3 drops them, which keeps page ids
-# unique when several lessons share a page.)
-_EXTENSION_CONFIGS = {"toc": {"baselevel": 2}}
+_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
+def _headings_from_h2(html: str) -> str:
+    """Shift headings so the lesson's top level is <h2>.
+
+    The page around a lesson owns its only <h1>. Authors start at "#" or at "##";
+    either way the outline under the page title must not skip a level.
+    """
+    levels = [int(level) for _slash, level in _HEADING.findall(html)]
+    if not levels:
+        return html
+    shift = 2 - min(levels)
+    return _HEADING.sub(
+        lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}>", html)
 
 
 def render(text: str) -> Markup:
     """Markdown to sanitised HTML: scripts, event handlers and unsafe URLs are removed."""
-    html = md.markdown(text or "", extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS)
+    html = _headings_from_h2(md.markdown(text or "", extensions=_EXTENSIONS))
     clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES,
                       url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above

@@ -53,7 +53,7 @@ def test_saving_the_profile_changes_the_account_and_the_page_language(client, da
         "Luis Alberto Gómez", "fr", "AR", academy.id, "male")
     page = client.get("/profile")
     assert '<html lang="fr">' in page.get_data(as_text=True)
-    assert "Your profile has been saved." in page_text(page)
+    assert "Votre profil a été enregistré." in page_text(page)
     assert count_rows(database, AuditLog) == 1
 
 

@@ -21,7 +21,7 @@ def test_registration_creates_a_trainee_and_signs_them_in(client, database, regi
     profile = client.get("/profile")
     assert profile.status_code == 200
     text = page_text(profile)
-    assert "Welcome, María José Pérez!" in text
+    assert "¡Le damos la bienvenida, María José Pérez!" in text
     assert "maria.perez@example.org" in text
     assert '<html lang="es">' in profile.get_data(as_text=True)
 

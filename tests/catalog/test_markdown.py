@@ -35,6 +35,12 @@ def test_style_iframes_and_forms_are_removed():
     assert "styled" in html
 
 
+def test_a_lesson_starting_at_level_two_keeps_its_outline_from_h2():
+    html = str(render("## Legality\n\nText.\n\n### Necessity\n\nMore."))
+    assert "<h2>Legality</h2>" in html
+    assert "<h3>Necessity</h3>" in html
+
+
 def test_headings_lists_tables_and_links_survive():
     text = (
         "# Objectives\n\n"
