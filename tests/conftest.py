@@ -195,12 +195,20 @@ class QueryCounter:
             self.statements.append(statement)
 
 
+# (database, page, size, statements) of every labelled count: printed after the run.
+MEASURED_QUERY_COUNTS: list[tuple[str, str, str, int]] = []
+
+
 @pytest.fixture
-def count_queries(database):
-    """``with count_queries() as counter: ...``; ``counter.count`` statements ran."""
+def count_queries(database, backend):
+    """``with count_queries() as counter: ...``; ``counter.count`` statements ran.
+
+    ``count_queries("roster", "500 trainees")`` also reports the figure in the
+    table printed at the end of the run.
+    """
 
     @contextmanager
-    def counting():
+    def counting(page: str | None = None, size: str | None = None):
         counter = QueryCounter()
         engine = db.engines[None].engine
         sa.event.listen(engine, "before_cursor_execute", counter)
@@ -208,5 +216,17 @@ def count_queries(database):
             yield counter
         finally:
             sa.event.remove(engine, "before_cursor_execute", counter)
+        if page is not None:
+            MEASURED_QUERY_COUNTS.append((backend, page, size or "", counter.count))
 
     return counting
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not MEASURED_QUERY_COUNTS:
+        return
+    terminalreporter.section("queries per page, measured")
+    terminalreporter.write_line(f"| {'database':<10} | {'page':<28} | {'size':<34} | queries |")
+    terminalreporter.write_line(f"|{'-' * 12}|{'-' * 30}|{'-' * 36}|---------|")
+    for backend, page, size, count in sorted(MEASURED_QUERY_COUNTS):
+        terminalreporter.write_line(f"| {backend:<10} | {page:<28} | {size:<34} | {count:>7} |")

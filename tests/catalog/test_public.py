@@ -132,7 +132,8 @@ def _listing_queries(client, count_queries, database, courses: int, enrolments: 
     # Requests share the test's session: forget what the factories left in memory, or
     # a missing eager load would go unnoticed.
     database.session.expire_all()
-    with count_queries() as counter:
+    size = f"{courses} courses, {enrolments} enrolments"
+    with count_queries("course list", size) as counter:
         response = client.get("/courses", headers={"Accept-Language": "es"})
     assert response.status_code == 200
     assert "Título" in page_text(response)
