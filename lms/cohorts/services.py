@@ -327,10 +327,10 @@ def _import_context(actor: User, records: list[csv_import.Record],
     seated: set[tuple[int, str]] = set()
     if infos and users:
         for chunk in _chunks(sorted(u.id for u in users.values())):
-            seated.update(db.session.execute(
+            seated.update(tuple(row) for row in db.session.execute(
                 select(Enrolment.cohort_id, User.email).join(Enrolment.user)
                 .where(Enrolment.cohort_id.in_(list(infos)), Enrolment.user_id.in_(chunk),
-                       Enrolment.status.in_(SEATED))).tuples())
+                       Enrolment.status.in_(SEATED))))
 
     default = None
     if default_cohort_id is not None:

@@ -60,7 +60,7 @@ def enrolments(database) -> set[tuple[str, str]]:
 
     rows = database.session.execute(
         database.select(User.email, Cohort.code).join(Enrolment.user).join(Enrolment.cohort))
-    return set(rows.tuples())
+    return {tuple(row) for row in rows}
 
 
 def problems(response) -> list[str]:
