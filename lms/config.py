@@ -123,7 +123,9 @@ def load(environ: dict[str, str] | None = None, **overrides: object) -> dict[str
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure,
-        "MAX_CONTENT_LENGTH": values["LMS_MAX_UPLOAD_BYTES"],
+        # The request may carry the largest accepted file plus the form around it;
+        # the file itself is checked against LMS_MAX_UPLOAD_BYTES with a clear message.
+        "MAX_CONTENT_LENGTH": int(values["LMS_MAX_UPLOAD_BYTES"]) + 64 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": values["LMS_RATELIMIT_STORAGE_URI"],
         "RATELIMIT_HEADERS_ENABLED": True,
