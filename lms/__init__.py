@@ -50,6 +50,15 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
+    from lms.assessments import (
+        assignment_views,
+        attendance_views,
+        gradebook_views,
+        manage_views,
+        observation_views,
+        quiz_manage_views,
+        quiz_views,
+    )
     from lms.catalog.manage_views import bp as catalog_manage_bp
     from lms.catalog.views import bp as catalog_bp
     from lms.cohorts.manage_views import bp as cohorts_manage_bp
@@ -60,6 +69,9 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (web_bp, accounts_bp, catalog_bp, catalog_manage_bp, cohorts_bp,
                       cohorts_manage_bp):
         app.register_blueprint(blueprint)
+    for module in (quiz_views, quiz_manage_views, assignment_views, observation_views,
+                   attendance_views, gradebook_views, manage_views):
+        app.register_blueprint(module.bp)
     layout.init_app(app)
 
 

@@ -10,13 +10,33 @@ The names of people and institutions are invented.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from textwrap import dedent
 from typing import Any
 
 from sqlalchemy import func, select
 
 from lms.accounts.models import BodyOfficer, Institution, ProgramCoordinator, User
+from lms.assessments import (
+    assignment_services,
+    observation_services,
+    quiz_services,
+)
+from lms.assessments.attendance_services import update_attendance_grades
+from lms.assessments.manage_services import AssessmentData, create_assessment
+from lms.assessments.models import (
+    Assessment,
+    AssessmentKind,
+    Attempt,
+    AttendanceRecord,
+    AttendanceSession,
+    Observation,
+    ObservationItem,
+    QuestionKind,
+    Submission,
+)
 from lms.catalog.models import (
     Course,
     CourseTranslation,
@@ -1390,4 +1410,392 @@ def load() -> list[tuple[str, str]]:
         _get_or_create(BodyOfficer, institution_id=institutions[body].id,
                        user_id=users[email].id)
     _load_cohorts(courses, institutions, users)
+    _load_assessments(courses, users)
     return list(LOGINS)
+
+
+# ---------------------------------------------------------------- assessments
+
+def gift_text(text: str) -> str:
+    """GIFT source written with backslash line continuations: collapse their indentation."""
+    return re.sub(" {2,}", " ", md(text))
+
+
+# Questions are written in GIFT, the format trainers export from Moodle, and
+# imported through the same service as the "Import GIFT" page, so the demo
+# exercises the parser as well.
+PCP_INTRO_GIFT = gift_text("""
+    // PICAP introductory levelling course: knowledge check
+    ::Shared priorities:: Where do the OAS member states set their security priorities? {
+    =In the General Assembly#Right: the committees then follow each topic.
+    ~In the specialised committees#The committees follow each topic; they do not set priorities.
+    ~In each training program
+    ~In the host police institution
+    }
+
+    ::Face-to-face hosts:: Who hosts a PICAP face-to-face course? {
+    =The police institution of a member state
+    ~The OAS General Secretariat
+    ~The trainee's own police station
+    }
+
+    ::Study habits:: Which habits help you complete an online course? Choose all that apply. {
+    ~%50%Blocking two or three hours a week in your calendar
+    ~%50%Reading each lesson before its activities
+    ~%-100%Studying everything the night before the deadline
+    ~%-100%Keeping your enrolment from your supervisor
+    }
+
+    ::Certificates:: A PICAP certificate is issued only after every assessment of the course \
+    is passed. {T#Right. The certificate tells other countries that you can do the work.}
+
+    ::Levelling course:: Every online PICAP trainee first completes the introductory ... \
+    course. Write the missing word. {=levelling =leveling =nivelación =nivelamento}
+
+    ::Weekly study time:: How many hours a week does the course suggest you block in your \
+    calendar for study? {#2..3}
+    """)
+
+PRC_TRT_MX_GIFT = gift_text("""
+    // PROCCER Tratamiento (México): evaluación de conocimientos
+    ::Tamizaje:: ¿Cuál de estos es un instrumento validado de tamizaje del consumo de \
+    sustancias? {
+    =El ASSIST#Correcto. El ASSIST es un instrumento validado de la OMS.
+    ~Una entrevista libre sin guion
+    ~La opinión de la familia
+    ~Un examen de orina
+    }
+
+    ::Técnicas de la entrevista motivacional:: ¿Qué técnicas forman parte de la entrevista \
+    motivacional? Marque todas las que correspondan. {
+    ~%33.33333%Hacer preguntas abiertas
+    ~%33.33333%Reflejar lo que se escucha
+    ~%33.33333%Resumir
+    ~%-100%Discutir para convencer a la persona de que cambie
+    }
+
+    ::Recaída:: Una recaída significa que el tratamiento fracasó y debe darse por terminado. \
+    {F#Una recaída es frecuente y no es un fracaso del tratamiento. Un plan escrito ayuda a \
+    responder pronto.}
+
+    ::Nombre del enfoque:: ¿Cómo se llama la conversación colaborativa que fortalece la \
+    motivación propia de la persona para cambiar? {=entrevista motivacional =la entrevista \
+    motivacional}
+
+    ::AUDIT:: ¿Cuántas preguntas tiene el cuestionario AUDIT de la OMS? {#10}
+
+    ::Nivel de atención:: Según el continuo de atención, ¿qué nivel de atención debe recibir \
+    una persona? {
+    =El menos restrictivo que sea seguro y eficaz
+    ~Siempre el tratamiento residencial
+    ~El que elija la familia
+    ~El más intensivo disponible
+    }
+    """)
+
+# Each quiz: course, coordinator who builds it, title, GIFT text, settings, and the
+# attempts demo trainees made: (cohort, email, days ago, answers right "R" / wrong "W"
+# in the quiz's order).
+QUIZZES: list[dict[str, Any]] = [
+    {
+        "course": "PCP-INTRO", "author": "coordinator.picap@example.org",
+        "title": "Levelling course knowledge check",
+        "instructions": ("Six questions on the lessons of this course. You have 20 minutes "
+                         "and two attempts; your best attempt counts."),
+        "translations": {
+            "es": {"title": "Prueba de conocimientos del curso de nivelación",
+                   "instructions": ("Seis preguntas sobre las lecciones del curso. Tiene 20 "
+                                    "minutos y dos intentos; cuenta el mejor.")},
+            "pt": {"title": "Teste de conhecimentos do curso de nivelamento",
+                   "instructions": ("Seis perguntas sobre as lições do curso. Você tem 20 "
+                                    "minutos e duas tentativas; vale a melhor.")},
+        },
+        "gift": PCP_INTRO_GIFT, "pass_mark": 70, "weight": 1,
+        "attempts": [("PCP-INTRO-ES-01", "andres.munoz@example.org", 3, "RRRRRW"),
+                     ("PCP-INTRO-ES-01", "valentina.soto@example.org", 2, "RWRWRW")],
+    },
+    {
+        "course": "PRC-TRT-MX", "author": "coordinator.proccer@example.org",
+        "title": "Evaluación de conocimientos: fundamentos del tratamiento",
+        "instructions": ("Seis preguntas sobre tamizaje, entrevista motivacional y niveles de "
+                         "atención. Dispone de 20 minutos y dos intentos; cuenta el mejor."),
+        "translations": {
+            "en": {"title": "Knowledge test: treatment foundations",
+                   "instructions": ("Six questions on screening, motivational interviewing "
+                                    "and levels of care. You have 20 minutes and two "
+                                    "attempts; your best attempt counts.")},
+        },
+        "gift": PRC_TRT_MX_GIFT, "pass_mark": 70, "weight": 1,
+        "attempts": [("PRC-TRT-MX-CDMX-01", "maria.nunez@example.org", 9, "RRRRWR"),
+                     ("PRC-TRT-MX-CDMX-01", "jose.hernandez@example.org", 8, "RWRWWR")],
+    },
+]
+
+ASSIGNMENT: dict[str, Any] = {
+    "course": "PRC-TRT-MX", "author": "coordinator.proccer@example.org",
+    "title": "Estudio de caso: plan de atención para una persona usuaria",
+    "instructions": md("""
+        Lea el caso de «Luis», de 24 años, que acude al centro de salud por consumo de
+        alcohol y cannabis. Escriba un plan de atención de dos o tres páginas:
+
+        - la evaluación del caso con un instrumento validado;
+        - los objetivos acordados con Luis y su familia;
+        - un plan de prevención de recaídas con recursos de su comunidad.
+
+        Puede escribir su respuesta aquí o adjuntar un archivo PDF o de Word.
+        """),
+    "translations": {
+        "en": {"title": "Case study: a care plan for a service user",
+               "instructions": md("""
+                   Read the case of "Luis", 24, who comes to the health centre about his use
+                   of alcohol and cannabis. Write a care plan of two or three pages:
+
+                   - the assessment of the case with a validated instrument;
+                   - the goals agreed with Luis and his family;
+                   - a relapse-prevention plan using resources in your community.
+
+                   Write your answer here or attach a PDF or Word file.
+                   """)},
+    },
+    "pass_mark": 60, "weight": 2,
+    # criterion -> levels (title, points)
+    "rubric": [
+        ("Evaluación del caso", [("Insuficiente", 0), ("Básico", 1), ("Competente", 2),
+                                 ("Sobresaliente", 3)]),
+        ("Objetivos acordados con la persona", [("Insuficiente", 0), ("Básico", 1),
+                                                ("Competente", 2), ("Sobresaliente", 3)]),
+        ("Plan de prevención de recaídas", [("Insuficiente", 0), ("Básico", 1),
+                                            ("Competente", 2), ("Sobresaliente", 3)]),
+    ],
+    "grader": "instructor.salinas@example.org",
+    # (cohort, email, days ago, text, levels chosen per criterion or None: not graded yet)
+    "submissions": [
+        ("PRC-TRT-MX-CDMX-01", "maria.nunez@example.org", 6, md("""
+            Evaluación: apliqué el ASSIST en la primera entrevista. Luis obtiene riesgo
+            moderado para alcohol y alto para cannabis; no hay síntomas de abstinencia
+            graves y cuenta con el apoyo de su madre y de su equipo de fútbol.
+
+            Objetivos acordados: reducir el consumo de cannabis a fines de semana durante
+            el primer mes y suspenderlo en el segundo; no conducir después de beber;
+            asistir a cuatro sesiones de entrevista motivacional.
+
+            Prevención de recaídas: identificamos juntos las situaciones de riesgo (las
+            fiestas del barrio y el estrés en el trabajo). Luis tendrá un plan escrito con
+            el teléfono del centro de salud y de su entrenador, y participará en el grupo
+            de ayuda mutua de la parroquia.
+            """), (3, 2, 3), "Muy buen plan: los objetivos podrían ser más medibles."),
+        ("PRC-TRT-MX-CDMX-01", "jose.hernandez@example.org", 2, md("""
+            Luis necesita dejar de consumir. Propongo internarlo en un centro residencial
+            durante tres meses y que su familia lo visite cada semana. Al salir, deberá
+            asistir a un grupo de autoayuda.
+            """), None, ""),
+    ],
+}
+
+OBSERVATION: dict[str, Any] = {
+    "course": "PRC-TRT-MX", "author": "coordinator.proccer@example.org",
+    "title": "Observación de habilidades de consejería",
+    "instructions": ("El instructor observa una sesión de consejería (real o simulada) y "
+                     "registra cada habilidad."),
+    "translations": {
+        "en": {"title": "Observation of counselling skills",
+               "instructions": ("The instructor observes a counselling session (real or "
+                                "role-played) and records each skill.")},
+    },
+    "pass_mark": 80, "weight": 2,
+    # (Spanish text, English translation)
+    "items": [
+        ("Hace preguntas abiertas.", "Asks open questions."),
+        ("Refleja y resume lo que la persona expresa.",
+         "Reflects and summarises what the person says."),
+        ("Reconoce los esfuerzos y las fortalezas de la persona.",
+         "Affirms the person's efforts and strengths."),
+        ("Evita discutir y responde a la resistencia sin confrontar.",
+         "Avoids arguing and responds to resistance without confrontation."),
+        ("Acuerda con la persona los objetivos y el siguiente paso.",
+         "Agrees the goals and the next step with the person."),
+    ],
+    "assessor": "instructor.salinas@example.org",
+    # (cohort, email, days ago, results per item, comment on the first item)
+    "observed": [
+        ("PRC-TRT-MX-CDMX-01", "maria.nunez@example.org", 4,
+         ("met", "met", "met", "met", "met"),
+         "Sesión simulada con un familiar; preguntas abiertas muy naturales."),
+    ],
+}
+
+ATTENDANCE: dict[str, Any] = {
+    "course": "PCP-INVESTIGATION", "author": "coordinator.picap@example.org",
+    "title": "Attendance",
+    "instructions": ("Face-to-face course: attend at least 80% of the sessions. Excused "
+                     "absences do not count against you."),
+    "translations": {
+        "es": {"title": "Asistencia",
+               "instructions": ("Curso presencial: asista al menos al 80 % de las sesiones. "
+                                "Las ausencias justificadas no cuentan en su contra.")},
+    },
+    "pass_mark": 80, "weight": 1,
+    "cohort": "PCP-INVESTIGATION-SCL-01", "taker": "instructor.cardenas@example.org",
+    # (day from the cohort's start, title); each session starts at 13:00 UTC.
+    "sessions": [(0, "Securing and documenting a scene"), (1, "Chain of custody"),
+                 (7, "Investigative interviewing"), (8, "Link analysis"),
+                 (14, "Practical exercise and debrief")],
+    # email -> status per session: P present, A absent, E excused
+    "records": {"valentina.soto@example.org": "PPPEP",
+                "andres.munoz@example.org": "PAPAP"},
+}
+
+_STATUS_LETTERS = {"P": "present", "A": "absent", "E": "excused"}
+
+
+def _assessment(course: Course, kind: str, spec: dict[str, Any], users: dict[str, User],
+                **settings: Any):
+    """The course's assessment titled ``spec["title"]``, created through the service."""
+    existing = db.session.scalars(select(Assessment).filter_by(
+        course_id=course.id, title=spec["title"])).first()
+    if existing is not None:
+        return existing
+    data = AssessmentData(title=spec["title"], instructions=spec["instructions"],
+                          pass_mark=spec["pass_mark"], weight=spec["weight"],
+                          translations=spec["translations"], **settings)
+    return create_assessment(users[spec["author"]], course, kind, data)
+
+
+def _enrolment(cohorts: dict[str, Cohort], code: str, user: User) -> Enrolment:
+    return db.session.scalars(select(Enrolment).filter_by(
+        cohort_id=cohorts[code].id, user_id=user.id)).one()
+
+
+def _response(question, right: bool) -> dict:
+    """A response to ``question`` that is right or wrong, as the quiz form would send it."""
+    if question.kind == QuestionKind.NUMERIC:
+        value = question.numeric_answer if right else question.numeric_answer + 7
+        return {"value": str(value.normalize())}
+    if question.kind == QuestionKind.SHORT_TEXT:
+        return {"text": question.options[0].text if right else "no lo sé"}
+    chosen = [o.id for o in question.options if o.correct == right]
+    if question.kind != QuestionKind.MULTIPLE or not right:
+        chosen = chosen[:1]
+    return {"options": [str(i) for i in chosen]}
+
+
+def _load_quizzes(courses: dict[str, Course], cohorts: dict[str, Cohort],
+                  users: dict[str, User]) -> None:
+    for spec in QUIZZES:
+        course = courses[spec["course"]]
+        quiz = _assessment(course, AssessmentKind.QUIZ, spec, users, attempts_allowed=2,
+                           time_limit_minutes=20, review_allowed=True)
+        if not quiz.quiz_questions:
+            questions = quiz_services.import_gift(users[spec["author"]], course, spec["gift"])
+            quiz_services.set_quiz_questions(users[spec["author"]], quiz,
+                                             [q.id for q in questions])
+        questions = {row.question_id: row.question for row in quiz.quiz_questions}
+        for code, email, days_ago, pattern in spec["attempts"]:
+            trainee = users[email]
+            enrolment = _enrolment(cohorts, code, trainee)
+            if db.session.scalars(select(Attempt.id).filter_by(
+                    assessment_id=quiz.id, enrolment_id=enrolment.id)).first() is not None:
+                continue
+            started = datetime.now(UTC) - timedelta(days=days_ago)
+            attempt, _resumed = quiz_services.start_attempt(trainee, quiz, enrolment,
+                                                            now=started)
+            for number, (question_id, mark) in enumerate(
+                    zip(attempt.question_order, pattern, strict=True), start=1):
+                quiz_services.save_answer(
+                    trainee, attempt, questions[question_id],
+                    _response(questions[question_id], mark == "R"),
+                    now=started + timedelta(minutes=number * 2))
+            quiz_services.submit_attempt(trainee, attempt,
+                                         now=started + timedelta(minutes=14))
+
+
+def _load_assignment(courses: dict[str, Course], cohorts: dict[str, Cohort],
+                     users: dict[str, User]) -> None:
+    spec = ASSIGNMENT
+    author = users[spec["author"]]
+    assignment = _assessment(courses[spec["course"]], AssessmentKind.ASSIGNMENT, spec, users,
+                             accepts_text=True, accepts_file=True)
+    if not assignment.criteria:
+        assignment_services.save_rubric(author, assignment, [
+            assignment_services.CriterionData(
+                id=None, title=title, delete=False,
+                levels=[assignment_services.LevelData(id=None, title=level,
+                                                      points=Decimal(points))
+                        for level, points in levels])
+            for title, levels in spec["rubric"]])
+    for code, email, days_ago, text, levels, feedback in spec["submissions"]:
+        trainee = users[email]
+        enrolment = _enrolment(cohorts, code, trainee)
+        if db.session.scalars(select(Submission.id).filter_by(
+                assessment_id=assignment.id, enrolment_id=enrolment.id)).first() is not None:
+            continue
+        submission = assignment_services.submit(
+            trainee, assignment, enrolment, text=text, upload=None, max_bytes=0,
+            now=datetime.now(UTC) - timedelta(days=days_ago))
+        if levels is not None:
+            choices = {criterion.id: criterion.levels[level].id
+                       for criterion, level in zip(assignment.criteria, levels, strict=True)}
+            assignment_services.grade(users[spec["grader"]], submission, choices=choices,
+                                      percent=None, feedback=feedback, reason="")
+
+
+def _load_observation(courses: dict[str, Course], cohorts: dict[str, Cohort],
+                      users: dict[str, User]) -> None:
+    spec = OBSERVATION
+    checklist = _assessment(courses[spec["course"]], AssessmentKind.OBSERVATION, spec, users)
+    if not checklist.observation_items:
+        for text, english in spec["items"]:
+            observation_services.add_item(users[spec["author"]], checklist, text=text,
+                                          translations={"en": {"text": english}})
+        db.session.expire(checklist, ["observation_items"])
+    items = checklist.observation_items
+    for code, email, days_ago, results, comment in spec["observed"]:
+        enrolment = _enrolment(cohorts, code, users[email])
+        if db.session.scalars(select(Observation.id).join(ObservationItem).where(
+                ObservationItem.assessment_id == checklist.id,
+                Observation.enrolment_id == enrolment.id)).first() is not None:
+            continue
+        observed_on = date.today() - timedelta(days=days_ago)
+        entries = {item.id: observation_services.ObservationEntry(
+                       result, comment if position == 0 else "", observed_on)
+                   for position, (item, result) in enumerate(zip(items, results, strict=True))}
+        observation_services.record_observations(users[spec["assessor"]], checklist,
+                                                 enrolment, entries, today=date.today())
+
+
+def _load_attendance(courses: dict[str, Course], cohorts: dict[str, Cohort],
+                     users: dict[str, User]) -> None:
+    spec = ATTENDANCE
+    _assessment(courses[spec["course"]], AssessmentKind.ATTENDANCE, spec, users)
+    cohort = cohorts[spec["cohort"]]
+    taker = users[spec["taker"]]
+    sessions = []
+    for day, title in spec["sessions"]:
+        # From the cohort's stored dates, so that loading on another day finds the same rows.
+        starts_at = datetime.combine(cohort.starts_on + timedelta(days=day),
+                                     datetime.min.time(), tzinfo=UTC) + timedelta(hours=13)
+        sessions.append(_get_or_create(AttendanceSession, cohort_id=cohort.id, title=title,
+                                       defaults={"starts_at": starts_at}))
+    changed = []
+    for email, letters in spec["records"].items():
+        enrolment = _enrolment(cohorts, spec["cohort"], users[email])
+        for session, letter in zip(sessions, letters, strict=True):
+            if db.session.get(AttendanceRecord, (session.id, enrolment.id)) is None:
+                db.session.add(AttendanceRecord(
+                    session_id=session.id, enrolment_id=enrolment.id,
+                    status=_STATUS_LETTERS[letter], recorded_by_id=taker.id,
+                    recorded_at=session.starts_at + timedelta(hours=4)))
+                changed.append(enrolment.id)
+    if changed:
+        db.session.flush()
+        # Writes the attendance grades, and with them the course result.
+        update_attendance_grades(cohort, changed, taker)
+
+
+def _load_assessments(courses: dict[str, Course], users: dict[str, User]) -> None:
+    cohorts = {cohort.code: cohort for cohort in db.session.scalars(select(Cohort))}
+    _load_quizzes(courses, cohorts, users)
+    _load_assignment(courses, cohorts, users)
+    _load_observation(courses, cohorts, users)
+    _load_attendance(courses, cohorts, users)
+    db.session.flush()

@@ -1,6 +1,28 @@
 """Imports every model so that the metadata (and Alembic) sees all tables."""
 
 from lms.accounts.models import BodyOfficer, Institution, ProgramCoordinator, User
+from lms.assessments.models import (
+    Answer,
+    Assessment,
+    AssessmentTranslation,
+    AssessmentWindow,
+    Attempt,
+    AttendanceRecord,
+    AttendanceSession,
+    Grade,
+    Observation,
+    ObservationItem,
+    ObservationItemTranslation,
+    Question,
+    QuestionOption,
+    QuestionOptionTranslation,
+    QuestionTranslation,
+    QuizQuestion,
+    RubricCriterion,
+    RubricLevel,
+    RubricScore,
+    Submission,
+)
 from lms.audit.models import AuditLog
 from lms.catalog.models import (
     Course,
@@ -15,6 +37,11 @@ from lms.catalog.models import (
 from lms.cohorts.models import Cohort, Enrolment, LessonCompletion, cohort_instructors
 
 __all__ = [
+    "Answer", "Assessment", "AssessmentTranslation", "AssessmentWindow", "Attempt",
+    "AttendanceRecord", "AttendanceSession", "Grade", "Observation", "ObservationItem",
+    "ObservationItemTranslation", "Question", "QuestionOption", "QuestionOptionTranslation",
+    "QuestionTranslation", "QuizQuestion", "RubricCriterion", "RubricLevel", "RubricScore",
+    "Submission",
     "AuditLog", "BodyOfficer", "Cohort", "Course", "CourseTranslation", "Enrolment",
     "Institution", "Lesson", "LessonCompletion", "LessonTranslation", "Module",
     "ModuleTranslation", "Program", "ProgramCoordinator", "ProgramTranslation", "User",

@@ -109,7 +109,8 @@ class Assessment(Translatable, db.Model):
     criteria: Mapped[list[RubricCriterion]] = relationship(
         cascade="all, delete-orphan", order_by="RubricCriterion.position")
     observation_items: Mapped[list[ObservationItem]] = relationship(
-        cascade="all, delete-orphan", order_by="ObservationItem.position")
+        back_populates="assessment", cascade="all, delete-orphan",
+        order_by="ObservationItem.position")
 
     @property
     def language(self) -> str:
@@ -174,7 +175,8 @@ class Question(Translatable, db.Model):
     translations: Mapped[list[QuestionTranslation]] = relationship(
         cascade="all, delete-orphan")
     options: Mapped[list[QuestionOption]] = relationship(
-        cascade="all, delete-orphan", order_by="QuestionOption.position")
+        back_populates="question", cascade="all, delete-orphan",
+        order_by="QuestionOption.position")
 
     @property
     def language(self) -> str:
@@ -313,6 +315,9 @@ class Submission(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The grader's message when sending it back for resubmission (the grade's own
+    # feedback lives on Grade).
+    return_message: Mapped[str] = mapped_column(Text, default="")
 
     assessment: Mapped[Assessment] = relationship()
     enrolment: Mapped[Enrolment] = relationship()

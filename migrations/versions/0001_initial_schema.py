@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 18:57:23.972012
+Create Date: 2026-11-28 19:47:03.319317
 
 """
 from alembic import op
@@ -85,6 +85,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_users_institution_id'), ['institution_id'], unique=False)
         batch_op.create_index('uq_users_email', ['email'], unique=True)
 
+    op.create_table('assessments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('instructions', sa.Text(), nullable=False),
+    sa.Column('pass_mark', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('weight', sa.Numeric(precision=6, scale=2), nullable=False),
+    sa.Column('required', sa.Boolean(), nullable=False),
+    sa.Column('attempts_allowed', sa.Integer(), nullable=True),
+    sa.Column('time_limit_minutes', sa.Integer(), nullable=True),
+    sa.Column('shuffle_questions', sa.Boolean(), nullable=False),
+    sa.Column('review_allowed', sa.Boolean(), nullable=False),
+    sa.Column('accepts_text', sa.Boolean(), nullable=False),
+    sa.Column('accepts_file', sa.Boolean(), nullable=False),
+    sa.Column('opens_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('published', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_assessments_course_id_courses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessments'))
+    )
+    with op.batch_alter_table('assessments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessments_course_id'), ['course_id'], unique=False)
+
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
@@ -163,6 +188,54 @@ def upgrade():
     with op.batch_alter_table('program_coordinators', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_program_coordinators_user_id'), ['user_id'], unique=False)
 
+    op.create_table('questions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('feedback', sa.Text(), nullable=False),
+    sa.Column('points', sa.Numeric(precision=6, scale=2), nullable=False),
+    sa.Column('case_sensitive', sa.Boolean(), nullable=False),
+    sa.Column('accent_sensitive', sa.Boolean(), nullable=False),
+    sa.Column('numeric_answer', sa.Numeric(precision=18, scale=6), nullable=True),
+    sa.Column('tolerance', sa.Numeric(precision=18, scale=6), nullable=True),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_questions_course_id_courses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_questions'))
+    )
+    with op.batch_alter_table('questions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_questions_course_id'), ['course_id'], unique=False)
+
+    op.create_table('assessment_translations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sa.String(length=5), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('instructions', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessments.id'], name=op.f('fk_assessment_translations_assessment_id_assessments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_translations')),
+    sa.UniqueConstraint('assessment_id', 'locale', name=op.f('uq_assessment_translations_assessment_id_locale'))
+    )
+    op.create_table('assessment_windows',
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('opens_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessments.id'], name=op.f('fk_assessment_windows_assessment_id_assessments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_assessment_windows_cohort_id_cohorts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('assessment_id', 'cohort_id', name=op.f('pk_assessment_windows'))
+    )
+    op.create_table('attendance_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_attendance_sessions_cohort_id_cohorts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attendance_sessions'))
+    )
+    with op.batch_alter_table('attendance_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attendance_sessions_cohort_id'), ['cohort_id'], unique=False)
+
     op.create_table('cohort_instructors',
     sa.Column('cohort_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -194,6 +267,59 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_module_translations')),
     sa.UniqueConstraint('module_id', 'locale', name=op.f('uq_module_translations_module_id_locale'))
     )
+    op.create_table('observation_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessments.id'], name=op.f('fk_observation_items_assessment_id_assessments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_observation_items'))
+    )
+    with op.batch_alter_table('observation_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_observation_items_assessment_id'), ['assessment_id'], unique=False)
+
+    op.create_table('question_options',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('correct', sa.Boolean(), nullable=False),
+    sa.Column('feedback', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['question_id'], ['questions.id'], name=op.f('fk_question_options_question_id_questions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_question_options'))
+    )
+    with op.batch_alter_table('question_options', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_question_options_question_id'), ['question_id'], unique=False)
+
+    op.create_table('question_translations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sa.String(length=5), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('feedback', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['question_id'], ['questions.id'], name=op.f('fk_question_translations_question_id_questions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_question_translations')),
+    sa.UniqueConstraint('question_id', 'locale', name=op.f('uq_question_translations_question_id_locale'))
+    )
+    op.create_table('quiz_questions',
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessments.id'], name=op.f('fk_quiz_questions_assessment_id_assessments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['question_id'], ['questions.id'], name=op.f('fk_quiz_questions_question_id_questions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('assessment_id', 'question_id', name=op.f('pk_quiz_questions'))
+    )
+    op.create_table('rubric_criteria',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessments.id'], name=op.f('fk_rubric_criteria_assessment_id_assessments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rubric_criteria'))
+    )
+    with op.batch_alter_table('rubric_criteria', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rubric_criteria_assessment_id'), ['assessment_id'], unique=False)
+
     op.create_table('enrolments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('cohort_id', sa.Integer(), nullable=False),
@@ -221,6 +347,93 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lesson_translations')),
     sa.UniqueConstraint('lesson_id', 'locale', name=op.f('uq_lesson_translations_lesson_id_locale'))
     )
+    op.create_table('observation_item_translations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sa.String(length=5), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['observation_items.id'], name=op.f('fk_observation_item_translations_item_id_observation_items'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_observation_item_translations')),
+    sa.UniqueConstraint('item_id', 'locale', name=op.f('uq_observation_item_translations_item_id_locale'))
+    )
+    op.create_table('question_option_translations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('option_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sa.String(length=5), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('feedback', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['option_id'], ['question_options.id'], name=op.f('fk_question_option_translations_option_id_question_options'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_question_option_translations')),
+    sa.UniqueConstraint('option_id', 'locale', name=op.f('uq_question_option_translations_option_id_locale'))
+    )
+    op.create_table('rubric_levels',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('criterion_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('points', sa.Numeric(precision=6, scale=2), nullable=False),
+    sa.ForeignKeyConstraint(['criterion_id'], ['rubric_criteria.id'], name=op.f('fk_rubric_levels_criterion_id_rubric_criteria'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rubric_levels'))
+    )
+    with op.batch_alter_table('rubric_levels', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rubric_levels_criterion_id'), ['criterion_id'], unique=False)
+
+    op.create_table('attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('enrolment_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deadline_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('question_order', sa.JSON(), nullable=False),
+    sa.Column('score', sa.Numeric(precision=8, scale=2), nullable=True),
+    sa.Column('max_score', sa.Numeric(precision=8, scale=2), nullable=True),
+    sa.Column('percent', sa.Numeric(precision=5, scale=2), nullable=True),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessments.id'], name=op.f('fk_attempts_assessment_id_assessments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], name=op.f('fk_attempts_enrolment_id_enrolments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attempts')),
+    sa.UniqueConstraint('assessment_id', 'enrolment_id', 'number', name=op.f('uq_attempts_assessment_id_enrolment_id_number'))
+    )
+    with op.batch_alter_table('attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attempts_assessment_id'), ['assessment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attempts_enrolment_id'), ['enrolment_id'], unique=False)
+
+    op.create_table('attendance_records',
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('enrolment_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], name=op.f('fk_attendance_records_enrolment_id_enrolments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_attendance_records_recorded_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['session_id'], ['attendance_sessions.id'], name=op.f('fk_attendance_records_session_id_attendance_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('session_id', 'enrolment_id', name=op.f('pk_attendance_records'))
+    )
+    with op.batch_alter_table('attendance_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attendance_records_enrolment_id'), ['enrolment_id'], unique=False)
+
+    op.create_table('grades',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('enrolment_id', sa.Integer(), nullable=False),
+    sa.Column('percent', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('passed', sa.Boolean(), nullable=False),
+    sa.Column('feedback', sa.Text(), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('override_reason', sa.Text(), nullable=False),
+    sa.Column('grader_id', sa.Integer(), nullable=True),
+    sa.Column('graded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessments.id'], name=op.f('fk_grades_assessment_id_assessments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], name=op.f('fk_grades_enrolment_id_enrolments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['grader_id'], ['users.id'], name=op.f('fk_grades_grader_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_grades')),
+    sa.UniqueConstraint('assessment_id', 'enrolment_id', name=op.f('uq_grades_assessment_id_enrolment_id'))
+    )
+    with op.batch_alter_table('grades', schema=None) as batch_op:
+        batch_op.create_index('ix_grades_enrolment', ['enrolment_id'], unique=False)
+
     op.create_table('lesson_completions',
     sa.Column('enrolment_id', sa.Integer(), nullable=False),
     sa.Column('lesson_id', sa.Integer(), nullable=False),
@@ -232,20 +445,134 @@ def upgrade():
     with op.batch_alter_table('lesson_completions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lesson_completions_lesson_id'), ['lesson_id'], unique=False)
 
+    op.create_table('observations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('enrolment_id', sa.Integer(), nullable=False),
+    sa.Column('result', sa.String(length=20), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('observed_on', sa.Date(), nullable=True),
+    sa.Column('assessor_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['assessor_id'], ['users.id'], name=op.f('fk_observations_assessor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], name=op.f('fk_observations_enrolment_id_enrolments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['item_id'], ['observation_items.id'], name=op.f('fk_observations_item_id_observation_items'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_observations')),
+    sa.UniqueConstraint('item_id', 'enrolment_id', name=op.f('uq_observations_item_id_enrolment_id'))
+    )
+    with op.batch_alter_table('observations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_observations_enrolment_id'), ['enrolment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_observations_item_id'), ['item_id'], unique=False)
+
+    op.create_table('submissions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('enrolment_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('file_name', sa.String(length=255), nullable=True),
+    sa.Column('stored_name', sa.String(length=64), nullable=True),
+    sa.Column('file_size', sa.Integer(), nullable=True),
+    sa.Column('content_type', sa.String(length=100), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('return_message', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessments.id'], name=op.f('fk_submissions_assessment_id_assessments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], name=op.f('fk_submissions_enrolment_id_enrolments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_submissions')),
+    sa.UniqueConstraint('assessment_id', 'enrolment_id', name=op.f('uq_submissions_assessment_id_enrolment_id')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_submissions_stored_name'))
+    )
+    with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submissions_assessment_id'), ['assessment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submissions_enrolment_id'), ['enrolment_id'], unique=False)
+
+    op.create_table('answers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('attempt_id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('response', sa.JSON(), nullable=False),
+    sa.Column('saved_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('points', sa.Numeric(precision=6, scale=2), nullable=True),
+    sa.ForeignKeyConstraint(['attempt_id'], ['attempts.id'], name=op.f('fk_answers_attempt_id_attempts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['question_id'], ['questions.id'], name=op.f('fk_answers_question_id_questions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_answers')),
+    sa.UniqueConstraint('attempt_id', 'question_id', name=op.f('uq_answers_attempt_id_question_id'))
+    )
+    with op.batch_alter_table('answers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_answers_question_id'), ['question_id'], unique=False)
+
+    op.create_table('rubric_scores',
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('criterion_id', sa.Integer(), nullable=False),
+    sa.Column('level_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['criterion_id'], ['rubric_criteria.id'], name=op.f('fk_rubric_scores_criterion_id_rubric_criteria'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['level_id'], ['rubric_levels.id'], name=op.f('fk_rubric_scores_level_id_rubric_levels'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_rubric_scores_submission_id_submissions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('submission_id', 'criterion_id', name=op.f('pk_rubric_scores'))
+    )
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('rubric_scores')
+    with op.batch_alter_table('answers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_answers_question_id'))
+
+    op.drop_table('answers')
+    with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submissions_enrolment_id'))
+        batch_op.drop_index(batch_op.f('ix_submissions_assessment_id'))
+
+    op.drop_table('submissions')
+    with op.batch_alter_table('observations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_observations_item_id'))
+        batch_op.drop_index(batch_op.f('ix_observations_enrolment_id'))
+
+    op.drop_table('observations')
     with op.batch_alter_table('lesson_completions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lesson_completions_lesson_id'))
 
     op.drop_table('lesson_completions')
+    with op.batch_alter_table('grades', schema=None) as batch_op:
+        batch_op.drop_index('ix_grades_enrolment')
+
+    op.drop_table('grades')
+    with op.batch_alter_table('attendance_records', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attendance_records_enrolment_id'))
+
+    op.drop_table('attendance_records')
+    with op.batch_alter_table('attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attempts_enrolment_id'))
+        batch_op.drop_index(batch_op.f('ix_attempts_assessment_id'))
+
+    op.drop_table('attempts')
+    with op.batch_alter_table('rubric_levels', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rubric_levels_criterion_id'))
+
+    op.drop_table('rubric_levels')
+    op.drop_table('question_option_translations')
+    op.drop_table('observation_item_translations')
     op.drop_table('lesson_translations')
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enrolments_user_id'))
 
     op.drop_table('enrolments')
+    with op.batch_alter_table('rubric_criteria', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rubric_criteria_assessment_id'))
+
+    op.drop_table('rubric_criteria')
+    op.drop_table('quiz_questions')
+    op.drop_table('question_translations')
+    with op.batch_alter_table('question_options', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_question_options_question_id'))
+
+    op.drop_table('question_options')
+    with op.batch_alter_table('observation_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_observation_items_assessment_id'))
+
+    op.drop_table('observation_items')
     op.drop_table('module_translations')
     with op.batch_alter_table('lessons', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lessons_module_id'))
@@ -255,6 +582,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_cohort_instructors_user_id'))
 
     op.drop_table('cohort_instructors')
+    with op.batch_alter_table('attendance_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attendance_sessions_cohort_id'))
+
+    op.drop_table('attendance_sessions')
+    op.drop_table('assessment_windows')
+    op.drop_table('assessment_translations')
+    with op.batch_alter_table('questions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_questions_course_id'))
+
+    op.drop_table('questions')
     with op.batch_alter_table('program_coordinators', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_program_coordinators_user_id'))
 
@@ -276,6 +613,10 @@ def downgrade():
         batch_op.drop_index('ix_audit_log_object')
 
     op.drop_table('audit_log')
+    with op.batch_alter_table('assessments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessments_course_id'))
+
+    op.drop_table('assessments')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index('uq_users_email')
         batch_op.drop_index(batch_op.f('ix_users_institution_id'))

@@ -6,6 +6,18 @@ from dataclasses import dataclass
 
 import pytest
 
+from lms.accounts.models import utcnow
+from lms.assessments import uploads
+from lms.assessments.models import (
+    AssessmentKind,
+    Attempt,
+    AttemptStatus,
+    AttendanceSession,
+    ObservationItem,
+    Submission,
+)
+from lms.extensions import db
+from tests.assessments.factories import add_to_quiz, make_assessment, make_question
 from tests.factories import (
     enrol,
     make_cohort,
@@ -52,6 +64,33 @@ def world(database) -> World:
     ids = {"program": program.id, "course": course.id, "code": course.code,
            "module": module.id, "lesson": lesson.id, "cohort": cohort_a.id,
            "enrolment": enrolment.id}
+    ids.update(_assessments(course, cohort_a, enrolment))
     return World(ids, users)
+
+
+def _assessments(course, cohort, enrolment) -> dict[str, int]:
+    """One assessment of each kind on the course, with work by cohort A's trainee."""
+    quiz = make_assessment(course, AssessmentKind.QUIZ, attempts_allowed=None)
+    question = make_question(course)
+    add_to_quiz(quiz, question)
+    done = Attempt(assessment=quiz, enrolment=enrolment, number=1,
+                   status=AttemptStatus.SUBMITTED, submitted_at=utcnow(),
+                   question_order=[question.id], score=1, max_score=1, percent=100)
+    attempt = Attempt(assessment=quiz, enrolment=enrolment, number=2,
+                      question_order=[question.id])
+    assignment = make_assessment(course, AssessmentKind.ASSIGNMENT, accepts_file=True)
+    stored = uploads.store(uploads.check_upload("essay.pdf", b"%PDF-1.4 essay", 10_000))
+    submission = Submission(assessment=assignment, enrolment=enrolment, text="My essay",
+                            file_name="essay.pdf", stored_name=stored, file_size=14,
+                            content_type="application/pdf")
+    observation = make_assessment(course, AssessmentKind.OBSERVATION)
+    observation.observation_items.append(ObservationItem(position=1, text="Builds rapport"))
+    make_assessment(course, AssessmentKind.ATTENDANCE)
+    session = AttendanceSession(cohort=cohort, starts_at=utcnow(), title="Day 1")
+    db.session.add_all([done, attempt, submission, session])
+    db.session.flush()
+    return {"quiz": quiz.id, "question": question.id, "attempt": attempt.id, "done": done.id,
+            "assignment": assignment.id, "submission": submission.id,
+            "observation": observation.id, "session": session.id}
 
 

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from lms import demo
 from lms.accounts.models import User
+from lms.assessments.models import (
+    Answer,
+    Assessment,
+    AssessmentKind,
+    Attempt,
+    AttemptStatus,
+    AttendanceRecord,
+    AttendanceSession,
+    Grade,
+    Observation,
+    Question,
+    QuestionKind,
+    Submission,
+    SubmissionStatus,
+)
 from lms.catalog.models import Course
-from lms.cohorts.models import SEATED, Cohort, Enrolment
+from lms.cohorts.models import SEATED, Cohort, Enrolment, EnrolmentStatus
 from lms.config import ROOT
 from lms.extensions import limiter
 from tests.conftest import login, page_text
@@ -27,6 +43,10 @@ def test_loading_twice_adds_nothing(database):
     assert demo.has_courses()
     assert first["courses"] >= 10 and first["users"] >= 15 and first["enrolments"] >= 10
     assert first["lesson_completions"] > 0
+    for table in ("assessments", "questions", "attempts", "answers", "submissions", "grades",
+                  "observations", "attendance_sessions", "attendance_records",
+                  "rubric_criteria", "rubric_levels", "rubric_scores", "observation_items"):
+        assert first[table] > 0, table
 
     demo.load()
     assert row_counts(database) == first
@@ -96,3 +116,129 @@ def test_readme_lists_the_demo_logins():
     assert demo.DEMO_PASSWORD in readme
     for _role, email in demo.LOGINS:
         assert email in readme
+
+
+def _enrolment(database, cohort_code: str, email: str) -> Enrolment:
+    return database.session.scalars(
+        select(Enrolment).join(Cohort).join(User, User.id == Enrolment.user_id)
+        .where(Cohort.code == cohort_code, User.email == email)).one()
+
+
+def _assessment(database, course_code: str, kind: str) -> Assessment:
+    return database.session.scalars(
+        select(Assessment).join(Course).where(Course.code == course_code,
+                                              Assessment.kind == kind)).one()
+
+
+def test_quizzes_are_imported_from_gift_and_attempted(database):
+    demo.load()
+    for course_code in ("PCP-INTRO", "PRC-TRT-MX"):
+        quiz = _assessment(database, course_code, AssessmentKind.QUIZ)
+        assert (quiz.time_limit_minutes, quiz.attempts_allowed) == (20, 2)
+        assert quiz.review_allowed
+        kinds = {row.question.kind for row in quiz.quiz_questions}
+        assert kinds == set(QuestionKind), course_code
+        assert len(quiz.quiz_questions) == 6
+    intro = _assessment(database, "PCP-INTRO", AssessmentKind.QUIZ)
+    # The GIFT range {#2..3} became 2.5 give or take 0.5.
+    numeric = next(row.question for row in intro.quiz_questions
+                   if row.question.kind == QuestionKind.NUMERIC)
+    assert (numeric.numeric_answer, numeric.tolerance) == (2.5, 0.5)
+    assert intro.in_locale("title", "es") == "Prueba de conocimientos del curso de nivelación"
+
+    andres = _enrolment(database, "PCP-INTRO-ES-01", "andres.munoz@example.org")
+    attempt = database.session.scalars(select(Attempt).where(
+        Attempt.assessment_id == intro.id, Attempt.enrolment_id == andres.id)).one()
+    assert attempt.status == AttemptStatus.SUBMITTED
+    assert attempt.deadline_at is not None
+    assert len(attempt.answers) == 6
+    assert round(attempt.percent) == 83  # five of six right
+    # Passing the only required assessment completed the course, by the rule.
+    assert andres.status == EnrolmentStatus.COMPLETED
+    valentina = _enrolment(database, "PCP-INTRO-ES-01", "valentina.soto@example.org")
+    grade = database.session.scalars(select(Grade).where(
+        Grade.assessment_id == intro.id, Grade.enrolment_id == valentina.id)).one()
+    # Failed her first attempt, with one left: still in the course.
+    assert (grade.percent, grade.passed) == (50, False)
+    assert valentina.status == EnrolmentStatus.ACTIVE
+
+
+def test_an_assignment_with_a_rubric_is_graded(database):
+    demo.load()
+    assignment = _assessment(database, "PRC-TRT-MX", AssessmentKind.ASSIGNMENT)
+    assert assignment.accepts_text and assignment.accepts_file
+    assert len(assignment.criteria) == 3
+    assert all(3 <= len(criterion.levels) <= 4 for criterion in assignment.criteria)
+    submissions = {s.enrolment.user.email: s for s in database.session.scalars(
+        select(Submission).where(Submission.assessment_id == assignment.id))}
+    graded = submissions["maria.nunez@example.org"]
+    assert graded.status == SubmissionStatus.GRADED
+    assert graded.text and graded.file_name is None
+    grade = database.session.scalars(select(Grade).where(
+        Grade.assessment_id == assignment.id,
+        Grade.enrolment_id == graded.enrolment_id)).one()
+    assert grade.percent == Decimal("88.89")  # 3 + 2 + 3 of 9 points
+    assert grade.grader.email == "instructor.salinas@example.org"
+    # A second one waits for its grader.
+    assert submissions["jose.hernandez@example.org"].status == SubmissionStatus.SUBMITTED
+
+
+def test_observations_and_attendance_make_grades(database):
+    demo.load()
+    checklist = _assessment(database, "PRC-TRT-MX", AssessmentKind.OBSERVATION)
+    assert len(checklist.observation_items) == 5
+    first = checklist.observation_items[0]
+    assert first.text == "Hace preguntas abiertas."
+    assert first.in_locale("text", "en") == "Asks open questions."
+    maria = _enrolment(database, "PRC-TRT-MX-CDMX-01", "maria.nunez@example.org")
+    assert database.session.scalar(select(func.count(Observation.id)).where(
+        Observation.enrolment_id == maria.id)) == 5
+    # Quiz, assignment and checklist all passed: the Mexico course is completed.
+    maria_grades = database.session.scalars(select(Grade).where(
+        Grade.enrolment_id == maria.id)).all()
+    assert len(maria_grades) == 3 and all(g.passed for g in maria_grades)
+    assert maria.status == EnrolmentStatus.COMPLETED
+
+    attendance = _assessment(database, "PCP-INVESTIGATION", AssessmentKind.ATTENDANCE)
+    assert attendance.pass_mark == 80
+    cohort = database.session.scalars(
+        select(Cohort).where(Cohort.code == "PCP-INVESTIGATION-SCL-01")).one()
+    sessions = database.session.scalars(
+        select(AttendanceSession).where(AttendanceSession.cohort_id == cohort.id)).all()
+    assert len(sessions) == 5
+    assert database.session.scalar(select(func.count()).select_from(AttendanceRecord)
+                                   .join(AttendanceSession)
+                                   .where(AttendanceSession.cohort_id == cohort.id)) == 10
+    percents = {g.enrolment.user.email: (g.percent, g.passed) for g in database.session.scalars(
+        select(Grade).where(Grade.assessment_id == attendance.id))}
+    assert percents == {"valentina.soto@example.org": (100, True),  # one excused absence
+                        "andres.munoz@example.org": (60, False)}
+    # The statuses the demo gave them agree with the attendance rule.
+    assert _enrolment(database, "PCP-INVESTIGATION-SCL-01",
+                      "valentina.soto@example.org").status == EnrolmentStatus.COMPLETED
+    assert _enrolment(database, "PCP-INVESTIGATION-SCL-01",
+                      "andres.munoz@example.org").status == EnrolmentStatus.FAILED
+
+
+def test_the_gradebook_counts_real_answers(database):
+    demo.load()
+    assert database.session.scalar(select(func.count(Answer.id))) == 24
+    assert database.session.scalar(select(func.count(Question.id))) == 12
+
+
+def test_the_instructor_sees_real_numbers_in_the_gradebook(app, database):
+    demo.load()
+    cohort = database.session.scalars(
+        select(Cohort).where(Cohort.code == "PRC-TRT-MX-CDMX-01")).one()
+    instructor = database.session.scalars(
+        select(User).where(User.email == "instructor.salinas@example.org")).one()
+    limiter.reset()
+    with app.app_context():
+        client = app.test_client()
+        login(client, instructor, demo.DEMO_PASSWORD)
+    with app.app_context():
+        page = client.get(f"/cohorts/{cohort.id}/gradebook")
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "María José Núñez" in text
+    assert "88.89" in text or "88,89" in text  # the rubric-graded case study

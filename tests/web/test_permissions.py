@@ -50,6 +50,39 @@ GET_MATRIX: list[tuple[str, set[str]]] = [
     ("/manage/courses/{course}/cohorts/new", MANAGERS),
     ("/manage/cohorts/{cohort}", MANAGERS),
     ("/manage/import", ANY_COORDINATOR),
+    # Quizzes
+    ("/cohorts/{cohort}/quizzes/{quiz}", IN_COHORT_A),
+    ("/cohorts/{cohort}/attempts/{attempt}", {"trainee"}),
+    ("/cohorts/{cohort}/attempts/{done}/review", IN_COHORT_A),
+    ("/manage/courses/{course}/questions", MANAGERS),
+    ("/manage/courses/{course}/questions/new", MANAGERS),
+    ("/manage/courses/{course}/questions/import", MANAGERS),
+    ("/manage/questions/{question}", MANAGERS),
+    ("/manage/assessments/{quiz}/questions", MANAGERS),
+    # Assignments
+    ("/cohorts/{cohort}/assignments/{assignment}", IN_COHORT_A),
+    ("/cohorts/{cohort}/submissions/{submission}/file", IN_COHORT_A),
+    ("/cohorts/{cohort}/submissions/{submission}/grade", TEACHERS_OF_A),
+    ("/manage/assessments/{assignment}/rubric", MANAGERS),
+    # Observations and attendance
+    ("/manage/assessments/{observation}/items", MANAGERS),
+    ("/cohorts/{cohort}/observations/{observation}", TEACHERS_OF_A),
+    ("/cohorts/{cohort}/observations/{observation}/trainees/{enrolment}", TEACHERS_OF_A),
+    ("/cohorts/{cohort}/observations/{observation}/mine", {"trainee"}),
+    ("/cohorts/{cohort}/attendance", TEACHERS_OF_A),
+    ("/cohorts/{cohort}/attendance/{session}", TEACHERS_OF_A),
+    ("/cohorts/{cohort}/attendance/mine", {"trainee"}),
+    # Gradebook, grading queue, the trainee's assessments, assessment settings
+    ("/cohorts/{cohort}/gradebook", TEACHERS_OF_A),
+    ("/cohorts/{cohort}/gradebook.csv", TEACHERS_OF_A),
+    ("/cohorts/{cohort}/gradebook/{enrolment}", TEACHERS_OF_A),
+    ("/cohorts/{cohort}/grades/{enrolment}/{quiz}", TEACHERS_OF_A),
+    ("/grading", TEACHING),
+    ("/cohorts/{cohort}/assessments", {"trainee"}),
+    ("/manage/courses/{course}/assessments", MANAGERS),
+    ("/manage/courses/{course}/assessments/new", MANAGERS),
+    ("/manage/assessments/{quiz}", MANAGERS),
+    ("/manage/assessments/{quiz}/cohorts/{cohort}", MANAGERS),
 ]
 
 # Pages for visitors only: signed-in users are sent on, anonymous visitors see them.
@@ -65,7 +98,32 @@ POST_MATRIX: list[tuple[str, set[str]]] = [
     ("/manage/cohorts/{cohort}/enrolments", MANAGERS),
     ("/manage/enrolments/{enrolment}/status", MANAGERS),
     ("/profile/password", SIGNED_IN),
-    # Last: after it the trainee is no longer in the cohort.
+    # Quizzes
+    ("/cohorts/{cohort}/quizzes/{quiz}/start", {"trainee"}),
+    ("/cohorts/{cohort}/attempts/{attempt}/answers", {"trainee"}),
+    ("/manage/courses/{course}/questions/new", MANAGERS),
+    ("/manage/courses/{course}/questions/import", MANAGERS),
+    ("/manage/questions/{question}", MANAGERS),
+    ("/manage/assessments/{quiz}/questions", MANAGERS),
+    # Assignments
+    ("/cohorts/{cohort}/assignments/{assignment}/submit", {"trainee"}),
+    ("/cohorts/{cohort}/submissions/{submission}/grade", TEACHERS_OF_A),
+    ("/cohorts/{cohort}/submissions/{submission}/return", TEACHERS_OF_A),
+    ("/manage/assessments/{assignment}/rubric", MANAGERS),
+    # Observations and attendance
+    ("/manage/assessments/{observation}/items", MANAGERS),
+    ("/cohorts/{cohort}/observations/{observation}/trainees/{enrolment}", TEACHERS_OF_A),
+    ("/cohorts/{cohort}/attendance", TEACHERS_OF_A),
+    ("/cohorts/{cohort}/attendance/{session}", TEACHERS_OF_A),
+    # Gradebook and assessment settings
+    ("/cohorts/{cohort}/grades/{enrolment}/{quiz}", TEACHERS_OF_A),
+    ("/manage/courses/{course}/assessments/new", MANAGERS),
+    ("/manage/assessments/{quiz}", MANAGERS),
+    ("/manage/assessments/{quiz}/cohorts/{cohort}", MANAGERS),
+    # Last: these submit, delete or withdraw what the rows above use.
+    ("/cohorts/{cohort}/attempts/{attempt}/submit", {"trainee"}),
+    ("/cohorts/{cohort}/attendance/{session}/delete", TEACHERS_OF_A),
+    ("/manage/questions/{question}/delete", MANAGERS),
     ("/cohorts/{cohort}/withdraw", {"trainee"}),
 ]
 
@@ -130,6 +188,11 @@ def test_the_matrix_names_every_route(app):
         "{code}": "<code>", "{cohort}": "<int:cohort_id>", "{lesson}": "<int:lesson_id>",
         "{course}": "<int:course_id>", "{module}": "<int:module_id>",
         "{program}": "<int:program_id>", "{enrolment}": "<int:enrolment_id>",
+        "{quiz}": "<int:assessment_id>", "{assignment}": "<int:assessment_id>",
+        "{observation}": "<int:assessment_id>", "{assessment}": "<int:assessment_id>",
+        "{question}": "<int:question_id>", "{attempt}": "<int:attempt_id>",
+        "{done}": "<int:attempt_id>", "{submission}": "<int:submission_id>",
+        "{session}": "<int:session_id>",
     }
     normalised = set()
     for template in covered:

@@ -1,0 +1,212 @@
+"""The gradebook of a cohort, its export, grade overrides, the grading queue and
+the trainee's "My assessments" page.
+
+Instructors of a cohort and the coordinators of its program see every grade of
+the cohort; a trainee sees only their own (one enrolment, checked on the object).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from lms.assessments import completion
+from lms.assessments import gradebook_queries as queries
+from lms.assessments.grades import override_grade
+from lms.assessments.models import Assessment
+from lms.cohorts.models import EnrolmentStatus
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.web.permissions import require
+
+bp = Blueprint("gradebook", __name__)
+
+
+def _decimals():
+    """``format_decimal`` remembering its answers: a page shows the same values often."""
+    known: dict = {}
+
+    def formatted(value) -> str:
+        if value not in known:
+            known[value] = format_decimal(value)
+        return known[value]
+
+    return formatted
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def _cohort(cohort_id: int):
+    cohort = queries.cohort_with_course(cohort_id)
+    if cohort is None:
+        abort(404)
+    return cohort
+
+
+def _grading_link(cohort_id: int, submission_id: int) -> str:
+    return queries.link("assignments.grade",
+                        f"/cohorts/{cohort_id}/submissions/{submission_id}/grade",
+                        cohort_id=cohort_id, submission_id=submission_id)
+
+
+# ---------------------------------------------------------------- gradebook
+
+@bp.get("/cohorts/<int:cohort_id>/gradebook")
+def cohort(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    require(cohort.can_teach(current_user))
+    assessments = queries.assessments_of(cohort.course_id)
+    pagination, rows = queries.gradebook(cohort, assessments, _page())
+    return render_template("assessments/gradebook_cohort.html", cohort=cohort,
+                           course=cohort.course, assessments=assessments,
+                           pagination=pagination, rows=rows, format_decimal=_decimals())
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """Text as a spreadsheet shows it, never as a formula (CSV injection)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+@bp.get("/cohorts/<int:cohort_id>/gradebook.csv")
+def export(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    require(cohort.can_teach(current_user))
+    assessments = queries.assessments_of(cohort.course_id)
+    rows = queries.gradebook_all(cohort, assessments)
+    buffer = io.StringIO()
+    # The byte-order mark makes Excel read the file as UTF-8 (accents intact).
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow([_("Name"), _("Email"), _("Country")]
+                    + [_cell(a.in_locale("title")) for a in assessments]
+                    + [_("Weighted total"), _("Result")])
+    titles = {state: completion.CourseResult(None, state, 0, 0).title
+              for state in (completion.COMPLETED, completion.FAILED, completion.IN_PROGRESS)}
+    withdrawn = EnrolmentStatus.WITHDRAWN.title
+    for row in rows:
+        user = row.enrolment.user
+        result = (withdrawn if row.enrolment.status == EnrolmentStatus.WITHDRAWN
+                  else titles[row.result.state])
+        writer.writerow(
+            [_cell(user.full_name), _cell(user.email), user.country or ""]
+            + ["" if grade is None else str(grade.percent) for grade in row.cells]
+            + ["" if row.result.total is None else str(row.result.total),
+               result])
+    filename = f"gradebook-{cohort.code}.csv"
+    return Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# ---------------------------------------------------------------- override
+
+class OverrideForm(FlaskForm):
+    percent = DecimalField(
+        _l("Grade (%)"), places=2,
+        validators=[InputRequired(message=_l("Enter a number between 0 and 100.")),
+                    NumberRange(min=0, max=100,
+                                message=_l("Enter a number between 0 and 100."))])
+    reason = TextAreaField(
+        _l("Reason for the change"),
+        validators=[DataRequired(message=_l("Give a reason for changing this grade.")),
+                    Length(max=2000)],
+        description=_l("Kept in the grade's history and the audit log."))
+    feedback = TextAreaField(_l("Feedback to the trainee (optional)"),
+                             validators=[Length(max=10_000)])
+
+
+@bp.route("/cohorts/<int:cohort_id>/grades/<int:enrolment_id>/<int:assessment_id>",
+          methods=["GET", "POST"])
+def override(cohort_id: int, enrolment_id: int, assessment_id: int):
+    cohort = _cohort(cohort_id)
+    require(cohort.can_teach(current_user))
+    enrolment = queries.enrolment_in(cohort.id, enrolment_id)
+    assessment = db.session.get(Assessment, assessment_id)
+    if enrolment is None or assessment is None or assessment.course_id != cohort.course_id:
+        abort(404)
+    grade = queries.grade_of(assessment.id, enrolment.id)
+    form = OverrideForm()
+    if not form.is_submitted() and grade is not None:
+        form.percent.data = grade.percent
+    if form.validate_on_submit():
+        try:
+            override_grade(assessment, enrolment, form.percent.data, actor=current_user,
+                           reason=form.reason.data, feedback=(form.feedback.data or "").strip())
+        except DomainError as error:
+            if error.field in ("percent", "reason"):
+                form[error.field].errors = [*form[error.field].errors, error.message]
+            else:
+                flash(error.message, "error")
+        else:
+            flash(_("Grade saved."), "success")
+            return redirect(url_for(".override", cohort_id=cohort.id,
+                                    enrolment_id=enrolment.id, assessment_id=assessment.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("assessments/gradebook_override.html", cohort=cohort,
+                           enrolment=enrolment, assessment=assessment, grade=grade, form=form,
+                           history=queries.grade_history(grade),
+                           format_decimal=format_decimal), status
+
+
+# ---------------------------------------------------------------- grading queue
+
+@bp.get("/grading")
+def queue():
+    require(current_user.is_authenticated
+            and (current_user.is_instructor or current_user.is_coordinator))
+    pagination = queries.grading_queue(current_user, _page())
+    links = {s.id: _grading_link(s.enrolment.cohort_id, s.id) for s in pagination.items}
+    return render_template("assessments/gradebook_queue.html", pagination=pagination,
+                           links=links)
+
+
+# ---------------------------------------------------------------- my assessments
+
+def _render_assessments(cohort, enrolment, *, own: bool):
+    lines, result = queries.my_assessments(enrolment, cohort)
+    return render_template("assessments/gradebook_mine.html", cohort=cohort,
+                           course=cohort.course, enrolment=enrolment, lines=lines,
+                           result=result, own=own, format_decimal=format_decimal,
+                           states=_state_titles())
+
+
+def _state_titles() -> dict[str, str]:
+    return {
+        queries.NOT_STARTED: _("Not started"),
+        queries.STARTED: _("In progress"),
+        queries.SUBMITTED: _("Submitted"),
+        queries.GRADED: _("Graded"),
+        queries.RETURNED: _("Returned for resubmission"),
+        queries.OVERDUE: _("Overdue"),
+    }
+
+
+@bp.get("/cohorts/<int:cohort_id>/assessments")
+def mine(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    enrolment = queries.own_enrolment(current_user, cohort.id)
+    require(enrolment is not None and enrolment.seated)
+    return _render_assessments(cohort, enrolment, own=True)
+
+
+@bp.get("/cohorts/<int:cohort_id>/gradebook/<int:enrolment_id>")
+def trainee(cohort_id: int, enrolment_id: int):
+    cohort = _cohort(cohort_id)
+    require(cohort.can_teach(current_user))
+    enrolment = queries.enrolment_in(cohort.id, enrolment_id)
+    if enrolment is None:
+        abort(404)
+    return _render_assessments(cohort, enrolment, own=False)

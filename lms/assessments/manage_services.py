@@ -1,0 +1,251 @@
+"""Every write to a course's assessments: validated first, audited, flushed.
+
+Each function checks all its input and raises :class:`lms.errors.DomainError`
+before changing anything, so a refused request leaves no trace. Permission checks
+stay in the views; services trust their ``actor`` and record who acted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from lms.assessments.completion import refresh_course
+from lms.assessments.models import (
+    Assessment,
+    AssessmentKind,
+    AssessmentTranslation,
+    AssessmentWindow,
+    Grade,
+)
+from lms.audit.services import record
+from lms.catalog.models import Course
+from lms.cohorts.models import Cohort
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.i18n import LANGUAGES
+
+TRANSLATED = ("title", "instructions")
+MAX_INSTRUCTIONS = 20_000
+MAX_WEIGHT = Decimal("9999.99")
+
+FIELDS = ("kind", "title", "instructions", "pass_mark", "weight", "required", "published",
+          "position", "opens_at", "due_at", "attempts_allowed", "time_limit_minutes",
+          "shuffle_questions", "review_allowed", "accepts_text", "accepts_file")
+
+
+@dataclass
+class AssessmentData:
+    """What a coordinator sets on an assessment; the kind's own settings may stay default."""
+
+    title: str
+    pass_mark: Decimal | int | str
+    weight: Decimal | int | str = Decimal("1")
+    instructions: str = ""
+    required: bool = True
+    published: bool = True
+    position: int | None = None
+    opens_at: datetime | None = None
+    due_at: datetime | None = None
+    attempts_allowed: int | None = 1
+    time_limit_minutes: int | None = None
+    shuffle_questions: bool = False
+    review_allowed: bool = True
+    accepts_text: bool = True
+    accepts_file: bool = False
+    # {locale: {"title": ..., "instructions": ...}}; blank texts remove the translation.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Form dates carry no zone: they are UTC, as the page says."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _decimal(value, field_name: str, message: str) -> Decimal:
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError, TypeError):
+        raise DomainError(message, field=field_name) from None
+    return number
+
+
+def _check_window(opens_at: datetime | None, due_at: datetime | None) -> None:
+    if opens_at is not None and due_at is not None and due_at <= opens_at:
+        raise DomainError(_("The due date must come after the opening date."), field="due_at")
+
+
+def _snapshot(assessment: Assessment) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name in FIELDS:
+        value = getattr(assessment, name)
+        data[name] = value.isoformat() if isinstance(value, datetime) else (
+            str(value) if isinstance(value, Decimal) else value)
+    data["translations"] = {row.locale: {name: getattr(row, name) for name in TRANSLATED}
+                            for row in sorted(assessment.translations, key=lambda r: r.locale)}
+    return data
+
+
+def _validated(kind: str, data: AssessmentData, language: str) -> dict[str, Any]:
+    """Every value checked and normalised, or a DomainError naming the field."""
+    title = (data.title or "").strip()
+    if not title:
+        raise DomainError(_("This field is required."), field="title")
+    if len(title) > 200:
+        raise DomainError(_("Use at most %(max)d characters.", max=200), field="title")
+    instructions = (data.instructions or "").strip()
+    if len(instructions) > MAX_INSTRUCTIONS:
+        raise DomainError(_("Use at most %(max)d characters.", max=MAX_INSTRUCTIONS),
+                          field="instructions")
+    percent_message = _("Enter a number between 0 and 100.")
+    pass_mark = _decimal(data.pass_mark, "pass_mark", percent_message)
+    if not Decimal(0) <= pass_mark <= Decimal(100):
+        raise DomainError(percent_message, field="pass_mark")
+    weight_message = _("Enter a weight of 0 or more.")
+    weight = _decimal(data.weight, "weight", weight_message)
+    if not Decimal(0) <= weight <= MAX_WEIGHT:
+        raise DomainError(weight_message, field="weight")
+    if data.position is not None and not 1 <= data.position <= 10_000:
+        raise DomainError(_("Enter a position between 1 and 10000."), field="position")
+    opens_at, due_at = _utc(data.opens_at), _utc(data.due_at)
+    _check_window(opens_at, due_at)
+    values: dict[str, Any] = {
+        "title": title, "instructions": instructions, "pass_mark": pass_mark,
+        "weight": weight, "required": bool(data.required), "published": bool(data.published),
+        "opens_at": opens_at, "due_at": due_at,
+    }
+    if kind == AssessmentKind.QUIZ:
+        if data.attempts_allowed is not None and not 1 <= data.attempts_allowed <= 100:
+            raise DomainError(_("Enter a number of attempts between 1 and 100, or leave it "
+                                "blank for unlimited attempts."), field="attempts_allowed")
+        if data.time_limit_minutes is not None and not 1 <= data.time_limit_minutes <= 1440:
+            raise DomainError(_("Enter a time limit between 1 and 1440 minutes, or leave it "
+                                "blank."), field="time_limit_minutes")
+        values.update(attempts_allowed=data.attempts_allowed,
+                      time_limit_minutes=data.time_limit_minutes,
+                      shuffle_questions=bool(data.shuffle_questions),
+                      review_allowed=bool(data.review_allowed))
+    if kind == AssessmentKind.ASSIGNMENT:
+        if not (data.accepts_text or data.accepts_file):
+            raise DomainError(_("An assignment must accept a text, a file or both."),
+                              field="accepts_text")
+        values.update(accepts_text=bool(data.accepts_text), accepts_file=bool(data.accepts_file))
+    for locale, texts in data.translations.items():
+        if locale not in LANGUAGES or locale == language or set(texts) - set(TRANSLATED):
+            raise DomainError(_("Translations are for the other languages only."))
+        for name in TRANSLATED:
+            limit = 200 if name == "title" else MAX_INSTRUCTIONS
+            if len((texts.get(name) or "").strip()) > limit:
+                raise DomainError(_("Use at most %(max)d characters.", max=limit),
+                                  field=f"{name}_{locale}")
+    return values
+
+
+def _apply_translations(assessment: Assessment,
+                        translations: Mapping[str, Mapping[str, str]]) -> None:
+    for locale, values in translations.items():
+        texts = {name: (values.get(name) or "").strip() for name in TRANSLATED}
+        row = assessment.translation_for(locale)
+        if not any(texts.values()):
+            if row is not None:
+                assessment.translations.remove(row)
+            continue
+        if row is None:
+            row = AssessmentTranslation(locale=locale)
+            assessment.translations.append(row)
+        for name, text in texts.items():
+            setattr(row, name, text)
+
+
+def _next_position(course_id: int) -> int:
+    highest = db.session.scalar(
+        select(func.max(Assessment.position)).where(Assessment.course_id == course_id))
+    return (highest or 0) + 1
+
+
+def create_assessment(actor, course: Course, kind: str, data: AssessmentData) -> Assessment:
+    """A new assessment of ``kind`` at the end of the course (or at ``data.position``).
+
+    Enrolments' statuses are not recomputed here: a new required assessment counts
+    from each trainee's next grade on, so results already reached are not undone by
+    adding an assessment.
+    """
+    try:
+        kind = AssessmentKind(kind)
+    except ValueError:
+        raise DomainError(_("Choose a kind of assessment from the list.")) from None
+    values = _validated(kind, data, course.language)
+    assessment = Assessment(course_id=course.id, kind=kind,
+                            position=data.position or _next_position(course.id), **values)
+    _apply_translations(assessment, data.translations)
+    db.session.add(assessment)
+    db.session.flush()
+    if kind != AssessmentKind.QUIZ or values["attempts_allowed"] is None:
+        # The column's default (1) replaces None at insert; unlimited is None.
+        assessment.attempts_allowed = None
+        db.session.flush()
+    record(actor, "assessment.created", assessment, None, _snapshot(assessment))
+    return assessment
+
+
+def update_assessment(actor, assessment: Assessment, data: AssessmentData) -> Assessment:
+    """Change an assessment; grades follow a new pass mark and results are re-applied."""
+    values = _validated(assessment.kind, data, assessment.course.language)
+    before = _snapshot(assessment)
+    rules_changed = (values["pass_mark"] != Decimal(assessment.pass_mark)
+                     or values["required"] != assessment.required
+                     or values["published"] != assessment.published)
+    for name, value in values.items():
+        setattr(assessment, name, value)
+    if data.position is not None:
+        assessment.position = data.position
+    _apply_translations(assessment, data.translations)
+    db.session.flush()
+    if values["pass_mark"] != Decimal(before["pass_mark"]):
+        # Passed or failed is stored with each grade: it follows the new mark.
+        db.session.execute(update(Grade).where(Grade.assessment_id == assessment.id)
+                           .values(passed=Grade.percent >= values["pass_mark"])
+                           .execution_options(synchronize_session="fetch"))
+    record(actor, "assessment.updated", assessment, before, _snapshot(assessment))
+    if rules_changed:
+        refresh_course(assessment.course_id, actor)
+    return assessment
+
+
+def set_window(actor, assessment: Assessment, cohort: Cohort, opens_at: datetime | None,
+               due_at: datetime | None) -> AssessmentWindow | None:
+    """The cohort's own dates for the assessment; both blank: back to the course's dates."""
+    if cohort.course_id != assessment.course_id:
+        raise DomainError(_("This cohort does not follow the assessment's course."))
+    opens_at, due_at = _utc(opens_at), _utc(due_at)
+    _check_window(opens_at, due_at)
+    window = db.session.get(AssessmentWindow, (assessment.id, cohort.id))
+    before = None if window is None else {
+        "cohort_id": cohort.id,
+        "opens_at": _iso(window.opens_at), "due_at": _iso(window.due_at)}
+    if opens_at is None and due_at is None:
+        if window is not None:
+            db.session.delete(window)
+            db.session.flush()
+            record(actor, "assessment.window_set", assessment, before, None)
+        return None
+    if window is None:
+        window = AssessmentWindow(assessment_id=assessment.id, cohort_id=cohort.id)
+        db.session.add(window)
+    window.opens_at, window.due_at = opens_at, due_at
+    db.session.flush()
+    record(actor, "assessment.window_set", assessment, before,
+           {"cohort_id": cohort.id, "opens_at": _iso(opens_at), "due_at": _iso(due_at)})
+    return window
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else _utc(moment).isoformat()

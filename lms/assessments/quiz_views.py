@@ -1,0 +1,291 @@
+"""Taking a quiz: intro, start or resume, one question per page, submit, review.
+
+A trainee acts on their own seated enrolment in the cohort; the cohort's
+instructors and coordinators may read the intro and every attempt's review.
+The server keeps the time: answers after the deadline plus ``GRACE`` are
+refused, and any view of an attempt past that point submits it first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.accounts.models import utcnow
+from lms.assessments import quiz_queries as queries
+from lms.assessments import quiz_services as services
+from lms.assessments.grades import window_for
+from lms.assessments.models import Attempt, AttemptStatus, QuestionKind
+from lms.assessments.scoring import chosen_option_ids
+from lms.errors import DomainError
+from lms.web.permissions import require
+
+bp = Blueprint("quizzes", __name__)
+
+UNPROCESSABLE = 422
+CONFLICT = 409
+
+
+# ---------------------------------------------------------------- helpers
+
+def _owns(attempt: Attempt) -> bool:
+    return current_user.is_authenticated and attempt.enrolment.user_id == current_user.id \
+        and attempt.enrolment.seated
+
+
+def _wants_json() -> bool:
+    accept = request.accept_mimetypes
+    return accept.best == "application/json" or (
+        accept.accept_json and not accept.accept_html)
+
+
+def _remaining_seconds(deadline: datetime | None, now: datetime) -> int | None:
+    if deadline is None:
+        return None
+    return max(int((deadline - now).total_seconds()), 0)
+
+
+def clock(seconds: int | None) -> str:
+    """``1:05:09`` or ``5:09``: digits only, the same in every language."""
+    if seconds is None:
+        return ""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def option_label(question, option) -> str:
+    """What a trainee reads for an option: true/false in the interface language."""
+    if question.kind == QuestionKind.TRUE_FALSE:
+        return _("True") if option.text == services.TRUE_TEXT else _("False")
+    return option.in_locale("text")
+
+
+def _quiz_or_404(cohort_id: int, assessment_id: int):
+    found = queries.quiz_in_cohort(cohort_id, assessment_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _attempt_or_404(cohort_id: int, attempt_id: int) -> Attempt:
+    return queries.attempt_in_cohort(attempt_id, cohort_id) or abort(404)
+
+
+# ---------------------------------------------------------------- intro and start
+
+@bp.get("/cohorts/<int:cohort_id>/quizzes/<int:assessment_id>")
+def quiz(cohort_id: int, assessment_id: int):
+    cohort, quiz = _quiz_or_404(cohort_id, assessment_id)
+    enrolment = queries.enrolment_of(current_user, cohort.id)
+    require(cohort.can_view(current_user, enrolment))
+    trainee = enrolment if enrolment is not None and enrolment.seated else None
+    opens_at, due_at = window_for(quiz, cohort)
+    now = utcnow()
+    attempts, current = [], None
+    if trainee is not None:
+        attempts = queries.attempts_of(quiz, trainee)
+        for attempt in attempts:
+            services.submit_if_expired(current_user, attempt, due_at, now=now)
+        current = next((a for a in attempts if a.status == AttemptStatus.IN_PROGRESS), None)
+    used = len(attempts)
+    allowed = quiz.attempts_allowed
+    state = services.window_state(opens_at, due_at, now)
+    can_start = trainee is not None and (current is not None or (
+        state == "open" and (allowed is None or used < allowed)))
+    can_teach = cohort.can_teach(current_user)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    return render_template(
+        "assessments/quiz_intro.html", cohort=cohort, course=cohort.course, quiz=quiz,
+        cohort_attempts=queries.cohort_attempts(quiz, cohort, page) if can_teach else None,
+        summary=queries.quiz_summary(quiz), attempts=attempts, current=current, used=used,
+        allowed=allowed, opens_at=opens_at, due_at=due_at, state=state,
+        can_start=can_start, trainee=trainee, can_teach=can_teach,
+        number=format_decimal)
+
+
+@bp.post("/cohorts/<int:cohort_id>/quizzes/<int:assessment_id>/start")
+def start(cohort_id: int, assessment_id: int):
+    cohort, quiz = _quiz_or_404(cohort_id, assessment_id)
+    enrolment = queries.enrolment_of(current_user, cohort.id)
+    require(enrolment is not None and enrolment.seated)
+    try:
+        attempt, resumed = services.start_attempt(current_user, quiz, enrolment)
+    except DomainError as error:
+        # A redirect, not an error status: an expired attempt submitted on the way stays so.
+        flash(error.message, "error")
+        return redirect(url_for(".quiz", cohort_id=cohort.id, assessment_id=quiz.id))
+    if resumed:
+        flash(_("Your attempt is still in progress: carry on where you left off."), "info")
+    return redirect(url_for(".attempt", cohort_id=cohort.id, attempt_id=attempt.id, q=1))
+
+
+# ---------------------------------------------------------------- one question per page
+
+def _index(attempt: Attempt, value) -> int:
+    total = len(attempt.question_order or [])
+    try:
+        index = int(value)
+    except (TypeError, ValueError):
+        index = 1
+    return min(max(index, 1), max(total, 1))
+
+
+def _render_attempt(attempt: Attempt, due_at, index: int, *, error: str | None = None,
+                    response: dict | None = None, status: int = 200):
+    order = attempt.question_order or []
+    question = queries.question(order[index - 1]) if order else None
+    answers = queries.saved_answers(attempt)
+    if response is None:
+        saved = answers.get(question.id) if question is not None else None
+        response = saved.response if saved is not None else {}
+    now = utcnow()
+    deadline = services.effective_deadline(attempt, due_at)
+    remaining = _remaining_seconds(deadline, now)
+    cohort = attempt.enrolment.cohort
+    return render_template(
+        "assessments/quiz_attempt.html", attempt=attempt, cohort=cohort, quiz=attempt.assessment,
+        question=question, index=index, total=len(order), order=order,
+        answered={qid for qid, answer in answers.items() if _has_response(answer.response)},
+        response=response or {}, error=error, remaining=remaining, clock=clock(remaining),
+        option_label=option_label, number=format_decimal,
+        chosen={int(i) for i in (response or {}).get("options", []) if str(i).isdigit()},
+    ), status
+
+
+def _has_response(response: dict | None) -> bool:
+    response = response or {}
+    return bool(response.get("options") or str(response.get("text") or "").strip()
+                or str(response.get("value") or "").strip())
+
+
+def _time_up(attempt: Attempt, cohort_id: int):
+    flash(_("Time is up: your attempt has been submitted with the answers saved so far."),
+          "warning")
+    return redirect(url_for(".review", cohort_id=cohort_id, attempt_id=attempt.id))
+
+
+@bp.get("/cohorts/<int:cohort_id>/attempts/<int:attempt_id>")
+def attempt(cohort_id: int, attempt_id: int):
+    attempt = _attempt_or_404(cohort_id, attempt_id)
+    require(_owns(attempt))
+    if attempt.status == AttemptStatus.SUBMITTED:
+        return redirect(url_for(".review", cohort_id=cohort_id, attempt_id=attempt.id))
+    _opens, due_at = window_for(attempt.assessment, attempt.enrolment.cohort)
+    if services.submit_if_expired(current_user, attempt, due_at):
+        return _time_up(attempt, cohort_id)
+    return _render_attempt(attempt, due_at, _index(attempt, request.args.get("q")))
+
+
+def _submitted_values() -> dict:
+    """The answer as sent: a form (browser) or a JSON body (script)."""
+    if request.is_json:
+        body = request.get_json(silent=True) or {}
+        options = body.get("options") or []
+        return {"question_id": body.get("question_id"), "q": body.get("q"),
+                "options": [str(o) for o in options] if isinstance(options, list) else [],
+                "text": body.get("text"), "value": body.get("value"),
+                "go": body.get("go"), "finish": body.get("finish")}
+    form = request.form
+    return {"question_id": form.get("question_id"), "q": form.get("q"),
+            "options": form.getlist("option"), "text": form.get("text"),
+            "value": form.get("value"), "go": form.get("go"), "finish": form.get("finish")}
+
+
+@bp.post("/cohorts/<int:cohort_id>/attempts/<int:attempt_id>/answers")
+def save(cohort_id: int, attempt_id: int):
+    attempt = queries.attempt_to_save_into(attempt_id, cohort_id) or abort(404)
+    require(_owns(attempt))
+    as_json = _wants_json()
+    values = _submitted_values()
+    if attempt.status == AttemptStatus.SUBMITTED:
+        message = _("This attempt has been submitted; answers can no longer change.")
+        if as_json:
+            return jsonify(saved=False, submitted=True, error=message), CONFLICT
+        flash(message, "info")
+        return redirect(url_for(".review", cohort_id=cohort_id, attempt_id=attempt.id))
+    try:
+        question_id = int(values["question_id"])
+    except (TypeError, ValueError):
+        abort(400)
+    if question_id not in (attempt.question_order or []):
+        abort(404)
+    question = queries.question_to_answer(question_id) or abort(404)
+    index = _index(attempt, values["q"])
+    try:
+        saved_at = services.save_answer(current_user, attempt, question, values)
+    except services.DeadlinePassed as refused:
+        if as_json:
+            # The error status rolls back; the next view of the attempt submits it again.
+            return jsonify(saved=False, submitted=True, error=refused.message), CONFLICT
+        flash(refused.message, "error")
+        return redirect(url_for(".review", cohort_id=cohort_id, attempt_id=attempt.id))
+    except DomainError as error:
+        if as_json:
+            return jsonify(saved=False, error=error.message, field=error.field), UNPROCESSABLE
+        _opens, due_at = window_for(attempt.assessment, attempt.enrolment.cohort)
+        return _render_attempt(attempt, due_at, index, error=error.message,
+                               response={"options": values["options"], "text": values["text"],
+                                         "value": values["value"]},
+                               status=UNPROCESSABLE)
+    finish = bool(values["finish"])
+    if finish:
+        services.submit_attempt(current_user, attempt)
+    if as_json:
+        return jsonify(saved=True, question_id=question.id, saved_at=saved_at.isoformat(),
+                       submitted=finish)
+    if finish:
+        flash(_("Your attempt has been submitted."), "success")
+        return redirect(url_for(".review", cohort_id=cohort_id, attempt_id=attempt.id))
+    go = values["go"] or ""
+    if go == "prev":
+        index -= 1
+    elif go == "next":
+        index += 1
+    elif go.isdigit():
+        index = int(go)
+    return redirect(url_for(".attempt", cohort_id=cohort_id, attempt_id=attempt.id,
+                            q=_index(attempt, index)))
+
+
+@bp.post("/cohorts/<int:cohort_id>/attempts/<int:attempt_id>/submit")
+def submit(cohort_id: int, attempt_id: int):
+    attempt = _attempt_or_404(cohort_id, attempt_id)
+    require(_owns(attempt))
+    if services.submit_attempt(current_user, attempt):
+        flash(_("Your attempt has been submitted."), "success")
+    else:
+        flash(_("This attempt was already submitted."), "info")
+    return redirect(url_for(".review", cohort_id=cohort_id, attempt_id=attempt.id))
+
+
+# ---------------------------------------------------------------- review
+
+@bp.get("/cohorts/<int:cohort_id>/attempts/<int:attempt_id>/review")
+def review(cohort_id: int, attempt_id: int):
+    attempt = _attempt_or_404(cohort_id, attempt_id)
+    cohort = attempt.enrolment.cohort
+    owner = _owns(attempt)
+    teacher = cohort.can_teach(current_user)
+    require(owner or teacher)
+    _opens, due_at = window_for(attempt.assessment, cohort)
+    services.submit_if_expired(current_user, attempt, due_at)
+    if attempt.status == AttemptStatus.IN_PROGRESS and owner:
+        return redirect(url_for(".attempt", cohort_id=cohort_id, attempt_id=attempt.id))
+    # Instructors always see the details; trainees when the quiz allows review.
+    detailed = attempt.status == AttemptStatus.SUBMITTED and (
+        teacher or attempt.assessment.review_allowed)
+    questions = queries.attempt_questions(attempt) if detailed else []
+    return render_template(
+        "assessments/quiz_review.html", attempt=attempt, cohort=cohort, quiz=attempt.assessment,
+        owner=owner, detailed=detailed, questions=questions,
+        answers=queries.saved_answers(attempt) if detailed else {},
+        option_label=option_label, chosen_ids=_chosen_ids, number=format_decimal)
+
+
+def _chosen_ids(answer) -> set[int]:
+    return set(chosen_option_ids(answer.response if answer is not None else None))

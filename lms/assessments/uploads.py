@@ -1,0 +1,222 @@
+"""Uploaded files of assignment submissions: checking, storing and removing them.
+
+A file is accepted when its extension is one we take AND its content is what
+the extension says (magic bytes; UTF-8 for text), so a renamed program is refused.
+Files live in ``instance/uploads/`` under a random hex name with no extension;
+the name the trainee gave is kept only in the database, for display and download.
+
+Files are not part of the database transaction, so they follow it: a new file is
+removed again if the request's transaction rolls back, and a replaced file is
+removed only once the transaction that stopped pointing at it has committed. A
+crash between the two leaves at worst an unreferenced file, never a submission
+whose file is gone.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from lms.errors import DomainError
+from lms.extensions import db
+
+# extension -> content type sent back on download.
+CONTENT_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "txt": "text/plain; charset=utf-8",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+}
+ALLOWED_EXTENSIONS = ("pdf", "docx", "odt", "txt", "jpg", "png")
+STORED_NAME = re.compile(r"^[0-9a-f]{32}$")
+# Characters no file system or browser download dialog should see.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+_PENDING_REMOVE_ON_COMMIT = "lms_uploads_remove_on_commit"
+_PENDING_REMOVE_ON_ROLLBACK = "lms_uploads_remove_on_rollback"
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """An upload that passed every check, still in memory."""
+
+    data: bytes
+    display_name: str
+    content_type: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def upload_folder() -> Path:
+    return Path(current_app.instance_path) / "uploads"
+
+
+def display_name(filename: str) -> str:
+    """The trainee's file name, safe to show and to offer as a download name.
+
+    Like werkzeug's ``secure_filename`` it drops directories, control and
+    reserved characters and leading dots, but it keeps accents and spaces
+    ("Evaluación final.pdf" stays readable).
+    """
+    name = unicodedata.normalize("NFC", filename or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = _UNSAFE.sub("", name)
+    name = re.sub(r"\s+", " ", name).strip().lstrip(".").strip()
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem[:190]}.{ext[:9]}" if dot and len(ext) <= 9 else name[:200]
+    return name
+
+
+def extension_of(filename: str) -> str:
+    stem, dot, ext = filename.rpartition(".")
+    return ext.lower() if dot and stem else ""
+
+
+def _is_ooxml_document(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return False
+    return "[Content_Types].xml" in names and "word/document.xml" in names
+
+
+def _is_odf_text(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            with archive.open("mimetype") as member:
+                kind = member.read(100)  # a small, bounded read: never a zip bomb
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, RuntimeError):
+        return False
+    return kind.strip() == b"application/vnd.oasis.opendocument.text"
+
+
+def _is_utf8_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def content_matches(extension: str, data: bytes) -> bool:
+    """Whether ``data`` really is a file of the kind ``extension`` names."""
+    zip_magic = data.startswith(b"PK\x03\x04")
+    checks = {
+        "pdf": lambda: data.startswith(b"%PDF-"),
+        "docx": lambda: zip_magic and _is_ooxml_document(data),
+        "odt": lambda: zip_magic and _is_odf_text(data),
+        "txt": lambda: _is_utf8_text(data),
+        "jpg": lambda: data.startswith(b"\xff\xd8\xff"),
+        "jpeg": lambda: data.startswith(b"\xff\xd8\xff"),
+        "png": lambda: data.startswith(b"\x89PNG\r\n\x1a\n"),
+    }
+    check = checks.get(extension)
+    return bool(check and check())
+
+
+def check_upload(filename: str, data: bytes, max_bytes: int) -> CheckedFile:
+    """Validate an upload; raise DomainError (field ``file``) when it is refused."""
+    name = display_name(filename)
+    if len(data) > max_bytes:
+        raise DomainError(_("The file is too large. The largest file accepted is %(size)s.",
+                            size=human_size(max_bytes)), field="file")
+    if not data:
+        raise DomainError(_("The file is empty."), field="file")
+    extension = extension_of(name)
+    if extension not in CONTENT_TYPES:
+        raise DomainError(_("This kind of file is not accepted. Send a PDF, Word (.docx), "
+                            "OpenDocument (.odt), text (.txt), JPEG or PNG file."),
+                          field="file")
+    if not content_matches(extension, data):
+        raise DomainError(_("The content of this file is not a %(kind)s file as its name "
+                            "says. Save it again in that format and send it again.",
+                            kind=extension.upper()), field="file")
+    return CheckedFile(data=data, display_name=name, content_type=CONTENT_TYPES[extension])
+
+
+def human_size(size: int) -> str:
+    from flask_babel import format_decimal
+
+    if size >= 1024 * 1024:
+        return _("%(number)s MB", number=format_decimal(round(size / (1024 * 1024), 1)))
+    if size >= 1024:
+        return _("%(number)s KB", number=format_decimal(round(size / 1024, 1)))
+    return _("%(number)s bytes", number=format_decimal(size))
+
+
+def path_of(stored_name: str) -> Path:
+    """The file behind a stored name; only 32 hex digits ever name a file."""
+    if not STORED_NAME.fullmatch(stored_name or ""):
+        raise ValueError("not a stored upload name")
+    return upload_folder() / stored_name
+
+
+def store(checked: CheckedFile) -> str:
+    """Write the file under a new random name; it is removed if the transaction rolls back."""
+    folder = upload_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    stored_name = secrets.token_hex(16)
+    path = path_of(stored_name)
+    # O_EXCL: never overwrite, even in the (astronomically unlikely) event of a clash.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(checked.data)
+    _pending(_PENDING_REMOVE_ON_ROLLBACK).add(str(path))
+    return stored_name
+
+
+def remove_after_commit(stored_name: str | None) -> None:
+    """Delete a file once the transaction that stopped using it has committed."""
+    if stored_name:
+        _pending(_PENDING_REMOVE_ON_COMMIT).add(str(path_of(stored_name)))
+
+
+def _pending(key: str) -> set[str]:
+    return db.session().info.setdefault(key, set())
+
+
+def _unlink(paths: set[str]) -> None:
+    # Full paths were recorded: the commit may run where no app context is current.
+    for path in paths:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass  # already gone; an unreferenced file left behind would be harmless
+
+
+# Both events also fire when a SAVEPOINT (``begin_nested``) is released or rolled
+# back; only the outermost transaction decides what becomes permanent.
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    session.info.pop(_PENDING_REMOVE_ON_ROLLBACK, None)  # the new files are in use now
+    _unlink(session.info.pop(_PENDING_REMOVE_ON_COMMIT, set()))
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    session.info.pop(_PENDING_REMOVE_ON_COMMIT, None)  # the old files are still in use
+    _unlink(session.info.pop(_PENDING_REMOVE_ON_ROLLBACK, set()))
