@@ -5,6 +5,7 @@
 #   make lint       ruff
 #   make i18n       extract messages, update (or create) the es/fr/pt catalogs, compile
 #   make serve      gunicorn with 4 workers on 127.0.0.1:8000
+#   make bench      the exam-rush and gradebook benchmarks (tables, not tests)
 #   make migration-reset   regenerate the single initial migration from the models
 #   make clean      caches and compiled catalogs; `make distclean` also drops .venv
 
@@ -23,7 +24,7 @@ EXTRACT_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:
 
 PYTEST_ARGS ?=
 
-.PHONY: run test lint i18n serve clean distclean install translations migration-reset
+.PHONY: run test lint i18n serve bench clean distclean install translations migration-reset
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +68,12 @@ i18n: install
 
 serve: install translations
 	$(BIN)/gunicorn -w 4 -b 127.0.0.1:8000 wsgi:app
+
+# Benchmarks print tables; they are not tests (see bench/README.md).
+bench: install translations
+	$(BIN)/python bench/exam_rush.py
+	$(BIN)/python bench/exam_rush.py --kill-worker
+	$(BIN)/python bench/gradebook.py
 
 # No production data exists yet, so the schema is one revision, rebuilt from the
 # models against an empty temporary SQLite database. Review the file afterwards;

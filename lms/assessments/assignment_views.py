@@ -37,6 +37,7 @@ from lms.catalog.markdown import render as render_markdown
 from lms.cohorts.models import Cohort, Enrolment
 from lms.errors import DomainError
 from lms.web.errors import render_error
+from lms.web.pages import page_number
 from lms.web.permissions import require
 
 bp = Blueprint("assignments", __name__)
@@ -58,8 +59,6 @@ def assignment_status_title(status: str) -> str:
     return str(SUBMISSION_STATUS_TITLES.get(SubmissionStatus(status), status))
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 def _show_error(form, error: DomainError) -> None:
@@ -97,7 +96,7 @@ def _render_assignment(cohort: Cohort, assessment: Assessment, trainee: Enrolmen
     may_submit = trainee is not None and services.can_submit(submission)
     if may_submit and form is None:
         form = SubmitForm()
-    pagination = queries.cohort_submissions(assessment.id, cohort.id, _page()) \
+    pagination = queries.cohort_submissions(assessment.id, cohort.id, page_number()) \
         if teaches else None
     return render_template(
         "assessments/assignment_page.html", cohort=cohort, course=cohort.course,

@@ -8,10 +8,8 @@ their own attendance against the required percentage.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from lms.assessments import attendance_queries as queries
 from lms.assessments import attendance_services as services
@@ -19,26 +17,16 @@ from lms.assessments.attendance_forms import SessionForm, register_form, status_
 from lms.assessments.models import AttendanceStatus
 from lms.cohorts.queries import enrolment_of
 from lms.errors import DomainError
+from lms.web.pages import page_number, percent, show_refusal
 from lms.web.permissions import require
 
 bp = Blueprint("attendance", __name__)
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
-def _refused(form: FlaskForm | None, error: DomainError) -> None:
-    """Show a service's refusal next to its field, or as a message when it has none."""
-    if form is not None and error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
-def percent(value) -> str:
-    """A stored percentage (0..100) in the reader's number format."""
-    return format_percent(float(value) / 100, "#,##0.##%")
 
 
 def _cohort(cohort_id: int):
@@ -56,14 +44,14 @@ def sessions(cohort_id: int):
             session = services.add_session(current_user, cohort, day=form.day.data,
                                            at=form.time.data, title=form.title.data or "")
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
             status = 422
         else:
             flash(_("Session added. You can take the register now."), "success")
             return redirect(url_for(".take", cohort_id=cohort.id, session_id=session.id))
     elif form.is_submitted():
         status = 422
-    pagination, counts = queries.sessions_page(cohort, _page())
+    pagination, counts = queries.sessions_page(cohort, page_number())
     return render_template(
         "assessments/attendance_sessions.html", cohort=cohort, course=cohort.course,
         form=form, pagination=pagination, counts=counts, statuses=AttendanceStatus,
@@ -86,7 +74,7 @@ def take(cohort_id: int, session_id: int):
     cohort = _cohort(cohort_id)
     require(cohort.can_teach(current_user))
     session = queries.session_in_cohort(cohort, session_id) or abort(404)
-    pagination = queries.roster_page(cohort, _page())
+    pagination = queries.roster_page(cohort, page_number())
     enrolments = list(pagination.items)
     if request.method == "POST":
         # Only the trainees whose choice came back: someone enrolled since the page
@@ -100,7 +88,7 @@ def take(cohort_id: int, session_id: int):
             services.take_attendance(current_user, session, {
                 e.id: form[f"status_{e.id}"].data for e in enrolments})
         except DomainError as error:
-            _refused(None, error)
+            show_refusal(None, error)
             status = 422
         else:
             flash(_("Register saved."), "success")
@@ -120,7 +108,7 @@ def mine(cohort_id: int):
     enrolment = enrolment_of(current_user, cohort.id)
     # Only the trainee's own seated enrolment: nobody reads another trainee's register here.
     require(enrolment is not None and enrolment.seated)
-    pagination, records = queries.my_sessions(enrolment, _page())
+    pagination, records = queries.my_sessions(enrolment, page_number())
     counts = queries.tallies(cohort.id, [enrolment.id])[enrolment.id]
     assessments = [a for a in queries.attendance_assessments(cohort.course_id) if a.published]
     return render_template(

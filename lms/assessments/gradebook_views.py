@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import DecimalField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
@@ -26,25 +27,26 @@ from lms.assessments.models import Assessment
 from lms.cohorts.models import EnrolmentStatus
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.i18n import decimal_formatter
+from lms.web.pages import page_number
 from lms.web.permissions import require
 
 bp = Blueprint("gradebook", __name__)
 
 
 def _decimals():
-    """``format_decimal`` remembering its answers: a page shows the same values often."""
+    """``format_decimal`` for the many numbers of one page, remembering its answers."""
+    fast = decimal_formatter()
     known: dict = {}
 
     def formatted(value) -> str:
         if value not in known:
-            known[value] = format_decimal(value)
+            known[value] = fast(value)
         return known[value]
 
     return formatted
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 def _cohort(cohort_id: int):
@@ -62,15 +64,37 @@ def _grading_link(cohort_id: int, submission_id: int) -> str:
 
 # ---------------------------------------------------------------- gradebook
 
+def _grade_cells(rows, formatted) -> list[Markup]:
+    """Each row's grade cells as HTML, built here rather than in the template.
+
+    A page of the gradebook has (trainees × assessments) cells: 15,000 for 500 × 30.
+    A Jinja loop spends most of the page's time on them; one string per row does
+    not. Only numbers and the two translated labels go in, escaped.
+    """
+    passed = f'<td>{{}} <span class="badge ok">{escape(_("Passed"))}</span></td>'
+    failed = f'<td>{{}} <span class="badge bad">{escape(_("Failed"))}</span></td>'
+    cells = []
+    for row in rows:
+        html = "".join(
+            "<td></td>" if grade is None
+            else (passed if grade.passed else failed).format(formatted(grade.percent))
+            for grade in row.cells)
+        cells.append(Markup(html))  # noqa: S704 - numbers and escaped labels only
+    return cells
+
+
 @bp.get("/cohorts/<int:cohort_id>/gradebook")
 def cohort(cohort_id: int):
     cohort = _cohort(cohort_id)
     require(cohort.can_teach(current_user))
     assessments = queries.assessments_of(cohort.course_id)
-    pagination, rows = queries.gradebook(cohort, assessments, _page())
+    pagination, rows = queries.gradebook(cohort, assessments, page_number())
+    formatted = _decimals()
+    rows_and_cells = list(zip(rows, _grade_cells(rows, formatted), strict=True))
     return render_template("assessments/gradebook_cohort.html", cohort=cohort,
                            course=cohort.course, assessments=assessments,
-                           pagination=pagination, rows=rows, format_decimal=_decimals())
+                           pagination=pagination, rows=rows_and_cells,
+                           format_decimal=formatted)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -167,7 +191,7 @@ def override(cohort_id: int, enrolment_id: int, assessment_id: int):
 def queue():
     require(current_user.is_authenticated
             and (current_user.is_instructor or current_user.is_coordinator))
-    pagination = queries.grading_queue(current_user, _page())
+    pagination = queries.grading_queue(current_user, page_number())
     links = {s.id: _grading_link(s.enrolment.cohort_id, s.id) for s in pagination.items}
     return render_template("assessments/gradebook_queue.html", pagination=pagination,
                            links=links)

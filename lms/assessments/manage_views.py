@@ -12,7 +12,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -27,6 +26,7 @@ from lms.cohorts.queries import cohorts_for_course
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import LANGUAGES
+from lms.web.pages import show_refusal
 from lms.web.permissions import require
 
 bp = Blueprint("assessments_manage", __name__, url_prefix="/manage")
@@ -48,11 +48,6 @@ def _editor(assessment: Assessment) -> str:
     return link(endpoint, path.format(id=assessment.id), assessment_id=assessment.id)
 
 
-def _refused(form: FlaskForm, error: DomainError) -> None:
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _course(course_id: int) -> Course:
@@ -142,7 +137,7 @@ def new(course_id: int):
             assessment = services.create_assessment(current_user, course, kind,
                                                     _data(form, locales))
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Assessment %(title)s created.", title=assessment.title), "success")
             return redirect(url_for(".edit", assessment_id=assessment.id))
@@ -167,7 +162,7 @@ def edit(assessment_id: int):
         try:
             services.update_assessment(current_user, assessment, _data(form, locales))
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Assessment saved."), "success")
             return redirect(url_for(".edit", assessment_id=assessment.id))
@@ -199,7 +194,7 @@ def window(assessment_id: int, cohort_id: int):
             services.set_window(current_user, assessment, cohort, form.opens_at.data,
                                 form.due_at.data)
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Dates of %(code)s saved.", code=cohort.code), "success")
             return redirect(url_for(".edit", assessment_id=assessment.id))

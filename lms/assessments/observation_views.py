@@ -10,10 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from lms.assessments import observation_queries as queries
 from lms.assessments import observation_services as services
@@ -29,26 +27,16 @@ from lms.assessments.observation_forms import (
 from lms.catalog.forms import other_locales
 from lms.cohorts.queries import enrolment_of
 from lms.errors import DomainError
+from lms.web.pages import page_number, percent, show_refusal
 from lms.web.permissions import require
 
 bp = Blueprint("observations", __name__)
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
-def _refused(form: FlaskForm | None, error: DomainError) -> None:
-    """Show a service's refusal next to its field, or as a message when it has none."""
-    if form is not None and error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
-def percent(value) -> str:
-    """A stored percentage (0..100) in the reader's number format."""
-    return format_percent(float(value) / 100, "#,##0.##%")
 
 
 def _cohort_and_assessment(cohort_id: int, assessment_id: int):
@@ -119,7 +107,7 @@ def _save_item(assessment, form: ObservationItemForm, by_id: dict, locales: list
                                  translations=translations)
             flash(_("Item saved."), "success")
     except DomainError as error:
-        _refused(form, error)
+        show_refusal(form, error)
         return render_template(
             "assessments/observation_items.html", assessment=assessment,
             course=assessment.course, items=list(by_id.values()), form=form,
@@ -133,7 +121,7 @@ def _save_item(assessment, form: ObservationItemForm, by_id: dict, locales: list
 def cohort(cohort_id: int, assessment_id: int):
     cohort, assessment = _cohort_and_assessment(cohort_id, assessment_id)
     require(cohort.can_teach(current_user))
-    pagination, rows, total = queries.cohort_summary(cohort, assessment, _page())
+    pagination, rows, total = queries.cohort_summary(cohort, assessment, page_number())
     return render_template(
         "assessments/observation_cohort.html", cohort=cohort, assessment=assessment,
         pagination=pagination, rows=rows, total=total, percent=percent,
@@ -160,7 +148,7 @@ def record(cohort_id: int, assessment_id: int, enrolment_id: int):
             grade = services.record_observations(current_user, assessment, enrolment,
                                                  entries, today=today)
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
             status = 422
         else:
             if grade is None:

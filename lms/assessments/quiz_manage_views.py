@@ -17,6 +17,7 @@ from lms.assessments.models import QuestionKind
 from lms.assessments.quiz_forms import GiftImportForm, QuestionForm
 from lms.catalog.forms import other_locales
 from lms.errors import DomainError
+from lms.web.pages import page_number, show_refusal
 from lms.web.permissions import require
 
 bp = Blueprint("quizzes_manage", __name__)
@@ -24,8 +25,6 @@ bp = Blueprint("quizzes_manage", __name__)
 UNPROCESSABLE = 422
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 def _course_or_404(course_id: int):
@@ -34,12 +33,10 @@ def _course_or_404(course_id: int):
 
 def _refused(form, error: DomainError) -> None:
     """Show a service's refusal next to its field, or as a message when it has none."""
-    if error.field == "options":
+    if error.field == "options":  # the options' errors show under the first option
         form.option_text_1.errors = [*form.option_text_1.errors, error.message]
-    elif error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
     else:
-        flash(error.message, "error")
+        show_refusal(form, error)
 
 
 # ---------------------------------------------------------------- the bank
@@ -49,7 +46,7 @@ def questions(course_id: int):
     course = _course_or_404(course_id)
     require(course.can_manage(current_user))
     return render_template("assessments/quiz_bank.html", course=course,
-                           page=queries.bank_page(course.id, _page()),
+                           page=queries.bank_page(course.id, page_number()),
                            quizzes=queries.course_quizzes(course.id),
                            kinds={kind.value: kind.title for kind in QuestionKind})
 
@@ -182,5 +179,5 @@ def quiz_questions(assessment_id: int):
     return render_template(
         "assessments/quiz_quiz_questions.html", quiz=quiz, course=quiz.course,
         selected=queries.quiz_questions(quiz),
-        page=queries.bank_page(quiz.course_id, _page(), exclude_quiz=quiz.id),
+        page=queries.bank_page(quiz.course_id, page_number(), exclude_quiz=quiz.id),
         kinds={kind.value: kind.title for kind in QuestionKind}), status

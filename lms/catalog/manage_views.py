@@ -11,7 +11,6 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from lms.catalog import queries, services
 from lms.catalog.forms import (
@@ -35,6 +34,7 @@ from lms.cohorts.queries import cohorts_for_course
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import normalise_language
+from lms.web.pages import page_number, show_refusal
 from lms.web.permissions import require
 
 bp = Blueprint("catalog_manage", __name__, url_prefix="/manage")
@@ -48,16 +48,8 @@ def _is_admin() -> bool:
     return current_user.is_authenticated and current_user.is_admin
 
 
-def _refused(form: FlaskForm | None, error: DomainError) -> None:
-    """Show a service's refusal next to its field, or as a message when it has none."""
-    if form is not None and error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
 
 
 def _get(model, object_id: int):
@@ -73,7 +65,7 @@ def _get(model, object_id: int):
 def courses():
     require(_is_coordinator())
     return render_template("catalog/manage_courses.html",
-                           page=queries.managed_courses(current_user, _page()),
+                           page=queries.managed_courses(current_user, page_number()),
                            programs=queries.managed_programs(current_user))
 
 
@@ -99,7 +91,7 @@ def new_program():
                 description=form.description.data,
                 certificate_prefix=form.certificate_prefix.data, language=form.language.data)
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Program %(name)s created. You can add its translations now.",
                     name=program.name), "success")
@@ -127,7 +119,7 @@ def edit_program(program_id: int):
                     form, PROGRAM_TRANSLATED,
                     [locale for locale in locales if locale != form.language.data]))
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Program saved."), "success")
             return redirect(url_for(".edit_program", program_id=program.id))
@@ -163,7 +155,7 @@ def new_course():
                 title=form.title.data, summary=form.summary.data, hours=form.hours.data,
                 modality=form.modality.data, language=form.language.data)
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Course %(code)s created. Add modules and lessons, then publish it.",
                     code=course.code), "success")
@@ -197,7 +189,7 @@ def edit_course(course_id: int):
                     form, COURSE_TRANSLATED,
                     [locale for locale in locales if locale != form.language.data]))
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Course saved."), "success")
             return redirect(url_for(".edit_course", course_id=course.id))
@@ -217,7 +209,7 @@ def publish_course(course_id: int):
     try:
         services.set_published(current_user, course, published)
     except DomainError as error:
-        _refused(None, error)
+        show_refusal(None, error)
         edit_form = CourseEditForm(obj=course, formdata=None,
                                    programs=queries.managed_programs(current_user))
         fill_translations(edit_form, course, COURSE_TRANSLATED)
@@ -243,7 +235,7 @@ def new_module(course_id: int):
                 current_user, course, title=form.title.data, position=form.position.data,
                 translations=translation_data(form, MODULE_TRANSLATED, locales))
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Module added."), "success")
             return redirect(url_for(".edit_course", course_id=course.id))
@@ -266,7 +258,7 @@ def edit_module(module_id: int):
                 current_user, module, title=form.title.data, position=form.position.data,
                 translations=translation_data(form, MODULE_TRANSLATED, locales))
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Module saved."), "success")
             return redirect(url_for(".edit_course", course_id=module.course_id))
@@ -285,7 +277,7 @@ def delete_module(module_id: int):
     try:
         services.delete_module(current_user, module)
     except DomainError as error:
-        _refused(None, error)
+        show_refusal(None, error)
         form = ModuleForm(obj=module, formdata=None)
         fill_translations(form, module, MODULE_TRANSLATED)
         return render_template("catalog/module_form.html", form=form, course=module.course,
@@ -311,7 +303,7 @@ def new_lesson(module_id: int):
                 position=form.position.data,
                 translations=translation_data(form, LESSON_TRANSLATED, locales))
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Lesson added."), "success")
             return redirect(url_for(".edit_lesson", lesson_id=lesson.id))
@@ -335,7 +327,7 @@ def edit_lesson(lesson_id: int):
                 position=form.position.data,
                 translations=translation_data(form, LESSON_TRANSLATED, locales))
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Lesson saved."), "success")
             return redirect(url_for(".edit_lesson", lesson_id=lesson.id))
@@ -355,7 +347,7 @@ def delete_lesson(lesson_id: int):
     try:
         services.delete_lesson(current_user, lesson)
     except DomainError as error:
-        _refused(None, error)
+        show_refusal(None, error)
         form = LessonForm(obj=lesson, formdata=None)
         fill_translations(form, lesson, LESSON_TRANSLATED)
         return render_template("catalog/lesson_form.html", form=form, module=lesson.module,

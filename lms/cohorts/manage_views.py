@@ -12,9 +12,9 @@ from lms.catalog.models import Course
 from lms.cohorts import queries, services
 from lms.cohorts.forms import CohortForm, EnrolUserForm, ImportForm, StatusForm, email_lines
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
-from lms.cohorts.views import page_number
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.web.pages import page_number
 from lms.web.permissions import require
 
 bp = Blueprint("cohorts_manage", __name__, url_prefix="/manage")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,13 +14,12 @@ from lms.cohorts import queries, services
 from lms.cohorts.models import Cohort
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.web.pages import page_number
 from lms.web.permissions import require
 
 bp = Blueprint("cohorts", __name__)
 
 
-def page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 @bp.get("/dashboard")

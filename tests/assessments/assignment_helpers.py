@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from flask_login.utils import _create_identifier
-
 from lms.accounts.models import User
 from lms.assessments.models import (
     Assessment,
@@ -54,19 +52,6 @@ def odt_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def login(client, user) -> None:
-    """Sign ``user`` in by writing the session Flask-Login writes (as tests/cohorts does).
-
-    It commits what the test built so far (up to the test's savepoint only), so
-    that a refused request's rollback does not take the test's data with it.
-    """
-    db.session.commit()
-    with client.application.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        session["_id"] = identifier
 
 
 def now() -> datetime:

@@ -4,25 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_login.utils import _create_identifier
-
 from lms.assessments.models import Attempt, AttemptStatus, Grade, Submission
 from lms.extensions import db
-
-
-def login(client, user) -> None:
-    """Sign ``user`` in by writing the session Flask-Login writes (no password hashing).
-
-    Commits what the test built so far (up to the test's savepoint; the ``database``
-    fixture still rolls everything back) so a refused request cannot take it away.
-    """
-    db.session.commit()
-    with client.application.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        session["_id"] = identifier
 
 
 def attempts(assessment, enrolment, count: int,

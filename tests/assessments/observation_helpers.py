@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_login.utils import _create_identifier
-
 from lms.assessments.models import Assessment, AssessmentKind, ObservationItem
 from lms.audit.models import AuditLog
 from lms.catalog.models import Course, Program
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
 from tests.assessments.factories import make_assessment
+from tests.conftest import sign_in_quickly as login
 from tests.factories import (
     enrol,
     make_cohort,
@@ -20,22 +19,6 @@ from tests.factories import (
     make_program,
     make_user,
 )
-
-
-def login(client, user) -> None:
-    """Sign ``user`` in by writing the session Flask-Login writes, skipping the form.
-
-    Same approach as tests/cohorts/conftest.py: it commits what the test built so
-    far (to the test's savepoint only), so that a refused request's rollback does
-    not take the test's data with it.
-    """
-    db.session.commit()
-    with client.application.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        session["_id"] = identifier
 
 
 @dataclass

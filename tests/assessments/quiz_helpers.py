@@ -5,27 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask_login.utils import _create_identifier
-
 from lms.assessments.models import Answer, Assessment, Attempt, Grade, Question, QuestionKind
 from lms.extensions import db
 from tests.assessments.factories import add_to_quiz, make_assessment, make_question
 from tests.factories import enrol, make_cohort, make_coordinator, make_course, make_user
-
-
-def login(client, user) -> None:
-    """Sign ``user`` in by writing Flask-Login's session (the login form is tested elsewhere).
-
-    It commits what the test built so far (up to the test's savepoint) so that a
-    refused request's rollback does not take the test's data with it.
-    """
-    db.session.commit()
-    with client.application.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        session["_id"] = identifier
 
 
 def now() -> datetime:

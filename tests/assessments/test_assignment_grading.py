@@ -9,13 +9,13 @@ from lms.audit.models import AuditLog
 from tests.assessments.assignment_helpers import (
     PDF,
     add_rubric,
-    login,
     send,
     setting,
     submission_of,
     upload_files,
 )
 from tests.conftest import new_browser, page_text, submit
+from tests.conftest import sign_in_quickly as login
 
 
 def grade_of(database, s) -> Grade | None:

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 from lms.assessments.models import AssessmentKind, RubricCriterion, RubricScore, Submission
 from lms.audit.models import AuditLog
-from tests.assessments.assignment_helpers import add_rubric, login, setting
+from tests.assessments.assignment_helpers import add_rubric, setting
 from tests.assessments.factories import make_assessment
 from tests.conftest import new_browser, page_text, submit
+from tests.conftest import sign_in_quickly as login
 
 
 def rubric_url(s) -> str:

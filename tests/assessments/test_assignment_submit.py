@@ -14,7 +14,6 @@ from tests.assessments.assignment_helpers import (
     PDF,
     PNG,
     docx_bytes,
-    login,
     now,
     odt_bytes,
     send,
@@ -23,6 +22,7 @@ from tests.assessments.assignment_helpers import (
     upload_files,
 )
 from tests.conftest import new_browser, page_text
+from tests.conftest import sign_in_quickly as login
 
 
 def count_submissions(database) -> int:

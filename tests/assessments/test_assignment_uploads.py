@@ -11,12 +11,12 @@ from tests.assessments.assignment_helpers import (
     EXE,
     PDF,
     docx_bytes,
-    login,
     odt_bytes,
     send,
     setting,
     submission_of,
 )
+from tests.conftest import sign_in_quickly as login
 
 
 @pytest.mark.parametrize(("given", "shown"), [

@@ -16,8 +16,9 @@ from lms.assessments.models import (
 )
 from lms.audit.models import AuditLog
 from tests.assessments.factories import make_assessment
-from tests.assessments.observation_helpers import audit_actions, login, make_world
+from tests.assessments.observation_helpers import audit_actions, make_world
 from tests.conftest import page_text, submit
+from tests.conftest import sign_in_quickly as login
 from tests.factories import enrol, enrol_many, make_user
 
 

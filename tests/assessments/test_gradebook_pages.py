@@ -13,8 +13,9 @@ from lms.assessments.models import Grade, GradeSource
 from lms.audit.models import AuditLog
 from lms.cohorts.models import Enrolment, EnrolmentStatus
 from tests.assessments.factories import make_assessment
-from tests.assessments.gradebook_helpers import bulk_grades, login
+from tests.assessments.gradebook_helpers import bulk_grades
 from tests.conftest import page_text, submit
+from tests.conftest import sign_in_quickly as login
 from tests.factories import (
     enrol,
     enrol_many,

@@ -13,8 +13,8 @@ from lms.assessments.models import Assessment, AssessmentWindow, Grade
 from lms.audit.models import AuditLog
 from lms.cohorts.models import Enrolment, EnrolmentStatus
 from tests.assessments.factories import make_assessment
-from tests.assessments.gradebook_helpers import login
 from tests.conftest import page_text, submit
+from tests.conftest import sign_in_quickly as login
 from tests.factories import (
     enrol,
     make_cohort,

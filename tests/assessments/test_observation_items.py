@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from lms.assessments.models import AssessmentKind, ObservationItem
 from tests.assessments.factories import make_assessment
-from tests.assessments.observation_helpers import audit_actions, login, make_checklist, make_world
+from tests.assessments.observation_helpers import audit_actions, make_checklist, make_world
 from tests.conftest import page_text, submit
+from tests.conftest import sign_in_quickly as login
 
 
 def _items(database, assessment) -> list[tuple[int, str]]:

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from lms.assessments.models import Grade, Observation
-from tests.assessments.observation_helpers import audit_actions, login, make_checklist, make_world
+from tests.assessments.observation_helpers import audit_actions, make_checklist, make_world
 from tests.conftest import page_text, submit
+from tests.conftest import sign_in_quickly as login
 from tests.factories import enrol_many
 
 ITEMS = ["Greets the client", "Explains confidentiality", "Uses open questions",

@@ -27,13 +27,13 @@ from tests.assessments.quiz_helpers import (
     build_world,
     count,
     grade_of,
-    login,
     now,
     past,
     right_option,
     wrong_option,
 )
 from tests.conftest import csrf_token, new_browser, page_text, submit
+from tests.conftest import sign_in_quickly as login
 
 
 @pytest.fixture

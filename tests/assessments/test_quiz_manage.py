@@ -11,8 +11,9 @@ from lms.assessments.models import Question, QuestionOption, QuizQuestion
 from lms.audit.models import AuditLog
 from lms.extensions import db
 from tests.assessments.factories import make_question
-from tests.assessments.quiz_helpers import QuizWorld, build_world, count, login
+from tests.assessments.quiz_helpers import QuizWorld, build_world, count
 from tests.conftest import csrf_token, page_text, submit
+from tests.conftest import sign_in_quickly as login
 
 
 @pytest.fixture

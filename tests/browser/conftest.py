@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import shutil
 import threading
+from functools import cache
+from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 from werkzeug.serving import make_server
 
 from lms.extensions import db
@@ -71,3 +74,34 @@ def assert_accessible(page) -> None:
 
     results = Axe().run(page)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+CATALOGS = Path(__file__).resolve().parents[2] / "translations"
+
+
+@cache
+def _catalog(locale: str):
+    with (CATALOGS / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle)
+
+
+def translated(locale: str, message: str) -> str:
+    """``message`` as a user of ``locale`` reads it (English as written)."""
+    if locale == "en":
+        return message
+    translation = _catalog(locale).get(message).string
+    assert translation and translation != message, (locale, message)
+    return translation
+
+
+def sign_in(browser, live_server: str, email: str, password: str):
+    """A new browser context with ``email`` signed in through the login form."""
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    tab.goto(f"{live_server}/login")
+    tab.locator("main form [name=email]").fill(email)
+    tab.locator("main form [name=password]").fill(password)
+    with tab.expect_navigation():
+        tab.locator("main form button[type=submit]").click()
+    return tab

@@ -6,29 +6,19 @@ French-speaking trainee sees; every page is checked with axe-core.
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
 import pytest
-from babel.messages.pofile import read_po
 
 from lms.assessments.models import AssessmentKind, QuestionKind
 from lms.extensions import db
 from tests.assessments.factories import add_to_quiz, make_assessment, make_question
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, translated
 from tests.factories import PASSWORD, enrol, make_cohort, make_course, make_program, make_user
 
 pytestmark = pytest.mark.browser
-CATALOGS = Path(__file__).resolve().parents[2] / "translations"
 
 
-@cache
 def french(message: str) -> str:
-    with (CATALOGS / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalog = read_po(handle)
-    translation = catalog.get(message).string
-    assert translation and translation != message, message
-    return translation
+    return translated("fr", message)
 
 
 @pytest.fixture(scope="module")

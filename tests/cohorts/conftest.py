@@ -6,32 +6,11 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from flask_login.utils import _create_identifier
 
 from lms.accounts.models import User
 from lms.audit.models import AuditLog
 from lms.cohorts.models import Cohort, Enrolment, LessonCompletion
-from lms.extensions import db
 from tests.conftest import new_browser
-
-
-def login(client, user) -> None:
-    """Sign ``user`` in by writing the session Flask-Login writes, skipping the form.
-
-    Checking a password hash costs a noticeable part of a second; these tests are
-    about cohorts, and tests/accounts covers the login form itself. Like the login
-    request it replaces, it commits what the test built so far (only as far as the
-    test's savepoint: the ``database`` fixture still rolls everything back), so that
-    a refused request's rollback does not take the test's data with it.
-    """
-    db.session.commit()
-    with client.application.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()  # what "strong" session protection checks
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        session["_id"] = identifier
-
 
 TODAY = date.today()
 

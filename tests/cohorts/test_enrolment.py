@@ -9,8 +9,9 @@ import pytest
 
 from lms.audit.models import AuditLog
 from lms.cohorts.models import Enrolment, EnrolmentStatus
-from tests.cohorts.conftest import TODAY, count, counts, days, login
+from tests.cohorts.conftest import TODAY, count, counts, days
 from tests.conftest import csrf_token, page_text
+from tests.conftest import sign_in_quickly as login
 from tests.factories import enrol, make_cohort, make_course, make_user
 
 

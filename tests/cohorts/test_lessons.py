@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from lms.catalog.models import LessonTranslation
 from lms.cohorts.models import Enrolment, EnrolmentStatus, LessonCompletion
-from tests.cohorts.conftest import count, login
+from tests.cohorts.conftest import count
 from tests.conftest import csrf_token, page_text
+from tests.conftest import sign_in_quickly as login
 from tests.factories import enrol, make_cohort, make_coordinator, make_course, make_user
 
 

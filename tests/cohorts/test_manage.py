@@ -6,8 +6,9 @@ import pytest
 
 from lms.audit.models import AuditLog
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
-from tests.cohorts.conftest import counts, days, login
+from tests.cohorts.conftest import counts, days
 from tests.conftest import csrf_token, page_text, submit
+from tests.conftest import sign_in_quickly as login
 from tests.factories import (
     enrol,
     make_cohort,

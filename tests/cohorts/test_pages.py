@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from lms.cohorts.models import Enrolment, LessonCompletion
-from tests.cohorts.conftest import login
 from tests.conftest import page_text
+from tests.conftest import sign_in_quickly as login
 from tests.factories import (
     enrol,
     enrol_many,
