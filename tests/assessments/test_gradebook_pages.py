@@ -89,7 +89,7 @@ def _gradebook_queries(client, count_queries, database, trainees: int) -> int:
         Enrolment.cohort_id == cohort.id)).all()
     bulk_grades(assessments[:3], ids, "75")
     login(client, instructor)
-    with count_queries() as counter:
+    with count_queries("gradebook", f"{trainees} trainees × 5 assessments") as counter:
         response = client.get(f"/cohorts/{cohort.id}/gradebook")
     assert response.status_code == 200
     text = page_text(response)
