@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.assessments.models import (
     Answer,
     Assessment,
     AssessmentKind,
+    AssessmentWindow,
     Attempt,
     Question,
     QuestionOption,
@@ -119,6 +121,50 @@ def attempt_in_cohort(attempt_id: int, cohort_id: int) -> Attempt | None:
     if attempt is None or attempt.enrolment.cohort_id != cohort_id:
         return None
     return attempt
+
+
+@dataclass(frozen=True)
+class SaveTarget:
+    """What the quick answer-saving path needs to know, as plain values."""
+
+    attempt_id: int
+    status: str
+    deadline_at: datetime | None
+    question_order: list
+    user_id: int
+    enrolment_status: str
+    due_at: datetime | None  # the cohort's own due date if it has one, else the quiz's
+
+
+def save_target(attempt_id: int, cohort_id: int) -> SaveTarget | None:
+    """The attempt, its owner and its due date for this cohort: one Core query."""
+    row = db.session.execute(
+        select(Attempt.id, Attempt.status, Attempt.deadline_at, Attempt.question_order,
+               Enrolment.user_id, Enrolment.status, Assessment.due_at,
+               AssessmentWindow.cohort_id, AssessmentWindow.due_at)
+        .join(Enrolment, Enrolment.id == Attempt.enrolment_id)
+        .join(Assessment, Assessment.id == Attempt.assessment_id)
+        .outerjoin(AssessmentWindow, and_(
+            AssessmentWindow.assessment_id == Attempt.assessment_id,
+            AssessmentWindow.cohort_id == Enrolment.cohort_id))
+        .where(Attempt.id == attempt_id, Enrolment.cohort_id == cohort_id)).first()
+    if row is None:
+        return None
+    (attempt, status, deadline_at, order, user_id, enrolment_status, quiz_due,
+     window_cohort, window_due) = row
+    return SaveTarget(attempt, status, deadline_at, list(order or []), user_id,
+                      enrolment_status, window_due if window_cohort is not None else quiz_due)
+
+
+def answer_rules(question_id: int) -> tuple[str, frozenset[int]] | None:
+    """A question's kind and option ids: what checking a response needs, one query."""
+    rows = db.session.execute(
+        select(Question.kind, QuestionOption.id)
+        .outerjoin(QuestionOption, QuestionOption.question_id == Question.id)
+        .where(Question.id == question_id)).all()
+    if not rows:
+        return None
+    return rows[0][0], frozenset(option for _kind, option in rows if option is not None)
 
 
 def attempt_to_save_into(attempt_id: int, cohort_id: int) -> Attempt | None:

@@ -10,9 +10,10 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -274,8 +275,19 @@ class DeadlinePassed(DomainError):
 
 def effective_deadline(attempt: Attempt, due_at: datetime | None) -> datetime | None:
     """The earlier of the attempt's own deadline and the cohort's due date."""
-    candidates = [moment for moment in (attempt.deadline_at, due_at) if moment is not None]
+    return deadline_of(attempt.deadline_at, due_at)
+
+
+def deadline_of(deadline_at: datetime | None, due_at: datetime | None) -> datetime | None:
+    candidates = [moment for moment in (deadline_at, due_at) if moment is not None]
     return min(_aware(moment) for moment in candidates) if candidates else None
+
+
+def past_deadline(deadline_at: datetime | None, due_at: datetime | None,
+                  now: datetime) -> bool:
+    """True when ``now`` is after the deadline plus the grace."""
+    deadline = deadline_of(deadline_at, due_at)
+    return deadline is not None and now > deadline + GRACE
 
 
 def _aware(moment: datetime) -> datetime:
@@ -285,9 +297,8 @@ def _aware(moment: datetime) -> datetime:
 
 def is_expired(attempt: Attempt, due_at: datetime | None, now: datetime) -> bool:
     """True when an in-progress attempt is past its deadline plus the grace."""
-    deadline = effective_deadline(attempt, due_at)
-    return (attempt.status == AttemptStatus.IN_PROGRESS and deadline is not None
-            and now > deadline + GRACE)
+    return (attempt.status == AttemptStatus.IN_PROGRESS
+            and past_deadline(attempt.deadline_at, due_at, now))
 
 
 def window_state(opens_at: datetime | None, due_at: datetime | None, now: datetime) -> str:
@@ -353,9 +364,12 @@ def clean_response(question: Question, raw: dict) -> dict:
 
     ``raw`` holds ``options`` (list of option ids as text), ``text`` and ``value``.
     """
-    kind = question.kind
+    return clean_response_for(question.kind, {option.id for option in question.options}, raw)
+
+
+def clean_response_for(kind: str, valid: set[int] | frozenset[int], raw: dict) -> dict:
+    """``clean_response`` from the question's kind and option ids alone."""
     if kind in scoring.CHOICE_KINDS:
-        valid = {option.id for option in question.options}
         chosen = [i for i in scoring.chosen_option_ids({"options": raw.get("options") or []})
                   if i in valid]
         chosen = list(dict.fromkeys(chosen))
@@ -373,10 +387,6 @@ def clean_response(question: Question, raw: dict) -> dict:
         raise DomainError(_("Enter a number, such as 12.5 or 12,5."), field="value")
     return {"value": value}
 
-
-def _insert_for_dialect():
-    name = db.engine.dialect.name
-    return postgresql_insert if name == "postgresql" else sqlite_insert
 
 
 def save_answer(actor, attempt: Attempt, question: Question, raw: dict, *,
@@ -397,15 +407,32 @@ def save_answer(actor, attempt: Attempt, question: Question, raw: dict, *,
         submit_attempt(actor, attempt, now=now)
         raise DeadlinePassed(_("Time is up: your last answer arrived after the deadline and "
                                "was not saved. Your attempt has been submitted."))
-    response = clean_response(question, raw)
-    insert = _insert_for_dialect()
+    store_answer(attempt.id, question.id, clean_response(question, raw), now)
+    return now
+
+
+def store_answer(attempt_id: int, question_id: int, response: dict, now: datetime) -> None:
+    """Insert or replace the answer: an upsert on the unique (attempt, question).
+
+    Callers have checked the attempt (in progress, before its deadline) and cleaned
+    the response.
+    """
+    db.session.execute(_upsert_statement(db.engine.dialect.name),
+                       {"attempt_id": attempt_id, "question_id": question_id,
+                        "response": response, "saved_at": now})
+
+
+@cache
+def _upsert_statement(dialect: str):
+    # Built once: constructing the ON CONFLICT clause costs more than running it.
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(Answer).values(
-        attempt_id=attempt.id, question_id=question.id, response=response, saved_at=now)
-    statement = statement.on_conflict_do_update(
+        attempt_id=bindparam("attempt_id"), question_id=bindparam("question_id"),
+        response=bindparam("response", type_=Answer.__table__.c.response.type),
+        saved_at=bindparam("saved_at", type_=Answer.__table__.c.saved_at.type))
+    return statement.on_conflict_do_update(
         index_elements=[Answer.attempt_id, Answer.question_id],
         set_={"response": statement.excluded.response, "saved_at": statement.excluded.saved_at})
-    db.session.execute(statement)
-    return now
 
 
 def submit_attempt(actor, attempt: Attempt, *, now: datetime | None = None) -> bool:
