@@ -24,6 +24,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored moment as an aware UTC datetime (SQLite hands back naive ones)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 class InstitutionKind(enum.StrEnum):
     TRAINING_PROVIDER = "training_provider"
     POLICE = "police"

@@ -7,14 +7,14 @@ request commits. Uploaded files follow the transaction (see ``uploads``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from lms.accounts.models import utcnow
+from lms.accounts.models import as_utc, utcnow
 from lms.assessments import uploads
 from lms.assessments.grades import HUNDRED, as_percent, set_grade, window_for
 from lms.assessments.models import (
@@ -33,13 +33,6 @@ from lms.errors import DomainError
 from lms.extensions import db
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every time we store is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def can_submit(submission: Submission | None) -> bool:
     """A trainee submits once, and again only when the grader returned the submission."""
     return submission is None or submission.status == SubmissionStatus.RETURNED
@@ -49,7 +42,7 @@ def _state(submission: Submission) -> dict:
     return {"status": str(submission.status), "version": submission.version,
             "late": submission.late, "file_name": submission.file_name,
             "stored_name": submission.stored_name, "text_length": len(submission.text or ""),
-            "submitted_at": aware(submission.submitted_at).isoformat()
+            "submitted_at": as_utc(submission.submitted_at).isoformat()
             if submission.submitted_at else None,
             "return_message": submission.return_message}
 
@@ -78,7 +71,7 @@ def submit(actor, assessment: Assessment, enrolment: Enrolment, *, text: str,
     if not can_submit(existing):
         raise DomainError(_("You have already submitted this assignment."))
     opens_at, due_at = window_for(assessment, enrolment.cohort)
-    if opens_at is not None and now < aware(opens_at):
+    if opens_at is not None and now < as_utc(opens_at):
         raise DomainError(_("This assignment is not open yet."))
     checked = uploads.check_upload(upload.filename, upload.data, max_bytes) \
         if upload is not None else None
@@ -105,7 +98,7 @@ def submit(actor, assessment: Assessment, enrolment: Enrolment, *, text: str,
     submission.file_size = checked.size if checked else None
     submission.content_type = checked.content_type if checked else None
     submission.submitted_at = now
-    submission.late = due_at is not None and now > aware(due_at)
+    submission.late = due_at is not None and now > as_utc(due_at)
     try:
         with db.session.begin_nested():
             if existing is None:

@@ -15,7 +15,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms.accounts.models import utcnow
+from lms.accounts.models import as_utc, utcnow
 from lms.assessments import grades
 from lms.assessments.attendance_queries import attendance_assessments, tallies
 from lms.assessments.models import (
@@ -34,13 +34,9 @@ MAX_TITLE = 200
 
 
 def _session_state(session: AttendanceSession) -> dict:
-    return {"cohort_id": session.cohort_id, "starts_at": _as_utc(session.starts_at).isoformat(),
+    return {"cohort_id": session.cohort_id, "starts_at": as_utc(session.starts_at).isoformat(),
             "title": session.title}
 
-
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored in UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def local_to_utc(day: date, at: time) -> datetime:

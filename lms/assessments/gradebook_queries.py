@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from werkzeug.routing import BuildError
 
-from lms.accounts.models import User
+from lms.accounts.models import User, as_utc
 from lms.assessments import completion
 from lms.assessments.grades import windows_for
 from lms.assessments.models import (
@@ -39,12 +39,6 @@ from lms.extensions import db
 
 PER_PAGE = 50
 
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored moment is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 def cohort_with_course(cohort_id: int) -> Cohort | None:
@@ -138,7 +132,7 @@ def grade_history(grade: Grade | None) -> list[HistoryEntry]:
     for log, actor in rows:
         before, after = log.before or {}, log.after or {}
         entries.append(HistoryEntry(
-            at=aware(log.at), actor=actor, before=before.get("percent"),
+            at=as_utc(log.at), actor=actor, before=before.get("percent"),
             after=after.get("percent"), source=after.get("source", ""),
             reason=after.get("override_reason", "")))
     return entries
@@ -245,7 +239,7 @@ def _state(assessment: Assessment, grade: Any, attempts: set[str],
         return SUBMITTED
     if started or submission is not None:
         return STARTED
-    if due_at is not None and aware(due_at) < now:
+    if due_at is not None and as_utc(due_at) < now:
         return OVERDUE
     return NOT_STARTED
 
@@ -268,7 +262,7 @@ def my_assessments(enrolment: Enrolment, cohort: Cohort, now: datetime | None = 
                    or (assessment.kind == AssessmentKind.ATTENDANCE and attended))
         grade = facts.grades.get((enrolment.id, assessment.id))
         lines.append(AssessmentLine(
-            assessment=assessment, opens_at=aware(opens_at), due_at=aware(due_at),
+            assessment=assessment, opens_at=as_utc(opens_at), due_at=as_utc(due_at),
             state=_state(assessment, grade, attempts.get(assessment.id, set()),
                          submissions.get(assessment.id), started, due_at, now),
             grade=grade, link=trainee_link(assessment, cohort.id)))

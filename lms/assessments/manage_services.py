@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from lms.accounts.models import as_utc
 from lms.assessments.completion import refresh_course
 from lms.assessments.models import (
     Assessment,
@@ -63,12 +64,6 @@ class AssessmentData:
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """Form dates carry no zone: they are UTC, as the page says."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
 
 def _decimal(value, field_name: str, message: str) -> Decimal:
     try:
@@ -115,7 +110,7 @@ def _validated(kind: str, data: AssessmentData, language: str) -> dict[str, Any]
         raise DomainError(weight_message, field="weight")
     if data.position is not None and not 1 <= data.position <= 10_000:
         raise DomainError(_("Enter a position between 1 and 10000."), field="position")
-    opens_at, due_at = _utc(data.opens_at), _utc(data.due_at)
+    opens_at, due_at = as_utc(data.opens_at), as_utc(data.due_at)
     _check_window(opens_at, due_at)
     values: dict[str, Any] = {
         "title": title, "instructions": instructions, "pass_mark": pass_mark,
@@ -225,7 +220,7 @@ def set_window(actor, assessment: Assessment, cohort: Cohort, opens_at: datetime
     """The cohort's own dates for the assessment; both blank: back to the course's dates."""
     if cohort.course_id != assessment.course_id:
         raise DomainError(_("This cohort does not follow the assessment's course."))
-    opens_at, due_at = _utc(opens_at), _utc(due_at)
+    opens_at, due_at = as_utc(opens_at), as_utc(due_at)
     _check_window(opens_at, due_at)
     window = db.session.get(AssessmentWindow, (assessment.id, cohort.id))
     before = None if window is None else {
@@ -248,4 +243,4 @@ def set_window(actor, assessment: Assessment, cohort: Cohort, opens_at: datetime
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else _utc(moment).isoformat()
+    return None if moment is None else as_utc(moment).isoformat()

@@ -15,8 +15,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.accounts.models import as_utc
 from lms.assessments import manage_services as services
-from lms.assessments.gradebook_queries import aware, link
+from lms.assessments.gradebook_queries import link
 from lms.assessments.grades import window_for
 from lms.assessments.manage_forms import KIND_FIELDS, TRANSLATED, AssessmentForm, CohortWindowForm
 from lms.assessments.models import Assessment, AssessmentKind, AssessmentWindow
@@ -113,7 +114,7 @@ def list_assessments(course_id: int):
         .order_by(Assessment.position, Assessment.id)).all()
     return render_template("assessments/manage_list.html", course=course,
                            assessments=assessments, kinds=list(AssessmentKind),
-                           format_decimal=format_decimal, aware=aware)
+                           format_decimal=format_decimal, as_utc=as_utc)
 
 
 @bp.route("/courses/<int:course_id>/assessments/new", methods=["GET", "POST"])
@@ -172,7 +173,7 @@ def edit(assessment_id: int):
 
 def _naive(moment):
     """A stored UTC moment as the datetime-local input shows it."""
-    moment = aware(moment)
+    moment = as_utc(moment)
     return None if moment is None else moment.replace(tzinfo=None)
 
 
@@ -201,5 +202,5 @@ def window(assessment_id: int, cohort_id: int):
     opens_at, due_at = window_for(assessment, cohort)
     return render_template(
         "assessments/manage_window.html", form=form, assessment=assessment, cohort=cohort,
-        course_opens=aware(assessment.opens_at), course_due=aware(assessment.due_at),
-        opens_at=aware(opens_at), due_at=aware(due_at)), 422 if form.is_submitted() else 200
+        course_opens=as_utc(assessment.opens_at), course_due=as_utc(assessment.due_at),
+        opens_at=as_utc(opens_at), due_at=as_utc(due_at)), 422 if form.is_submitted() else 200

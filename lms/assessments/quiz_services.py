@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
-from lms.accounts.models import utcnow
+from lms.accounts.models import as_utc, utcnow
 from lms.assessments import gift, scoring
 from lms.assessments.grades import set_grade, window_for
 from lms.assessments.models import (
@@ -280,7 +280,7 @@ def effective_deadline(attempt: Attempt, due_at: datetime | None) -> datetime | 
 
 def deadline_of(deadline_at: datetime | None, due_at: datetime | None) -> datetime | None:
     candidates = [moment for moment in (deadline_at, due_at) if moment is not None]
-    return min(_aware(moment) for moment in candidates) if candidates else None
+    return min(as_utc(moment) for moment in candidates) if candidates else None
 
 
 def past_deadline(deadline_at: datetime | None, due_at: datetime | None,
@@ -289,10 +289,6 @@ def past_deadline(deadline_at: datetime | None, due_at: datetime | None,
     deadline = deadline_of(deadline_at, due_at)
     return deadline is not None and now > deadline + GRACE
 
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def is_expired(attempt: Attempt, due_at: datetime | None, now: datetime) -> bool:
@@ -303,9 +299,9 @@ def is_expired(attempt: Attempt, due_at: datetime | None, now: datetime) -> bool
 
 def window_state(opens_at: datetime | None, due_at: datetime | None, now: datetime) -> str:
     """``"not_open"``, ``"closed"`` or ``"open"``."""
-    if opens_at is not None and now < _aware(opens_at):
+    if opens_at is not None and now < as_utc(opens_at):
         return "not_open"
-    if due_at is not None and now > _aware(due_at):
+    if due_at is not None and now > as_utc(due_at):
         return "closed"
     return "open"
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from lms.accounts.models import as_utc
 from lms.assessments import quiz_services
 from lms.assessments.models import (
     Answer,
@@ -144,7 +145,7 @@ def test_start_creates_the_first_attempt_in_quiz_order(client, world):
 def test_start_with_a_time_limit_sets_the_deadline(client, world):
     world.quiz.time_limit_minutes = 30
     attempt = started(client, world)
-    deadline = quiz_services._aware(attempt.deadline_at)
+    deadline = as_utc(attempt.deadline_at)
     assert timedelta(minutes=29) < deadline - now() <= timedelta(minutes=30)
 
 
