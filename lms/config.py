@@ -59,6 +59,10 @@ SETTINGS: dict[str, tuple] = {
     "LMS_SMTP_STARTTLS": (_bool, True, "use STARTTLS"),
     "LMS_PUBLIC_URL": (str, None, "external base URL used in mailed links, e.g. https://lms.example.org"),
     "LMS_MAX_UPLOAD_BYTES": (_int, 2 * 1024 * 1024, "largest accepted upload"),
+    "LMS_SIGNING_KEYS_PATH": (str, None,
+                              "folder of the certificate signing keys; default: instance/keys"),
+    "LMS_VERIFY_RATE_LIMIT": (str, "60 per minute", "requests per client address to the "
+                              "public verification pages and API"),
 }
 
 

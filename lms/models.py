@@ -34,7 +34,21 @@ from lms.catalog.models import (
     Program,
     ProgramTranslation,
 )
+from lms.certificates.models import Certificate, Reminder
 from lms.cohorts.models import Cohort, Enrolment, LessonCompletion, cohort_instructors
+from lms.competencies.models import (
+    Competency,
+    CompetencyTranslation,
+    Evidence,
+    Framework,
+    FrameworkTranslation,
+    HoursLog,
+    Signoff,
+    Track,
+    TrackTranslation,
+    track_competencies,
+    track_courses,
+)
 
 __all__ = [
     "Answer", "Assessment", "AssessmentTranslation", "AssessmentWindow", "Attempt",
@@ -46,4 +60,7 @@ __all__ = [
     "Institution", "Lesson", "LessonCompletion", "LessonTranslation", "Module",
     "ModuleTranslation", "Program", "ProgramCoordinator", "ProgramTranslation", "User",
     "cohort_instructors",
+    "Certificate", "Reminder",
+    "Competency", "CompetencyTranslation", "Evidence", "Framework", "FrameworkTranslation",
+    "HoursLog", "Signoff", "Track", "TrackTranslation", "track_competencies", "track_courses",
 ]

@@ -187,6 +187,21 @@ class User(UserMixin, db.Model):
         return cached
 
     @property
+    def body_ids(self) -> frozenset[int]:
+        """The certifying bodies this user is an officer of."""
+        cached = self.__dict__.get("_body_ids")
+        if cached is None:
+            rows = db.session.scalars(
+                db.select(BodyOfficer.institution_id).where(BodyOfficer.user_id == self.id))
+            cached = frozenset(rows)
+            self.__dict__["_body_ids"] = cached
+        return cached
+
+    @property
+    def is_officer(self) -> bool:
+        return self.is_admin or bool(self.body_ids)
+
+    @property
     def is_coordinator(self) -> bool:
         return self.is_admin or bool(self.coordinated_program_ids)
 

@@ -33,6 +33,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from lms.accounts.models import utcnow
 from lms.assessments.models import (
     Assessment,
     AssessmentKind,
@@ -210,10 +211,15 @@ def apply_result(enrolment: Enrolment, result: CourseResult, actor) -> bool:
         return False
     before = {"status": str(enrolment.status)}
     enrolment.status = target
+    enrolment.completed_at = utcnow() if target == EnrolmentStatus.COMPLETED else None
     db.session.flush()
     record(actor, "enrolment.status", enrolment, before,
            {"status": str(target), "total": None if result.total is None else str(result.total),
             "reason": "course_result"})
+    # Completion certificates and track eligibility follow the course result.
+    from lms.certificates import issuance
+
+    issuance.enrolment_result_changed(enrolment, actor)
     return True
 
 

@@ -375,6 +375,9 @@ class ObservationItem(Translatable, db.Model):
         ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     text: Mapped[str] = mapped_column(Text)
+    # The competency this item shows (see lms.competencies).
+    competency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("competencies.id", ondelete="SET NULL"), index=True)
 
     assessment: Mapped[Assessment] = relationship(back_populates="observation_items")
     translations: Mapped[list[ObservationItemTranslation]] = relationship(

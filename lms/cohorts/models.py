@@ -128,6 +128,8 @@ class Enrolment(db.Model):
     last_lesson_id: Mapped[int | None] = mapped_column(
         ForeignKey("lessons.id", ondelete="SET NULL"))
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the enrolment last became completed: dates continuing-education hours.
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     cohort: Mapped[Cohort] = relationship()
     user: Mapped[User] = relationship()

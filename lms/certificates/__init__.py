@@ -1,0 +1,1 @@
+"""Certification decisions, certificate records, signed credentials, PDFs and verification."""

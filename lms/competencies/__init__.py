@@ -1,0 +1,1 @@
+"""Competency frameworks, competencies, tracks and the progress towards them."""
