@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.assessments.models import (
@@ -136,9 +137,11 @@ class SaveTarget:
     due_at: datetime | None  # the cohort's own due date if it has one, else the quiz's
 
 
-def save_target(attempt_id: int, cohort_id: int) -> SaveTarget | None:
-    """The attempt, its owner and its due date for this cohort: one Core query."""
-    row = db.session.execute(
+@cache
+def _save_target_statement():
+    # Built once and run on the session's connection: during an exam rush, building
+    # the statement and the ORM's execution layer cost more than the query itself.
+    return (
         select(Attempt.id, Attempt.status, Attempt.deadline_at, Attempt.question_order,
                Enrolment.user_id, Enrolment.status, Assessment.due_at,
                AssessmentWindow.cohort_id, AssessmentWindow.due_at)
@@ -147,7 +150,14 @@ def save_target(attempt_id: int, cohort_id: int) -> SaveTarget | None:
         .outerjoin(AssessmentWindow, and_(
             AssessmentWindow.assessment_id == Attempt.assessment_id,
             AssessmentWindow.cohort_id == Enrolment.cohort_id))
-        .where(Attempt.id == attempt_id, Enrolment.cohort_id == cohort_id)).first()
+        .where(Attempt.id == bindparam("attempt_id"),
+               Enrolment.cohort_id == bindparam("cohort_id")))
+
+
+def save_target(attempt_id: int, cohort_id: int) -> SaveTarget | None:
+    """The attempt, its owner and its due date for this cohort: one Core query."""
+    row = db.session.connection().execute(
+        _save_target_statement(), {"attempt_id": attempt_id, "cohort_id": cohort_id}).first()
     if row is None:
         return None
     (attempt, status, deadline_at, order, user_id, enrolment_status, quiz_due,
@@ -156,12 +166,17 @@ def save_target(attempt_id: int, cohort_id: int) -> SaveTarget | None:
                       enrolment_status, window_due if window_cohort is not None else quiz_due)
 
 
+@cache
+def _answer_rules_statement():
+    return (select(Question.kind, QuestionOption.id)
+            .outerjoin(QuestionOption, QuestionOption.question_id == Question.id)
+            .where(Question.id == bindparam("question_id")))
+
+
 def answer_rules(question_id: int) -> tuple[str, frozenset[int]] | None:
     """A question's kind and option ids: what checking a response needs, one query."""
-    rows = db.session.execute(
-        select(Question.kind, QuestionOption.id)
-        .outerjoin(QuestionOption, QuestionOption.question_id == Question.id)
-        .where(Question.id == question_id)).all()
+    rows = db.session.connection().execute(
+        _answer_rules_statement(), {"question_id": question_id}).all()
     if not rows:
         return None
     return rows[0][0], frozenset(option for _kind, option in rows if option is not None)

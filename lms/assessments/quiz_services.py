@@ -413,7 +413,8 @@ def store_answer(attempt_id: int, question_id: int, response: dict, now: datetim
     Callers have checked the attempt (in progress, before its deadline) and cleaned
     the response.
     """
-    db.session.execute(_upsert_statement(db.engine.dialect.name),
+    connection = db.session.connection()
+    connection.execute(_upsert_statement(connection.dialect.name),
                        {"attempt_id": attempt_id, "question_id": question_id,
                         "response": response, "saved_at": now})
 

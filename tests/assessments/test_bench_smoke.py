@@ -241,3 +241,29 @@ def test_duplicate_pairs_counts_rows_stored_twice(database):
     assert common.duplicate_pairs(database.session, [1, 2, 3]) == []
     with pytest.raises(ValueError):
         common.duplicate_pairs(database.session, [1], table="answers; DROP TABLE users")
+
+
+# ---------------------------------------------------------------- the exam rush's pace
+
+
+def test_pauses_average_the_asked_mean_and_never_pass_the_deadline(monkeypatch):
+    import random
+    import time
+
+    from bench import exam_rush
+
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    chooser = random.Random(3)
+    far = time.monotonic() + 1000
+    for _ in range(2000):
+        exam_rush.think(chooser, 2.0, far)
+    assert all(0 <= pause <= 4.0 for pause in slept)
+    assert sum(slept) / len(slept) == pytest.approx(2.0, abs=0.1)
+
+    slept.clear()
+    exam_rush.think(chooser, 2.0, time.monotonic() + 0.05)
+    assert slept and slept[0] <= 0.05
+    slept.clear()
+    exam_rush.think(chooser, 0.0, far)
+    assert slept == []
