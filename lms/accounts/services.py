@@ -84,6 +84,14 @@ def validate_full_name(name: str | None) -> str:
                                  "invisible control characters."), field="full_name")
     if not any(ch.isalpha() for ch in clean):
         raise AccountError(_("Your name must contain letters."), field="full_name")
+    # Imported here: no import cycle, and reportlab loads only when a name is checked.
+    from lms.certificates.pdf import unprintable_characters
+
+    unprintable = unprintable_characters(clean)
+    if unprintable:
+        raise AccountError(_("Certificates cannot print these characters in a name: "
+                             "%(chars)s. Write your name in Latin, Greek or Cyrillic "
+                             "letters.", chars=" ".join(unprintable)), field="full_name")
     return clean
 
 
@@ -407,7 +415,6 @@ def create_user_with_role(*, email: str, full_name: str, password: str, role: st
     if role is not Role.TRAINEE:
         record(actor, "user.grant_role", user, None, granted)
     # Role caches on the instance would now be stale.
-    user.__dict__.pop("_coordinated_program_ids", None)
-    user.__dict__.pop("_taught_cohort_ids", None)
+    user.__dict__.pop("_role_ids", None)
     db.session.flush()
     return user

@@ -1,0 +1,270 @@
+"""The OpenAPI 3.1 description of /api/v1 and the JWKS.
+
+Written by hand, next to the views it describes; a test checks that every API
+route of the app is in it and that every reference resolves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lms.certificates.verification import MAX_BULK_IDS
+
+ID_EXAMPLE = "PRC-7K3M-Q9XD-K"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return _json(_ref("Error"), description)
+
+
+def _nullable(schema: dict) -> dict:
+    return {"oneOf": [schema, {"type": "null"}]}
+
+
+DATE = {"type": "string", "format": "date"}
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+RATE_LIMITED = {
+    "description": "Too many requests from this address; retry after the given seconds.",
+    "headers": {"Retry-After": {"schema": {"type": "integer"},
+                                "description": "Seconds to wait."}},
+    "content": {"application/json": {"schema": _ref("Error")}},
+}
+CODE_PARAMETER = {
+    "name": "code", "in": "path", "required": True,
+    "description": "A certificate ID. Case, spaces, hyphens and the letters I, L and O "
+                   "are forgiven; a wrong check character is reported as such.",
+    "schema": {"type": "string", "examples": [ID_EXAMPLE, "prc7k3mq9xd5"]},
+}
+ISSUER_PARAMETER = {"name": "issuer_id", "in": "path", "required": True,
+                    "schema": {"type": "integer"}, "description": "The issuer's number."}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": _ref("ErrorDetail")},
+    },
+    "ErrorDetail": {
+        "type": "object", "required": ["code", "message"],
+        "properties": {
+            "code": {"type": "string", "examples": [
+                "check_character", "format", "not_found", "rate_limited", "too_many_ids",
+                "no_ids", "bad_request", "too_large"]},
+            "message": {"type": "string",
+                        "description": "A sentence for people, in the request's language."},
+        },
+    },
+    "Status": {"type": "string", "enum": ["valid", "expired", "revoked", "superseded"]},
+    "Certificate": {
+        "type": "object",
+        "required": ["id", "status", "holder_name", "title", "titles", "program", "issuer",
+                     "issued_on", "valid_from", "expires_on", "hours", "competencies",
+                     "revocation", "superseded_by", "replaces", "credential", "verify_url"],
+        "properties": {
+            "id": {"type": "string", "examples": [ID_EXAMPLE]},
+            "status": _ref("Status"),
+            "kind": {"type": "string", "enum": ["track", "course"]},
+            "holder_name": {"type": "string", "description": "As printed on the certificate."},
+            "title": {"type": "string", "description": "The title in English."},
+            "titles": {"type": "object", "description": "The title in each language.",
+                       "properties": {lang: {"type": ["string", "null"]}
+                                      for lang in ("en", "es", "fr", "pt")}},
+            "program": {"type": "object", "properties": {
+                "code": {"type": "string"}, "name": {"type": "string"}}},
+            "issuer": {"type": "object", "properties": {
+                "name": {"type": "string"},
+                "country": {"type": ["string", "null"], "description": "ISO 3166 alpha-2"}}},
+            "issued_on": DATE,
+            "valid_from": DATE,
+            "expires_on": NULLABLE_DATE,
+            "hours": {"type": "integer"},
+            "competencies": {"type": "array", "items": _ref("Competency")},
+            "revocation": _nullable(_ref("Revocation")),
+            "superseded_by": {"type": ["string", "null"],
+                              "description": "The ID that replaces this one after a correction."},
+            "replaces": {"type": ["string", "null"],
+                         "description": "The ID this one replaces after a correction."},
+            "renews": {"type": ["string", "null"],
+                       "description": "The ID of the previous period this one renews."},
+            "credential": {"type": "string", "description": "The Open Badges 3.0 credential "
+                           "as a VC-JWT; verify it with the keys at /.well-known/jwks.json."},
+            "verify_url": {"type": "string", "format": "uri"},
+        },
+    },
+    "Competency": {"type": "object", "required": ["code", "title"], "properties": {
+        "code": {"type": "string"}, "title": {"type": "string"}}},
+    "Revocation": {"type": "object", "required": ["revoked_on", "reason"], "properties": {
+        "revoked_on": DATE, "reason": {"type": "string"}}},
+    "BulkRequest": {
+        "type": "object", "required": ["ids"],
+        "properties": {"ids": {"type": "array", "minItems": 1, "maxItems": MAX_BULK_IDS,
+                               "items": {"type": "string"}, "examples": [[ID_EXAMPLE]]}},
+    },
+    "BulkResult": {
+        "type": "object",
+        "required": ["input", "id", "status", "holder_name", "title", "expires_on", "error"],
+        "properties": {
+            "input": {"description": "The ID as sent."},
+            "id": {"type": ["string", "null"], "description": "The canonical ID, when the "
+                   "input is a well-formed ID."},
+            "status": {"type": "string", "enum": ["valid", "expired", "revoked", "superseded",
+                                                  "not_found", "invalid"]},
+            "holder_name": {"type": ["string", "null"]},
+            "title": {"type": ["string", "null"]},
+            "expires_on": NULLABLE_DATE,
+            "error": _nullable(_ref("ErrorDetail")),
+        },
+    },
+    "BulkResponse": {
+        "type": "object", "required": ["results"],
+        "properties": {"results": {"type": "array", "items": _ref("BulkResult"),
+                                   "description": "One result per input, in input order."}},
+    },
+    "Profile": {
+        "type": "object", "required": ["id", "type", "name"],
+        "description": "An Open Badges 3.0 issuer Profile.",
+        "properties": {
+            "id": {"type": "string", "format": "uri"},
+            "type": {"type": "array", "items": {"type": "string"}},
+            "name": {"type": "string"},
+            "address": {"type": "object", "properties": {
+                "type": {"type": "array", "items": {"type": "string"}},
+                "addressCountry": {"type": "string"}}},
+        },
+    },
+    "RevocationList": {
+        "type": "object", "required": ["id", "issuer", "revokedCredentials"],
+        "description": "A 1EdTech revocation list.",
+        "properties": {
+            "id": {"type": "string", "format": "uri"},
+            "issuer": {"type": "string", "format": "uri"},
+            "revokedCredentials": {"type": "array", "items": {
+                "type": "object", "required": ["id", "revoked"], "properties": {
+                    "id": {"type": "string", "format": "uri"},
+                    "revoked": {"type": "boolean"},
+                    "revocationReason": {"type": "string"}}}},
+        },
+    },
+    "Achievement": {
+        "type": "object", "required": ["id", "type"],
+        "description": "An Open Badges 3.0 Achievement, as the credentials carry it.",
+        "properties": {
+            "id": {"type": "string", "format": "uri"},
+            "type": {"oneOf": [{"type": "string"},
+                               {"type": "array", "items": {"type": "string"}}]},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "criteria": {"type": "object"},
+        },
+    },
+    "JWKS": {
+        "type": "object", "required": ["keys"],
+        "properties": {"keys": {"type": "array", "items": _ref("JWK")}},
+    },
+    "JWK": {
+        "type": "object", "required": ["kty", "kid"],
+        "properties": {"kty": {"type": "string"}, "kid": {"type": "string"},
+                       "alg": {"type": "string"}, "use": {"type": "string"},
+                       "n": {"type": "string"}, "e": {"type": "string"}},
+    },
+    "OpenAPI": {"type": "object", "description": "This document."},
+}
+
+
+def _paths() -> dict[str, Any]:
+    return {
+        "/api/v1/certificates/{code}": {"get": {
+            "operationId": "getCertificate",
+            "summary": "One certificate: its printed fields, status and signed credential.",
+            "parameters": [CODE_PARAMETER],
+            "responses": {
+                "200": _json(_ref("Certificate"), "The certificate."),
+                "400": _error("Not a certificate ID (code format) or a mistyped one "
+                              "(code check_character)."),
+                "404": _error("A well-formed ID that no certificate has (code not_found)."),
+                "429": RATE_LIMITED,
+            },
+        }},
+        "/api/v1/certificates/verify": {"post": {
+            "operationId": "verifyCertificates",
+            "summary": f"Check 1 to {MAX_BULK_IDS} IDs at once.",
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": _ref("BulkRequest")}}},
+            "responses": {
+                "200": _json(_ref("BulkResponse"), "One result per ID, in input order."),
+                "400": _error("The body is not {\"ids\": [...]} or the list is empty."),
+                "413": _error(f"More than {MAX_BULK_IDS} IDs."),
+                "429": RATE_LIMITED,
+            },
+        }},
+        "/api/v1/issuers/{issuer_id}": {"get": {
+            "operationId": "getIssuer",
+            "summary": "An issuer's Open Badges Profile.",
+            "parameters": [ISSUER_PARAMETER],
+            "responses": {
+                "200": _json(_ref("Profile"), "The issuer."),
+                "404": _error("No issuer of certificates has this number."),
+                "429": RATE_LIMITED,
+            },
+        }},
+        "/api/v1/issuers/{issuer_id}/revocations": {"get": {
+            "operationId": "getRevocations",
+            "summary": "The credentials this issuer revoked.",
+            "parameters": [ISSUER_PARAMETER],
+            "responses": {
+                "200": _json(_ref("RevocationList"), "The revocation list."),
+                "404": _error("No issuer of certificates has this number."),
+                "429": RATE_LIMITED,
+            },
+        }},
+        "/api/v1/achievements/{achievement}": {"get": {
+            "operationId": "getAchievement",
+            "summary": "The achievement a credential certifies (a track or a course).",
+            "parameters": [{
+                "name": "achievement", "in": "path", "required": True,
+                "description": "track-<number> or course-<number>",
+                "schema": {"type": "string", "pattern": "^(track|course)-[0-9]+$",
+                           "examples": ["track-7"]},
+            }],
+            "responses": {
+                "200": _json(_ref("Achievement"), "The achievement."),
+                "404": _error("No certificate was issued for this achievement."),
+                "429": RATE_LIMITED,
+            },
+        }},
+        "/api/v1/openapi.json": {"get": {
+            "operationId": "getOpenAPI",
+            "summary": "This document.",
+            "responses": {"200": _json(_ref("OpenAPI"), "The OpenAPI document."),
+                          "429": RATE_LIMITED},
+        }},
+        "/.well-known/jwks.json": {"get": {
+            "operationId": "getJWKS",
+            "summary": "The public keys that sign the credentials (old keys stay listed).",
+            "responses": {"200": _json(_ref("JWKS"), "The key set.")},
+        }},
+    }
+
+
+def document(base_url: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 document, with this site as its server."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "OAS Training and Certification: certificate verification",
+            "version": "1.0.0",
+            "description": "Public, read-only lookups of certificates issued for the "
+                           "PROCCER and PICAP programs. No sign-in. Requests are "
+                           "rate-limited per client address.",
+        },
+        "servers": [{"url": base_url}],
+        "paths": _paths(),
+        "components": {"schemas": SCHEMAS},
+    }

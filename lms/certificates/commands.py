@@ -1,0 +1,132 @@
+"""``lms keys rotate``, ``lms keys list`` and ``lms verify-pdf FILE``.
+
+``verify-pdf`` checks a certificate PDF offline: it reads the signed credential
+attached to the PDF and verifies it against a JWKS (a file, an http(s) URL such as
+``https://host/.well-known/jwks.json``, or by default this installation's key
+folder). It never opens the database, so a certifying body can run it with only a
+copy of the public keys. Exit codes: 0 signature valid, 1 invalid or no credential,
+2 the file (or the JWKS) cannot be read.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+import click
+
+from lms.certificates import credential as credentials
+from lms.certificates import signing
+
+EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+_JWKS_TIMEOUT = 10  # seconds; an offline check should fail fast, not hang
+
+
+@click.group("keys")
+def keys() -> None:
+    """Certificate signing keys."""
+
+
+@keys.command("rotate")
+def rotate() -> None:
+    """Add a signing key; new certificates are signed with it, old ones still verify."""
+    click.echo(signing.rotate())
+
+
+@keys.command("list")
+def list_keys() -> None:
+    """Every signing key: kid, created, and which one signs."""
+    found = signing.all_keys()
+    if not found:
+        click.echo(f"No signing keys yet in {signing.keys_folder()}; "
+                   "the first is created when a certificate is issued.")
+        return
+    active = found[-1].kid
+    for key in reversed(found):
+        state = "active" if key.kid == active else "retired"
+        click.echo(f"{key.kid}  {key.created.strftime('%Y-%m-%d %H:%M:%S')} UTC  {state}")
+
+
+class _Unreadable(Exception):
+    """The PDF or the JWKS could not be read; the message says which and why."""
+
+
+def _load_jwks(source: str) -> dict:
+    if source.startswith(("https://", "http://")):
+        try:
+            # Only http(s) reaches here, so no file: or other scheme is opened.
+            with urllib.request.urlopen(source, timeout=_JWKS_TIMEOUT) as response:  # noqa: S310
+                data = json.loads(response.read(1024 * 1024))
+        except (OSError, ValueError) as exc:
+            raise _Unreadable(f"Cannot read the JWKS at {source}: {exc}") from exc
+    else:
+        try:
+            data = json.loads(Path(source).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise _Unreadable(f"Cannot read the JWKS file {source}: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+        raise _Unreadable(f"{source} is not a JWKS (a JSON object with a \"keys\" list).")
+    return data
+
+
+def _date(value: object) -> str:
+    return str(value)[:10] if value else "does not expire"
+
+
+@click.command("verify-pdf")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--jwks", "jwks_source", metavar="PATH_OR_URL",
+              help="Public keys (JWKS) to check against: a file or an http(s) URL. "
+                   "Default: this installation's signing keys.")
+def verify_pdf(file: Path, jwks_source: str | None) -> None:
+    """Check a certificate PDF's signed credential, offline."""
+    from lms.certificates.pdf import extract_credential
+
+    try:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise _Unreadable(f"Cannot read {file}: {exc.strerror or exc}") from exc
+        if not data.lstrip()[:5] == b"%PDF-":
+            raise _Unreadable(f"{file} is not a PDF file.")
+        jwks = _load_jwks(jwks_source) if jwks_source else None
+    except _Unreadable as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(EXIT_UNREADABLE) from None
+
+    token = extract_credential(data)
+    if not token:
+        click.echo(f"{file}: no signed credential attached (credential.jwt); "
+                   "this PDF cannot be verified offline.", err=True)
+        raise SystemExit(EXIT_INVALID)
+    if jwks is None:
+        jwks = {"keys": [key.public_jwk for key in signing.all_keys()]}
+    result = signing.verify_jwt(token, jwks)
+    if not result.ok:
+        reasons = {
+            "malformed": "the attached credential is not a JWT",
+            "algorithm": "the credential uses an algorithm other than RS256",
+            "unknown_key": f"it was signed with a key (kid {result.kid}) "
+                           "that is not in the JWKS",
+            "signature": "the signature does not match: the credential was altered",
+            "payload": "the signed content is not a JSON object",
+        }
+        click.echo(f"INVALID: {reasons.get(result.error, result.error)}.", err=True)
+        raise SystemExit(EXIT_INVALID)
+
+    credential = result.credential or {}
+    issuer = credential.get("issuer")
+    issuer_name = issuer.get("name") if isinstance(issuer, dict) else issuer
+    lines = [
+        ("Holder", credentials.holder_name(credential) or "?"),
+        ("Title", credential.get("name") or "?"),
+        ("Issuer", issuer_name or "?"),
+        ("ID", credentials.certificate_code(credential) or credential.get("id") or "?"),
+        ("Valid from", _date(credential.get("validFrom"))),
+        ("Valid until", _date(credential.get("validUntil"))),
+    ]
+    for label, value in lines:
+        click.echo(f"{label + ':':<13}{value}")
+    click.echo(f"Signature valid (key {result.kid}).")
+    click.echo("Revocation is not checked offline: see the verify page for the status.")
