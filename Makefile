@@ -5,8 +5,8 @@
 #   make lint       ruff
 #   make i18n       extract messages, update (or create) the es/fr/pt catalogs, compile
 #   make serve      gunicorn with 4 workers on 127.0.0.1:8000
-#   make bench      the exam-rush and gradebook benchmarks (tables, not tests)
-#   make migration-reset   regenerate the single initial migration from the models
+#   make bench      the exam-rush, gradebook and certificates benchmarks (tables, not tests)
+#   make migration MESSAGE="what changed"   autogenerate the next Alembic revision
 #   make clean      caches and compiled catalogs; `make distclean` also drops .venv
 
 PYTHON ?= python3
@@ -24,7 +24,7 @@ EXTRACT_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:
 
 PYTEST_ARGS ?=
 
-.PHONY: run test lint i18n serve bench clean distclean install translations migration-reset
+.PHONY: run test lint i18n serve bench clean distclean install translations migration
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,15 +74,18 @@ bench: install translations
 	$(BIN)/python bench/exam_rush.py
 	$(BIN)/python bench/exam_rush.py --kill-worker
 	$(BIN)/python bench/gradebook.py
+	$(BIN)/python bench/certificates.py
 
-# No production data exists yet, so the schema is one revision, rebuilt from the
-# models against an empty temporary SQLite database. Review the file afterwards;
+# The next revision: the difference between the models and a temporary SQLite
+# database upgraded to the head. Review the file afterwards;
 # tests/web/test_migrations.py checks it on SQLite and PostgreSQL.
-migration-reset: install
-	rm -f migrations/versions/*.py
+migration: install
+	@test -n "$(MESSAGE)" || { echo 'usage: make migration MESSAGE="what changed"'; exit 2; }
 	tmp=$$(mktemp -d) && \
-	LMS_ENV=development LMS_DATABASE_URL=sqlite:///$$tmp/empty.db LMS_INSTANCE_PATH=$$tmp \
-		$(BIN)/lms db migrate -m "initial schema" --rev-id 0001 && \
+	LMS_ENV=development LMS_DATABASE_URL=sqlite:///$$tmp/head.db LMS_INSTANCE_PATH=$$tmp \
+		$(BIN)/lms db upgrade && \
+	LMS_ENV=development LMS_DATABASE_URL=sqlite:///$$tmp/head.db LMS_INSTANCE_PATH=$$tmp \
+		$(BIN)/lms db migrate -m "$(MESSAGE)" && \
 	rm -rf $$tmp
 
 clean:

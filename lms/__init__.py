@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
+    from lms.api import views as api_views
     from lms.assessments import (
         assignment_views,
         attendance_views,
@@ -61,8 +62,12 @@ def register_blueprints(app: Flask) -> None:
     )
     from lms.catalog.manage_views import bp as catalog_manage_bp
     from lms.catalog.views import bp as catalog_bp
+    from lms.certificates import verify_views
+    from lms.certificates import views as certificate_views
     from lms.cohorts.manage_views import bp as cohorts_manage_bp
     from lms.cohorts.views import bp as cohorts_bp
+    from lms.competencies import track_views
+    from lms.competencies import views as competency_views
     from lms.web import layout
     from lms.web.views import bp as web_bp
 
@@ -70,7 +75,8 @@ def register_blueprints(app: Flask) -> None:
                       cohorts_manage_bp):
         app.register_blueprint(blueprint)
     for module in (quiz_views, quiz_manage_views, assignment_views, observation_views,
-                   attendance_views, gradebook_views, manage_views):
+                   attendance_views, gradebook_views, manage_views, competency_views,
+                   track_views, certificate_views, verify_views, api_views):
         app.register_blueprint(module.bp)
     layout.init_app(app)
 

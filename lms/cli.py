@@ -24,6 +24,11 @@ def main() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(demo)
+    from lms.certificates import commands, reminders
+
+    app.cli.add_command(commands.keys)
+    app.cli.add_command(commands.verify_pdf)
+    app.cli.add_command(reminders.remind_expiring)
 
 
 @click.command("create-user")
@@ -74,3 +79,10 @@ def demo(if_empty: bool) -> None:
                f"{demo_data.DEMO_PASSWORD}):")
     for role, email in logins:
         click.echo(f"  {role:<28} {email}")
+    from lms import demo_certificates
+
+    certificates = demo_certificates.listed()
+    if certificates:
+        click.echo("Demo certificates (verify them at /verify):")
+        for label, code in certificates:
+            click.echo(f"  {label:<28} {code}")

@@ -1411,6 +1411,9 @@ def load() -> list[tuple[str, str]]:
                        user_id=users[email].id)
     _load_cohorts(courses, institutions, users)
     _load_assessments(courses, users)
+    from lms import demo_certificates
+
+    demo_certificates.load()
     return list(LOGINS)
 
 

@@ -161,41 +161,39 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
-    # Roles. Results are cached on the instance: one query per request at most.
-    @property
-    def coordinated_program_ids(self) -> frozenset[int]:
-        cached = self.__dict__.get("_coordinated_program_ids")
-        if cached is None:
-            rows = db.session.scalars(
-                db.select(ProgramCoordinator.program_id)
-                .where(ProgramCoordinator.user_id == self.id))
-            cached = frozenset(rows)
-            self.__dict__["_coordinated_program_ids"] = cached
-        return cached
-
-    @property
-    def taught_cohort_ids(self) -> frozenset[int]:
-        cached = self.__dict__.get("_taught_cohort_ids")
+    # Roles. All three kinds are read together and cached on the instance: one
+    # query per request at most, whichever the page asks about.
+    def _roles(self) -> dict[str, frozenset[int]]:
+        cached = self.__dict__.get("_role_ids")
         if cached is None:
             from lms.cohorts.models import cohort_instructors
 
-            rows = db.session.scalars(
-                db.select(cohort_instructors.c.cohort_id)
-                .where(cohort_instructors.c.user_id == self.id))
-            cached = frozenset(rows)
-            self.__dict__["_taught_cohort_ids"] = cached
+            rows = db.session.execute(db.union_all(
+                db.select(db.literal("program"), ProgramCoordinator.program_id)
+                .where(ProgramCoordinator.user_id == self.id),
+                db.select(db.literal("cohort"), cohort_instructors.c.cohort_id)
+                .where(cohort_instructors.c.user_id == self.id),
+                db.select(db.literal("body"), BodyOfficer.institution_id)
+                .where(BodyOfficer.user_id == self.id))).all()
+            found: dict[str, set[int]] = {"program": set(), "cohort": set(), "body": set()}
+            for kind, object_id in rows:
+                found[kind].add(object_id)
+            cached = {kind: frozenset(ids) for kind, ids in found.items()}
+            self.__dict__["_role_ids"] = cached
         return cached
+
+    @property
+    def coordinated_program_ids(self) -> frozenset[int]:
+        return self._roles()["program"]
+
+    @property
+    def taught_cohort_ids(self) -> frozenset[int]:
+        return self._roles()["cohort"]
 
     @property
     def body_ids(self) -> frozenset[int]:
         """The certifying bodies this user is an officer of."""
-        cached = self.__dict__.get("_body_ids")
-        if cached is None:
-            rows = db.session.scalars(
-                db.select(BodyOfficer.institution_id).where(BodyOfficer.user_id == self.id))
-            cached = frozenset(rows)
-            self.__dict__["_body_ids"] = cached
-        return cached
+        return self._roles()["body"]
 
     @property
     def is_officer(self) -> bool:

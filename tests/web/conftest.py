@@ -18,17 +18,22 @@ from lms.assessments.models import (
 )
 from lms.extensions import db
 from tests.assessments.factories import add_to_quiz, make_assessment, make_question
+from tests.certificates.factories import issue_certificate
+from tests.competencies.factories import make_framework, sign_off
+from tests.competencies.track_factories import log_hours, make_track
 from tests.factories import (
     enrol,
     make_cohort,
     make_coordinator,
     make_course,
+    make_institution,
+    make_officer,
     make_program,
     make_user,
 )
 
 ROLES = ["anonymous", "trainee", "other_trainee", "instructor", "other_instructor",
-         "coordinator", "other_coordinator", "admin"]
+         "coordinator", "other_coordinator", "officer", "other_officer", "admin"]
 
 
 @dataclass
@@ -65,7 +70,29 @@ def world(database) -> World:
            "module": module.id, "lesson": lesson.id, "cohort": cohort_a.id,
            "enrolment": enrolment.id}
     ids.update(_assessments(course, cohort_a, enrolment))
+    ids.update(_certification(program, course, users))
     return World(ids, users)
+
+
+def _certification(program, course, users) -> dict[str, object]:
+    """A framework, a track certified by the officer's body, the trainee's pending
+    hours (supervised by cohort A's instructor) and the trainee's certificate."""
+    body = make_institution("Comisión Nacional de Certificación", kind="certifying_body")
+    other_body = make_institution("Conselho Federal de Certificação", kind="certifying_body",
+                                  country="BR")
+    users["officer"] = make_officer(body, email="officer@example.org")
+    users["other_officer"] = make_officer(other_body, email="other.officer@example.org")
+    framework = make_framework(program, code="PRM-FW")
+    competency = framework.competencies[0]
+    track = make_track(program, body, courses=[course], competencies=[competency],
+                       code="PRM-TRACK")
+    trainee = users["trainee"]
+    log = log_hours(trainee, track, 4, approved=False, supervisor=users["instructor"])
+    signoff = sign_off(trainee, competency, users["instructor"])
+    certificate = issue_certificate(trainee, track=track, actor=users["officer"])
+    return {"framework": framework.id, "competency": competency.id, "track": track.id,
+            "log": log.id, "certificate": certificate.code, "signoff": signoff.id,
+            "body": body.id, "achievement": f"track-{track.id}"}
 
 
 def _assessments(course, cohort, enrolment) -> dict[str, int]:

@@ -22,6 +22,9 @@ IN_COHORT_A = TEACHERS_OF_A | {"trainee"}
 MANAGERS = {"coordinator", "admin"}
 ANY_COORDINATOR = MANAGERS | {"other_coordinator"}
 TEACHING = {"instructor", "other_instructor", "coordinator", "other_coordinator", "admin"}
+# Officers of the track's certifying body (the world's "officer"), and admins.
+CERTIFIERS = {"officer", "admin"}
+ANY_OFFICER = CERTIFIERS | {"other_officer"}
 
 
 # (url template, roles that get 200; the others get 403, or a redirect to login)
@@ -83,6 +86,38 @@ GET_MATRIX: list[tuple[str, set[str]]] = [
     ("/manage/courses/{course}/assessments/new", MANAGERS),
     ("/manage/assessments/{quiz}", MANAGERS),
     ("/manage/assessments/{quiz}/cohorts/{cohort}", MANAGERS),
+    # Competency frameworks, evidence and sign-offs
+    ("/manage/frameworks", ANY_COORDINATOR),
+    ("/manage/frameworks/new", ANY_COORDINATOR),
+    ("/manage/frameworks/{framework}", MANAGERS),
+    ("/manage/competencies/{competency}", MANAGERS),
+    ("/manage/assessments/{observation}/competencies", MANAGERS),
+    ("/cohorts/{cohort}/competencies", TEACHERS_OF_A),
+    ("/cohorts/{cohort}/competencies/{enrolment}", TEACHERS_OF_A),
+    # Tracks, progress, hours and supervision
+    ("/manage/tracks", ANY_COORDINATOR),
+    ("/manage/tracks/new", ANY_COORDINATOR),
+    ("/manage/tracks/{track}", MANAGERS),
+    ("/manage/tracks/{track}/roster", MANAGERS | {"officer"}),
+    ("/manage/tracks/{track}/roster.csv", MANAGERS | {"officer"}),
+    ("/tracks", SIGNED_IN),
+    ("/tracks/{track}", SIGNED_IN),
+    ("/supervision", TEACHING),
+    # Certificates: the holder's, the officers', and the public verification
+    ("/certificates", SIGNED_IN),
+    ("/certificates/{certificate}/pdf", {"trainee"} | CERTIFIERS),
+    ("/certify", ANY_OFFICER),
+    ("/certify/tracks/{track}", CERTIFIERS),
+    ("/certify/certificates", ANY_OFFICER | ANY_COORDINATOR),
+    ("/certify/certificates/{certificate}", CERTIFIERS),
+    ("/verify", EVERYONE),
+    ("/verify/{certificate}", EVERYONE),
+    ("/.well-known/jwks.json", EVERYONE),
+    ("/api/v1/certificates/{certificate}", EVERYONE),
+    ("/api/v1/issuers/{body}", EVERYONE),
+    ("/api/v1/issuers/{body}/revocations", EVERYONE),
+    ("/api/v1/achievements/{achievement}", EVERYONE),
+    ("/api/v1/openapi.json", EVERYONE),
 ]
 
 # Pages for visitors only: signed-in users are sent on, anonymous visitors see them.
@@ -120,16 +155,37 @@ POST_MATRIX: list[tuple[str, set[str]]] = [
     ("/manage/courses/{course}/assessments/new", MANAGERS),
     ("/manage/assessments/{quiz}", MANAGERS),
     ("/manage/assessments/{quiz}/cohorts/{cohort}", MANAGERS),
+    # Competencies, tracks, hours
+    ("/manage/frameworks/new", ANY_COORDINATOR),
+    ("/manage/frameworks/{framework}", MANAGERS),
+    ("/manage/frameworks/{framework}/adapt", MANAGERS),
+    ("/manage/competencies/{competency}", MANAGERS),
+    ("/manage/assessments/{observation}/competencies", MANAGERS),
+    ("/cohorts/{cohort}/competencies/{enrolment}/signoff", TEACHERS_OF_A),
+    ("/cohorts/{cohort}/competencies/{enrolment}/withdraw/{signoff}", TEACHERS_OF_A),
+    ("/manage/tracks/new", ANY_COORDINATOR),
+    ("/manage/tracks/{track}", MANAGERS),
+    ("/tracks/{track}/hours", SIGNED_IN),
+    ("/supervision/{log}", {"instructor", "coordinator", "admin"}),
+    # Certification
+    ("/certify/tracks/{track}/issue", CERTIFIERS),
+    ("/certify/tracks/{track}/issue-all", CERTIFIERS),
+    ("/certify/certificates/{certificate}/revoke", CERTIFIERS),
+    ("/certify/certificates/{certificate}/correct", CERTIFIERS),
+    ("/certify/certificates/{certificate}/renew", CERTIFIERS),
     # Last: these submit, delete or withdraw what the rows above use.
     ("/cohorts/{cohort}/attempts/{attempt}/submit", {"trainee"}),
     ("/cohorts/{cohort}/attendance/{session}/delete", TEACHERS_OF_A),
     ("/manage/questions/{question}/delete", MANAGERS),
+    ("/manage/competencies/{competency}/delete", MANAGERS),
     ("/cohorts/{cohort}/withdraw", {"trainee"}),
 ]
 
 # Routes whose access is not a role question, tested in their own domains.
 OPEN_POSTS = {"/logout", "/language", "/cohorts/<int:cohort_id>/enrol",
               "/reset/<token>"}
+# Public JSON (no session, no CSRF): anyone may ask, tested in tests/certificates.
+PUBLIC_API_POSTS = {"/api/v1/certificates/verify"}
 
 
 def _signed_in_client(client, world: World, role: str):
@@ -192,7 +248,10 @@ def test_the_matrix_names_every_route(app):
         "{observation}": "<int:assessment_id>", "{assessment}": "<int:assessment_id>",
         "{question}": "<int:question_id>", "{attempt}": "<int:attempt_id>",
         "{done}": "<int:attempt_id>", "{submission}": "<int:submission_id>",
-        "{session}": "<int:session_id>",
+        "{session}": "<int:session_id>", "{framework}": "<int:framework_id>",
+        "{competency}": "<int:competency_id>", "{track}": "<int:track_id>",
+        "{log}": "<int:log_id>", "{certificate}": "<code>", "{body}": "<int:issuer_id>",
+        "{signoff}": "<int:signoff_id>", "{achievement}": "<achievement>",
     }
     normalised = set()
     for template in covered:
@@ -202,5 +261,5 @@ def test_the_matrix_names_every_route(app):
     missing = sorted(
         rule.rule for rule in app.url_map.iter_rules()
         if rule.endpoint != "static" and rule.rule not in normalised
-        and rule.rule not in OPEN_POSTS)
+        and rule.rule not in OPEN_POSTS | PUBLIC_API_POSTS)
     assert not missing, f"routes without a row in the permission matrix: {missing}"
