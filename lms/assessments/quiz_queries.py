@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import String, and_, bindparam, cast, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.assessments.models import (
@@ -135,16 +135,25 @@ class SaveTarget:
     user_id: int
     enrolment_status: str
     due_at: datetime | None  # the cohort's own due date if it has one, else the quiz's
+    question_kind: str | None  # None: no such question
+    option_ids: frozenset[int]
 
 
 @cache
 def _save_target_statement():
     # Built once and run on the session's connection: during an exam rush, building
     # the statement and the ORM's execution layer cost more than the query itself.
+    # The question's kind and option ids come along as subqueries, so that a save
+    # reads everything it checks in one round trip.
+    question_kind = (select(Question.kind).where(Question.id == bindparam("question_id"))
+                     .scalar_subquery())
+    option_ids = (select(func.aggregate_strings(cast(QuestionOption.id, String), ","))
+                  .where(QuestionOption.question_id == bindparam("question_id"))
+                  .scalar_subquery())
     return (
         select(Attempt.id, Attempt.status, Attempt.deadline_at, Attempt.question_order,
                Enrolment.user_id, Enrolment.status, Assessment.due_at,
-               AssessmentWindow.cohort_id, AssessmentWindow.due_at)
+               AssessmentWindow.cohort_id, AssessmentWindow.due_at, question_kind, option_ids)
         .join(Enrolment, Enrolment.id == Attempt.enrolment_id)
         .join(Assessment, Assessment.id == Attempt.assessment_id)
         .outerjoin(AssessmentWindow, and_(
@@ -154,32 +163,20 @@ def _save_target_statement():
                Enrolment.cohort_id == bindparam("cohort_id")))
 
 
-def save_target(attempt_id: int, cohort_id: int) -> SaveTarget | None:
-    """The attempt, its owner and its due date for this cohort: one Core query."""
+def save_target(attempt_id: int, cohort_id: int, question_id: int) -> SaveTarget | None:
+    """The attempt, its owner, its due date for this cohort, and the question's kind
+    and options: one Core query."""
     row = db.session.connection().execute(
-        _save_target_statement(), {"attempt_id": attempt_id, "cohort_id": cohort_id}).first()
+        _save_target_statement(),
+        {"attempt_id": attempt_id, "cohort_id": cohort_id, "question_id": question_id}).first()
     if row is None:
         return None
     (attempt, status, deadline_at, order, user_id, enrolment_status, quiz_due,
-     window_cohort, window_due) = row
+     window_cohort, window_due, kind, options) = row
     return SaveTarget(attempt, status, deadline_at, list(order or []), user_id,
-                      enrolment_status, window_due if window_cohort is not None else quiz_due)
-
-
-@cache
-def _answer_rules_statement():
-    return (select(Question.kind, QuestionOption.id)
-            .outerjoin(QuestionOption, QuestionOption.question_id == Question.id)
-            .where(Question.id == bindparam("question_id")))
-
-
-def answer_rules(question_id: int) -> tuple[str, frozenset[int]] | None:
-    """A question's kind and option ids: what checking a response needs, one query."""
-    rows = db.session.connection().execute(
-        _answer_rules_statement(), {"question_id": question_id}).all()
-    if not rows:
-        return None
-    return rows[0][0], frozenset(option for _kind, option in rows if option is not None)
+                      enrolment_status, window_due if window_cohort is not None else quiz_due,
+                      kind, frozenset(int(o) for o in options.split(",")) if options
+                      else frozenset())
 
 
 def attempt_to_save_into(attempt_id: int, cohort_id: int) -> Attempt | None:

@@ -205,23 +205,22 @@ def _save_quickly(cohort_id: int, attempt_id: int):
     owner's, submitted, past the deadline, bad input, finishing) returns None and
     takes the full path below, which says why.
     """
-    target = queries.save_target(attempt_id, cohort_id) or abort(404)
-    require(current_user.is_authenticated and target.user_id == current_user.id
-            and target.enrolment_status in SEATED)
     values = _submitted_values()
-    now = utcnow()
-    if values["finish"] or target.status != AttemptStatus.IN_PROGRESS \
-            or services.past_deadline(target.deadline_at, target.due_at, now):
-        return None
     try:
         question_id = int(values["question_id"])
     except (TypeError, ValueError):
         return None
-    rules = queries.answer_rules(question_id) if question_id in target.question_order else None
-    if rules is None:
+    target = queries.save_target(attempt_id, cohort_id, question_id) or abort(404)
+    require(current_user.is_authenticated and target.user_id == current_user.id
+            and target.enrolment_status in SEATED)
+    now = utcnow()
+    if values["finish"] or target.status != AttemptStatus.IN_PROGRESS \
+            or services.past_deadline(target.deadline_at, target.due_at, now):
+        return None
+    if question_id not in target.question_order or target.question_kind is None:
         return None
     try:
-        response = services.clean_response_for(*rules, values)
+        response = services.clean_response_for(target.question_kind, target.option_ids, values)
     except DomainError:
         return None
     services.store_answer(target.attempt_id, question_id, response, now)
