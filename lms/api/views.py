@@ -19,7 +19,7 @@ from lms.certificates import ids, verification
 from lms.certificates.models import Certificate
 from lms.certificates.verification import error_json, verify_limit
 from lms.cohorts.models import Cohort
-from lms.extensions import csrf, db, limiter
+from lms.extensions import csrf, db
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -47,7 +47,7 @@ def _http_error(error: HTTPException):
         response = jsonify(error_json("rate_limited", _(
             "Too many requests from your address. Please wait a minute and try again.")))
         response.status_code = 429
-        response.headers.setdefault("Retry-After", "60")
+        response.headers["Retry-After"] = verification.retry_after()
         return response
     if status == 413:
         return _error(413, "too_large", _("The request is larger than this site accepts."))
@@ -63,7 +63,7 @@ def _http_error(error: HTTPException):
 
 
 @bp.get("/.well-known/jwks.json")
-@limiter.exempt
+@verification.rate_exempt
 def jwks():
     from lms.certificates import signing
 

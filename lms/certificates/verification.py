@@ -12,13 +12,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from flask import current_app
+from flask import Blueprint, abort, current_app, g, request
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
 from sqlalchemy import bindparam, select
 
 from lms.certificates import ids
@@ -30,13 +35,62 @@ LANGUAGES = ("en", "es", "fr", "pt")
 MAX_BULK_IDS = 1000
 
 
-def _verify_limit() -> str:
-    return current_app.config["LMS_VERIFY_RATE_LIMIT"]
-
-
 # One budget per client address for the verification pages and the whole API, so
 # that switching between them does not multiply the guesses anyone can make.
-verify_limit = limiter.shared_limit(_verify_limit, scope="verify")
+RATE_SCOPE = "verify"
+
+
+@cache
+def _rate_items(text: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(text))
+
+
+def check_rate() -> None:
+    """Count this request against the client's verification budget; 429 when spent.
+
+    Flask-Limiter's strategy and storage (``LMS_RATELIMIT_STORAGE_URI``) do the
+    counting, as for sign-in; its own per-request evaluation of every limit is left
+    out for these blueprints (it cost more than the certificate lookup itself on
+    the API's hot path). ``g.retry_after`` tells the 429 handlers when to retry.
+    """
+    if not limiter.enabled or getattr(
+            current_app.view_functions.get(request.endpoint or ""), "rate_exempt", False):
+        return
+    strategy = limiter.limiter
+    address = get_remote_address()
+    for item in _rate_items(current_app.config["LMS_VERIFY_RATE_LIMIT"]):
+        if not strategy.hit(item, RATE_SCOPE, address):
+            reset_at = strategy.get_window_stats(item, RATE_SCOPE, address).reset_time
+            g.retry_after = max(1, math.ceil(reset_at - time.time()))
+            abort(429)
+
+
+def rate_exempt(view):
+    """Leave one view of a limited blueprint out of the budget (e.g. the public keys)."""
+    view.rate_exempt = True
+    return view
+
+
+_BUDGETED_BLUEPRINTS: set[str] = set()
+
+
+@limiter.request_filter
+def _counted_here() -> bool:
+    # Flask-Limiter skips these requests at its first test (an exemption would still
+    # resolve every limit); check_rate counts them instead.
+    return request.blueprint in _BUDGETED_BLUEPRINTS
+
+
+def verify_limit(blueprint: Blueprint) -> Blueprint:
+    """Put every route of ``blueprint`` under the shared verification budget."""
+    _BUDGETED_BLUEPRINTS.add(blueprint.name)
+    blueprint.before_request(check_rate)
+    return blueprint
+
+
+def retry_after() -> str:
+    """Seconds until the spent budget refills, for a 429's Retry-After header."""
+    return str(g.get("retry_after", 60))
 
 
 def public_base_url() -> str:

@@ -114,9 +114,10 @@ def _too_large(_error):
 
 @bp.errorhandler(429)
 def _too_many(_error):
-    return render_error(429, _("There were too many verification requests from your "
-                               "address in a short while. Please wait a minute and "
-                               "try again."))
+    page, status = render_error(429, _("There were too many verification requests from "
+                                       "your address in a short while. Please wait a "
+                                       "minute and try again."))
+    return page, status, {"Retry-After": verification.retry_after()}
 
 
 @bp.get("/verify/<code>")
