@@ -1,5 +1,6 @@
 """Extension objects, created unbound and initialised in ``create_app``."""
 
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -30,3 +31,27 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# The views that carry a Flask-Limiter limit (see rate_limited). There are no
+# default or application-wide limits, so every other request skips Flask-Limiter's
+# evaluation, which resolves each limit anew and would cost a page or an answer
+# save more than its own queries. (The verification pages and API count their
+# shared budget themselves: lms.certificates.verification.check_rate.)
+_limited_views: set = set()
+
+
+def rate_limited(*args, **kwargs):
+    """``limiter.limit(...)``, and Flask-Limiter evaluates this view's requests."""
+    apply = limiter.limit(*args, **kwargs)
+
+    def decorate(view):
+        limited = apply(view)
+        _limited_views.add(limited)
+        return limited
+
+    return decorate
+
+
+@limiter.request_filter
+def _not_limited() -> bool:
+    return current_app.view_functions.get(request.endpoint or "") not in _limited_views

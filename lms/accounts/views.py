@@ -27,7 +27,7 @@ from lms.accounts.forms import (
     ResetRequestForm,
 )
 from lms.errors import DomainError
-from lms.extensions import limiter
+from lms.extensions import rate_limited
 from lms.web.redirects import redirect_next
 
 bp = Blueprint("accounts", __name__)
@@ -67,7 +67,7 @@ def _remembered() -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_attempt_limit, methods=["POST"], deduct_when=_refused)
+@rate_limited(_attempt_limit, methods=["POST"], deduct_when=_refused)
 def login():
     if current_user.is_authenticated:
         return redirect_next(DASHBOARD)
@@ -94,7 +94,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_attempt_limit, methods=["POST"], deduct_when=_refused)
+@rate_limited(_attempt_limit, methods=["POST"], deduct_when=_refused)
 def register():
     if not current_app.config["LMS_ALLOW_REGISTRATION"]:
         abort(404)
@@ -122,7 +122,7 @@ def register():
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit(_attempt_limit, methods=["POST"])
+@rate_limited(_attempt_limit, methods=["POST"])
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():

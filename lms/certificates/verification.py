@@ -49,9 +49,9 @@ def check_rate() -> None:
     """Count this request against the client's verification budget; 429 when spent.
 
     Flask-Limiter's strategy and storage (``LMS_RATELIMIT_STORAGE_URI``) do the
-    counting, as for sign-in; its own per-request evaluation of every limit is left
-    out for these blueprints (it cost more than the certificate lookup itself on
-    the API's hot path). ``g.retry_after`` tells the 429 handlers when to retry.
+    counting, as for sign-in, in one step per request (Flask-Limiter's own
+    evaluation resolves every limit anew and cost more than the certificate lookup
+    on the API's hot path). ``g.retry_after`` tells the 429 handlers when to retry.
     """
     if not limiter.enabled or getattr(
             current_app.view_functions.get(request.endpoint or ""), "rate_exempt", False):
@@ -71,19 +71,8 @@ def rate_exempt(view):
     return view
 
 
-_BUDGETED_BLUEPRINTS: set[str] = set()
-
-
-@limiter.request_filter
-def _counted_here() -> bool:
-    # Flask-Limiter skips these requests at its first test (an exemption would still
-    # resolve every limit); check_rate counts them instead.
-    return request.blueprint in _BUDGETED_BLUEPRINTS
-
-
 def verify_limit(blueprint: Blueprint) -> Blueprint:
     """Put every route of ``blueprint`` under the shared verification budget."""
-    _BUDGETED_BLUEPRINTS.add(blueprint.name)
     blueprint.before_request(check_rate)
     return blueprint
 
