@@ -271,7 +271,9 @@ def _make_certificates(track: Track, users: dict[str, User]) -> None:
         _issue(track, people["valid"], today=today - timedelta(days=20), hours=hours)
     if people["revoked"]:
         revoked = _issue(track, people["revoked"], today=today - timedelta(days=90), hours=hours)
-        issuance.revoke(revoked, None, "Issued by mistake: the practice hours were not approved.")
+        # Officers write the reason in their own language; this body works in Spanish.
+        issuance.revoke(revoked, None, "Emitido por error: las horas de práctica supervisada "
+                                       "no estaban aprobadas.")
     if people["expired"]:
         _issue(track, people["expired"], today=issuance.add_months(today, -40), hours=hours)
     if people["superseded"]:
