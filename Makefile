@@ -67,7 +67,7 @@ i18n: install
 	$(BIN)/pybabel compile -d translations
 
 serve: install translations
-	$(BIN)/gunicorn -w 4 -b 127.0.0.1:8000 wsgi:app
+	$(BIN)/gunicorn -w 4 --worker-class gthread --threads 4 -b 127.0.0.1:8000 wsgi:app
 
 # Benchmarks print tables; they are not tests (see bench/README.md).
 bench: install translations

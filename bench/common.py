@@ -38,6 +38,7 @@ POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 USER_AGENT = "lms-bench/1"
+THREADS_PER_WORKER = 4
 
 
 # ---------------------------------------------------------------- the machine
@@ -208,9 +209,9 @@ class Response:
 class Browser:
     """One simulated person: a connection of their own and their cookies, kept by hand.
 
-    The connection is kept alive when the server allows it; gunicorn's sync workers
-    close it after each response, and ``http.client`` then reconnects by itself on
-    the next request (the same for the app and the ceiling, so the ratio is fair).
+    The connection is kept alive between requests (the servers run threaded gunicorn
+    workers, see ``gunicorn``); when a server closes it anyway, ``http.client``
+    reconnects by itself on the next request.
     """
 
     def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> None:
@@ -379,8 +380,12 @@ def gunicorn(app_spec: str, env: Mapping[str, str], *, workers: int, log_path: P
     # gunicorn >= 24 opens a control socket at one fixed path per user; two servers
     # (ours, or a developer's) would fight over it.
     control = ["--no-control-socket"] if _has_control_socket() else []
+    # Threaded workers keep connections alive between requests, as the issue's clients
+    # expect; sync workers would close every connection after one response.
     command = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-               "--graceful-timeout", "5", *control, *extra_args, app_spec]
+               "--worker-class", "gthread", "--threads", str(THREADS_PER_WORKER),
+               "--keep-alive", "30", "--graceful-timeout", "5", *control, *extra_args,
+               app_spec]
     log = log_path.open("ab")
     process = subprocess.Popen(command, cwd=ROOT, env=dict(env), stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)

@@ -161,6 +161,26 @@ def test_rendering_is_deterministic_within_and_across_processes(snapshot, englis
     assert digest(fresh) == digest(english) == hashlib.sha256(english).hexdigest()
 
 
+def test_renders_in_many_threads_at_once_are_the_same_bytes():
+    """A threaded gunicorn worker renders several downloads at once: the shared fonts
+    and subset caches must not mix one document into another."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    holders = [sample_snapshot(holder_name=f"Titular Número {i} Ñandú") for i in range(8)]
+    jobs = [(holder, language) for holder in holders for language in LANGUAGES]
+    alone = [render_pdf(holder, JWT, language) for holder, language in jobs]
+    # Switch threads as often as possible, so that renders interleave.
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            together = list(pool.map(lambda job: render_pdf(job[0], JWT, job[1]), jobs))
+    finally:
+        sys.setswitchinterval(previous)
+
+    assert together == alone
+
+
 def test_another_language_holder_or_credential_gives_other_bytes(snapshot, english):
     other_holder = sample_snapshot(holder_name="Ana Sofía Ruiz")
     variants = [render_pdf(snapshot, JWT, "es"), render_pdf(other_holder, JWT, "en"),
