@@ -109,7 +109,7 @@ def _texts(kind: str, achievement: Any, program: Any, issuer: Any, issued_on: da
            expires_on: date | None, competencies: Sequence[Any], lang: str) -> dict[str, Any]:
     """The sentences of one language; call inside ``force_locale(lang)``."""
     if kind == "track":
-        heading = _("Certificate of Certification")
+        heading = _("Professional Certification")
         achieved = _("has met every requirement of the certification track")
         description = achievement.in_locale("description", lang) or _(
             "Awarded on completion of the required courses, supervised practice and "

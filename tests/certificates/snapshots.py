@@ -53,7 +53,7 @@ def _text(language: str, issued_on: str, expires_on: str | None, hours: int,
     competencies = [f"{code} {names[language]}" for code, names in _COMPETENCIES]
     if language == "en":
         return {
-            "heading": "Certificate of Certification",
+            "heading": "Professional Certification",
             "certifies": "This certifies that",
             "achievement": "has met every requirement of the certification track",
             "title": "PROCCER Treatment, Mexico adaptation",
