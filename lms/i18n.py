@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 
 from babel import Locale
 from flask import has_request_context, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 # Each language named in itself, as the switcher shows it.
@@ -117,3 +119,39 @@ class Translatable:
 
     def translation_for(self, locale: str):
         return next((row for row in self.translations if row.locale == locale), None)
+
+
+# {locale: {attribute: text}}; a blank text means "fall back to the original".
+Translations = Mapping[str, Mapping[str, str]]
+
+
+def check_translations(translations: Translations, language: str,
+                       limits: Mapping[str, int]) -> None:
+    """Refuse translations into the content's own or an unknown language, of fields that
+    are not translated (``limits`` names those that are), or longer than their limit."""
+    from lms.errors import DomainError
+
+    for locale, values in translations.items():
+        if locale not in LANGUAGES or locale == language or set(values) - set(limits):
+            raise DomainError(_("Translations are for the other languages only."))
+        for name, text in values.items():
+            if len((text or "").strip()) > limits[name]:
+                raise DomainError(_("Use at most %(max)d characters.", max=limits[name]),
+                                  field=f"{name}_{locale}")
+
+
+def apply_translations(obj: Translatable, row_class: type, translations: Translations,
+                       attributes: tuple[str, ...]) -> None:
+    """Create, update or (when every text is blank) delete ``obj``'s row per locale."""
+    for locale, values in translations.items():
+        texts = {name: (values.get(name) or "").strip() for name in attributes}
+        row = obj.translation_for(locale)
+        if not any(texts.values()):
+            if row is not None:
+                obj.translations.remove(row)
+            continue
+        if row is None:
+            row = row_class(locale=locale)
+            obj.translations.append(row)
+        for name, text in texts.items():
+            setattr(row, name, text)

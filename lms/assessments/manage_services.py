@@ -30,7 +30,7 @@ from lms.catalog.models import Course
 from lms.cohorts.models import Cohort
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.i18n import LANGUAGES
+from lms.i18n import apply_translations, check_translations
 
 TRANSLATED = ("title", "instructions")
 MAX_INSTRUCTIONS = 20_000
@@ -133,31 +133,9 @@ def _validated(kind: str, data: AssessmentData, language: str) -> dict[str, Any]
             raise DomainError(_("An assignment must accept a text, a file or both."),
                               field="accepts_text")
         values.update(accepts_text=bool(data.accepts_text), accepts_file=bool(data.accepts_file))
-    for locale, texts in data.translations.items():
-        if locale not in LANGUAGES or locale == language or set(texts) - set(TRANSLATED):
-            raise DomainError(_("Translations are for the other languages only."))
-        for name in TRANSLATED:
-            limit = 200 if name == "title" else MAX_INSTRUCTIONS
-            if len((texts.get(name) or "").strip()) > limit:
-                raise DomainError(_("Use at most %(max)d characters.", max=limit),
-                                  field=f"{name}_{locale}")
+    check_translations(data.translations, language,
+                       {"title": 200, "instructions": MAX_INSTRUCTIONS})
     return values
-
-
-def _apply_translations(assessment: Assessment,
-                        translations: Mapping[str, Mapping[str, str]]) -> None:
-    for locale, values in translations.items():
-        texts = {name: (values.get(name) or "").strip() for name in TRANSLATED}
-        row = assessment.translation_for(locale)
-        if not any(texts.values()):
-            if row is not None:
-                assessment.translations.remove(row)
-            continue
-        if row is None:
-            row = AssessmentTranslation(locale=locale)
-            assessment.translations.append(row)
-        for name, text in texts.items():
-            setattr(row, name, text)
 
 
 def _next_position(course_id: int) -> int:
@@ -180,7 +158,7 @@ def create_assessment(actor, course: Course, kind: str, data: AssessmentData) ->
     values = _validated(kind, data, course.language)
     assessment = Assessment(course_id=course.id, kind=kind,
                             position=data.position or _next_position(course.id), **values)
-    _apply_translations(assessment, data.translations)
+    apply_translations(assessment, AssessmentTranslation, data.translations, TRANSLATED)
     db.session.add(assessment)
     db.session.flush()
     if kind != AssessmentKind.QUIZ or values["attempts_allowed"] is None:
@@ -202,7 +180,7 @@ def update_assessment(actor, assessment: Assessment, data: AssessmentData) -> As
         setattr(assessment, name, value)
     if data.position is not None:
         assessment.position = data.position
-    _apply_translations(assessment, data.translations)
+    apply_translations(assessment, AssessmentTranslation, data.translations, TRANSLATED)
     db.session.flush()
     if values["pass_mark"] != Decimal(before["pass_mark"]):
         # Passed or failed is stored with each grade: it follows the new mark.

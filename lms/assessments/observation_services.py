@@ -30,9 +30,11 @@ from lms.audit.services import record
 from lms.cohorts.models import Enrolment
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.i18n import LANGUAGES
+from lms.i18n import apply_translations, check_translations
 
 MAX_ITEM_TEXT = 2000
+# The translated field of an item and its longest text.
+_TRANSLATED = {"text": MAX_ITEM_TEXT}
 MAX_COMMENT = 4000
 VERDICTS = (ObservationResult.MET, ObservationResult.NOT_YET)
 
@@ -59,31 +61,6 @@ def _clean_text(text: str | None, field: str = "text") -> str:
     return value
 
 
-def _check_translations(translations: Mapping[str, Mapping[str, str]], language: str) -> None:
-    for locale, values in translations.items():
-        if locale not in LANGUAGES or locale == language or set(values) - {"text"}:
-            raise DomainError(_("Translations are for the other languages only."))
-        if len((values.get("text") or "").strip()) > MAX_ITEM_TEXT:
-            raise DomainError(_("Use at most %(max)d characters.", max=MAX_ITEM_TEXT),
-                              field=f"text_{locale}")
-
-
-def _apply_translations(item: ObservationItem,
-                        translations: Mapping[str, Mapping[str, str]]) -> None:
-    """One row per locale with a text; a blank text removes the row (falls back)."""
-    for locale, values in translations.items():
-        text = (values.get("text") or "").strip()
-        row = item.translation_for(locale)
-        if not text:
-            if row is not None:
-                item.translations.remove(row)
-            continue
-        if row is None:
-            item.translations.append(ObservationItemTranslation(locale=locale, text=text))
-        else:
-            row.text = text
-
-
 def _ordered_items(assessment: Assessment) -> list[ObservationItem]:
     return list(db.session.scalars(
         select(ObservationItem).where(ObservationItem.assessment_id == assessment.id)
@@ -96,11 +73,11 @@ def add_item(actor, assessment: Assessment, *, text: str,
     _require_observation(assessment)
     value = _clean_text(text)
     translations = translations or {}
-    _check_translations(translations, assessment.course.language)
+    check_translations(translations, assessment.course.language, _TRANSLATED)
     highest = db.session.scalar(select(func.max(ObservationItem.position)).where(
         ObservationItem.assessment_id == assessment.id)) or 0
     item = ObservationItem(assessment=assessment, position=highest + 1, text=value)
-    _apply_translations(item, translations)
+    apply_translations(item, ObservationItemTranslation, translations, tuple(_TRANSLATED))
     db.session.add(item)
     db.session.flush()
     record(actor, "observation_item.created", item, None, _item_state(item))
@@ -111,10 +88,10 @@ def update_item(actor, item: ObservationItem, *, text: str,
                 translations: Mapping[str, Mapping[str, str]] | None = None) -> ObservationItem:
     value = _clean_text(text)
     translations = translations or {}
-    _check_translations(translations, item.assessment.course.language)
+    check_translations(translations, item.assessment.course.language, _TRANSLATED)
     before = _item_state(item)
     item.text = value
-    _apply_translations(item, translations)
+    apply_translations(item, ObservationItemTranslation, translations, tuple(_TRANSLATED))
     db.session.flush()
     after = _item_state(item)
     if after != before:

@@ -38,6 +38,7 @@ from lms.catalog.models import Course
 from lms.cohorts.models import Enrolment
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.i18n import apply_translations
 
 # Answers sent this long after the deadline still count (network, a slow click);
 # later ones are refused and the attempt is submitted as it stands.
@@ -161,17 +162,7 @@ def _apply(question: Question, data: QuestionData) -> None:
         option.feedback = option_data.feedback
     for option in existing[len(data.options):]:
         question.options.remove(option)
-    for locale, values in data.translations.items():
-        row = question.translation_for(locale)
-        text, feedback = values.get("text", "").strip(), values.get("feedback", "").strip()
-        if not text and not feedback:
-            if row is not None:
-                question.translations.remove(row)
-            continue
-        if row is None:
-            row = QuestionTranslation(locale=locale)
-            question.translations.append(row)
-        row.text, row.feedback = text, feedback
+    apply_translations(question, QuestionTranslation, data.translations, ("text", "feedback"))
 
 
 def create_question(actor, course: Course, data: QuestionData) -> Question:

@@ -8,7 +8,6 @@ the views; services trust their ``actor`` and only record who acted.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -28,13 +27,12 @@ from lms.catalog.models import (
 )
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.i18n import LANGUAGES
+from lms.i18n import LANGUAGES, Translations, apply_translations
 
 _CODE = re.compile(r"^[A-Za-z0-9-]+$")
 _PREFIX = re.compile(r"^[A-Z]{2,6}$")
 
 # {locale: {attribute: text}}; a blank text means "fall back to the original".
-Translations = Mapping[str, Mapping[str, str]]
 
 
 # ---------------------------------------------------------------- helpers
@@ -66,23 +64,6 @@ def _check_translations(translations: Translations, language: str,
         unknown = set(values) - set(attributes)
         if unknown:
             raise DomainError(_("Translations are for the other languages only."))
-
-
-def _apply_translations(obj, row_class: type, translations: Translations,
-                        attributes: tuple[str, ...]) -> None:
-    """Create, update or (when every text is blank) delete one row per locale."""
-    for locale, values in translations.items():
-        texts = {name: (values.get(name) or "").strip() for name in attributes}
-        row = obj.translation_for(locale)
-        if not any(texts.values()):
-            if row is not None:
-                obj.translations.remove(row)
-            continue
-        if row is None:
-            row = row_class(locale=locale)
-            obj.translations.append(row)
-        for name, text in texts.items():
-            setattr(row, name, text)
 
 
 def _next_position(column, *where) -> int:
@@ -135,7 +116,7 @@ def create_program(actor, *, code: str, name: str, certificate_prefix: str,
 
     program = Program(code=code, name=name, description=(description or "").strip(),
                       certificate_prefix=prefix, language=language)
-    _apply_translations(program, ProgramTranslation, translations, PROGRAM_TRANSLATED)
+    apply_translations(program, ProgramTranslation, translations, PROGRAM_TRANSLATED)
     db.session.add(program)
     db.session.flush()
     record(actor, "program.create", program, None,
@@ -157,7 +138,7 @@ def update_program(actor, program: Program, *, name: str, certificate_prefix: st
     program.description = (description or "").strip()
     program.certificate_prefix = prefix
     program.language = language
-    _apply_translations(program, ProgramTranslation, translations, PROGRAM_TRANSLATED)
+    apply_translations(program, ProgramTranslation, translations, PROGRAM_TRANSLATED)
     db.session.flush()
     after = _snapshot(program, PROGRAM_FIELDS, PROGRAM_TRANSLATED)
     if after != before:
@@ -227,7 +208,7 @@ def update_course(actor, course: Course, *, program: Program, code: str, title: 
     course.hours = hours
     course.modality = modality
     course.language = language
-    _apply_translations(course, CourseTranslation, translations, COURSE_TRANSLATED)
+    apply_translations(course, CourseTranslation, translations, COURSE_TRANSLATED)
     db.session.flush()
     after = _snapshot(course, COURSE_FIELDS, COURSE_TRANSLATED)
     if after != before:
@@ -270,7 +251,7 @@ def create_module(actor, course: Course, *, title: str, position: int | None = N
     if position is None:
         position = _next_position(Module.position, Module.course_id == course.id)
     module = Module(course=course, title=title, position=position)
-    _apply_translations(module, ModuleTranslation, translations, MODULE_TRANSLATED)
+    apply_translations(module, ModuleTranslation, translations, MODULE_TRANSLATED)
     db.session.add(module)
     db.session.flush()
     record(actor, "module.create", module, None,
@@ -289,7 +270,7 @@ def update_module(actor, module: Module, *, title: str, position: int | None = N
     module.title = title
     if position is not None:
         module.position = position
-    _apply_translations(module, ModuleTranslation, translations, MODULE_TRANSLATED)
+    apply_translations(module, ModuleTranslation, translations, MODULE_TRANSLATED)
     db.session.flush()
     after = _snapshot(module, MODULE_FIELDS, MODULE_TRANSLATED)
     if after != before:
@@ -342,7 +323,7 @@ def create_lesson(actor, module: Module, *, title: str, body: str = "",
     if position is None:
         position = _next_position(Lesson.position, Lesson.module_id == module.id)
     lesson = Lesson(module=module, title=title, body=body, position=position)
-    _apply_translations(lesson, LessonTranslation, translations, LESSON_TRANSLATED)
+    apply_translations(lesson, LessonTranslation, translations, LESSON_TRANSLATED)
     db.session.add(lesson)
     db.session.flush()
     record(actor, "lesson.create", lesson, None,
@@ -364,7 +345,7 @@ def update_lesson(actor, lesson: Lesson, *, title: str, body: str = "",
     lesson.body = body
     if position is not None:
         lesson.position = position
-    _apply_translations(lesson, LessonTranslation, translations, LESSON_TRANSLATED)
+    apply_translations(lesson, LessonTranslation, translations, LESSON_TRANSLATED)
     db.session.flush()
     after = _snapshot(lesson, LESSON_FIELDS, LESSON_TRANSLATED)
     if after != before:

@@ -8,7 +8,6 @@ views: services trust their ``actor`` and only record who acted.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -31,7 +30,7 @@ from lms.competencies.models import (
 )
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.i18n import LANGUAGES, country_codes
+from lms.i18n import LANGUAGES, Translations, apply_translations, check_translations, country_codes
 
 _FRAMEWORK_CODE = re.compile(r"^[A-Za-z0-9-]+$")
 # Competency codes are often numbered like "T1.2".
@@ -48,8 +47,6 @@ COMPETENCY_FIELDS = ("framework_id", "code", "position", "title", "description",
                      "adapted_from_id")
 COMPETENCY_TRANSLATED = ("title", "description")
 
-# {locale: {attribute: text}}; a blank text means "fall back to the original".
-Translations = Mapping[str, Mapping[str, str]]
 
 
 # ---------------------------------------------------------------- helpers
@@ -77,34 +74,6 @@ def _optional_text(value: str | None, field: str, max_length: int) -> str:
     if len(text) > max_length:
         raise DomainError(_("Use at most %(max)d characters.", max=max_length), field=field)
     return text
-
-
-def _check_translations(translations: Translations, language: str,
-                        limits: Mapping[str, int]) -> None:
-    for locale, values in translations.items():
-        if locale not in LANGUAGES or locale == language or set(values) - set(limits):
-            raise DomainError(_("Translations are for the other languages only."))
-        for name, text in values.items():
-            if len((text or "").strip()) > limits[name]:
-                raise DomainError(_("Use at most %(max)d characters.", max=limits[name]),
-                                  field=f"{name}_{locale}")
-
-
-def _apply_translations(obj, row_class: type, translations: Translations,
-                        attributes: tuple[str, ...]) -> None:
-    """Create, update or (when every text is blank) delete one row per locale."""
-    for locale, values in translations.items():
-        texts = {name: (values.get(name) or "").strip() for name in attributes}
-        row = obj.translation_for(locale)
-        if not any(texts.values()):
-            if row is not None:
-                obj.translations.remove(row)
-            continue
-        if row is None:
-            row = row_class(locale=locale)
-            obj.translations.append(row)
-        for name, text in texts.items():
-            setattr(row, name, text)
 
 
 def _clean_country(country: str | None) -> str | None:
@@ -143,13 +112,13 @@ def create_framework(actor, *, program: Program, code: str, language: str, title
                      translations: Translations | None = None) -> Framework:
     language = _clean_language(language)
     translations = translations or {}
-    _check_translations(translations, language, _FRAMEWORK_LIMITS)
+    check_translations(translations, language, _FRAMEWORK_LIMITS)
     framework = Framework(
         program_id=program.id, code=_clean_framework_code(code, None), language=language,
         title=_require_text(title, "title", MAX_TITLE),
         description=_optional_text(description, "description", MAX_DESCRIPTION),
         country=_clean_country(country))
-    _apply_translations(framework, FrameworkTranslation, translations, FRAMEWORK_TRANSLATED)
+    apply_translations(framework, FrameworkTranslation, translations, FRAMEWORK_TRANSLATED)
     db.session.add(framework)
     db.session.flush()
     record(actor, "framework.created", framework, None,
@@ -162,7 +131,7 @@ def update_framework(actor, framework: Framework, *, code: str, language: str, t
                      translations: Translations | None = None) -> Framework:
     language = _clean_language(language)
     translations = translations or {}
-    _check_translations(translations, language, _FRAMEWORK_LIMITS)
+    check_translations(translations, language, _FRAMEWORK_LIMITS)
     values = {"code": _clean_framework_code(code, framework), "language": language,
               "title": _require_text(title, "title", MAX_TITLE),
               "description": _optional_text(description, "description", MAX_DESCRIPTION),
@@ -170,7 +139,7 @@ def update_framework(actor, framework: Framework, *, code: str, language: str, t
     before = _state(framework, FRAMEWORK_FIELDS, FRAMEWORK_TRANSLATED)
     for name, value in values.items():
         setattr(framework, name, value)
-    _apply_translations(framework, FrameworkTranslation, translations, FRAMEWORK_TRANSLATED)
+    apply_translations(framework, FrameworkTranslation, translations, FRAMEWORK_TRANSLATED)
     db.session.flush()
     after = _state(framework, FRAMEWORK_FIELDS, FRAMEWORK_TRANSLATED)
     if after != before:
@@ -238,7 +207,7 @@ def add_competency(actor, framework: Framework, *, code: str, title: str,
                    translations: Translations | None = None) -> Competency:
     _check_position(position)
     translations = translations or {}
-    _check_translations(translations, framework.language, _COMPETENCY_LIMITS)
+    check_translations(translations, framework.language, _COMPETENCY_LIMITS)
     if position is None:
         highest = db.session.scalar(select(func.max(Competency.position)).where(
             Competency.framework_id == framework.id))
@@ -247,7 +216,7 @@ def add_competency(actor, framework: Framework, *, code: str, title: str,
         framework_id=framework.id, code=_clean_competency_code(framework, code, None),
         position=position, title=_require_text(title, "title", MAX_COMPETENCY_TITLE),
         description=_optional_text(description, "description", MAX_DESCRIPTION))
-    _apply_translations(competency, CompetencyTranslation, translations,
+    apply_translations(competency, CompetencyTranslation, translations,
                         COMPETENCY_TRANSLATED)
     db.session.add(competency)
     db.session.flush()
@@ -263,7 +232,7 @@ def update_competency(actor, competency: Competency, *, code: str, title: str,
     _check_position(position)
     framework = competency.framework
     translations = translations or {}
-    _check_translations(translations, framework.language, _COMPETENCY_LIMITS)
+    check_translations(translations, framework.language, _COMPETENCY_LIMITS)
     values = {"code": _clean_competency_code(framework, code, competency),
               "title": _require_text(title, "title", MAX_COMPETENCY_TITLE),
               "description": _optional_text(description, "description", MAX_DESCRIPTION)}
@@ -272,7 +241,7 @@ def update_competency(actor, competency: Competency, *, code: str, title: str,
     before = _state(competency, COMPETENCY_FIELDS, COMPETENCY_TRANSLATED)
     for name, value in values.items():
         setattr(competency, name, value)
-    _apply_translations(competency, CompetencyTranslation, translations,
+    apply_translations(competency, CompetencyTranslation, translations,
                         COMPETENCY_TRANSLATED)
     db.session.flush()
     after = _state(competency, COMPETENCY_FIELDS, COMPETENCY_TRANSLATED)

@@ -37,7 +37,7 @@ from lms.competencies.models import (
 )
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.i18n import LANGUAGES, country_codes
+from lms.i18n import LANGUAGES, apply_translations, check_translations, country_codes
 from lms.web import mail
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]+$")
@@ -162,12 +162,8 @@ def _validated(program: Program, data: TrackData, track: Track | None) -> dict:
     if validity == 0:
         raise DomainError(_("Enter a number of months, at least 1, or leave it blank."),
                           field="validity_months")
-    for locale, values in data.translations.items():
-        if locale not in LANGUAGES or locale == data.language or set(values) - set(TRANSLATED):
-            raise DomainError(_("Translations are for the other languages only."))
-        _text(values.get("title"), f"title_{locale}", MAX_TITLE, required=False)
-        _text(values.get("description"), f"description_{locale}", MAX_DESCRIPTION,
-              required=False)
+    check_translations(data.translations, data.language,
+                       {"title": MAX_TITLE, "description": MAX_DESCRIPTION})
     return dict(code=code, title=title, description=description, language=data.language,
                 country=country, framework=framework, certifying_body=body,
                 courses=sorted(courses, key=lambda c: c.code),
@@ -179,18 +175,7 @@ def _validated(program: Program, data: TrackData, track: Track | None) -> dict:
 def _apply(track: Track, values: dict, translations: Mapping[str, Mapping[str, str]]) -> None:
     for name, value in values.items():
         setattr(track, name, value)
-    for locale, texts in translations.items():
-        title = (texts.get("title") or "").strip()
-        description = (texts.get("description") or "").strip()
-        row = track.translation_for(locale)
-        if not title and not description:
-            if row is not None:
-                track.translations.remove(row)
-            continue
-        if row is None:
-            row = TrackTranslation(locale=locale)
-            track.translations.append(row)
-        row.title, row.description = title, description
+    apply_translations(track, TrackTranslation, translations, TRANSLATED)
 
 
 def create_track(actor, program: Program, data: TrackData) -> Track:
