@@ -31,7 +31,7 @@ def _translation_label(attribute_label, locale: str):
     return _l("%(field)s (%(language)s)", field=attribute_label, language=LANGUAGES[locale])
 
 
-def _add_translation_fields(form_class: type[FlaskForm],
+def add_translation_fields(form_class: type[FlaskForm],
                             attributes: dict[str, tuple[type, object, int]]) -> None:
     """Give ``form_class`` an optional ``<attribute>_<locale>`` field for every locale."""
     for locale in LANGUAGES:
@@ -75,7 +75,7 @@ class ProgramForm(FlaskForm):
 
 
 PROGRAM_TRANSLATED = ("name", "description")
-_add_translation_fields(ProgramForm, {
+add_translation_fields(ProgramForm, {
     "name": (StringField, _l("Name"), 200),
     "description": (TextAreaField, _l("Description"), 10_000),
 })
@@ -116,7 +116,7 @@ class CourseEditForm(CourseForm):
 
 
 COURSE_TRANSLATED = ("title", "summary")
-_add_translation_fields(CourseEditForm, {
+add_translation_fields(CourseEditForm, {
     "title": (StringField, _l("Title"), 200),
     "summary": (TextAreaField, _l("Summary"), 10_000),
 })
@@ -133,7 +133,7 @@ class ModuleForm(FlaskForm):
 
 
 MODULE_TRANSLATED = ("title",)
-_add_translation_fields(ModuleForm, {"title": (StringField, _l("Title"), 200)})
+add_translation_fields(ModuleForm, {"title": (StringField, _l("Title"), 200)})
 
 
 class LessonForm(FlaskForm):
@@ -148,7 +148,7 @@ class LessonForm(FlaskForm):
 
 
 LESSON_TRANSLATED = ("title", "body")
-_add_translation_fields(LessonForm, {
+add_translation_fields(LessonForm, {
     "title": (StringField, _l("Title"), 200),
     "body": (TextAreaField, _l("Text"), MAX_BODY),
 })

@@ -26,37 +26,12 @@ from wtforms.validators import (
     Regexp,
 )
 
-from lms.i18n import LANGUAGES
+from lms.catalog.forms import add_translation_fields
 from lms.web.fields import CountryField, LanguageField
 
 FRAMEWORK_TRANSLATED = ("title", "description")
 COMPETENCY_TRANSLATED = ("title", "description")
 _CODE_MESSAGE = _l("Use only letters, digits and hyphens.")
-
-
-def _add_translation_fields(form_class: type[FlaskForm],
-                            attributes: dict[str, tuple[type, object, int]]) -> None:
-    """Give ``form_class`` an optional ``<attribute>_<locale>`` field for every locale."""
-    for locale, language in LANGUAGES.items():
-        for name, (field_class, label, max_length) in attributes.items():
-            setattr(form_class, f"{name}_{locale}", field_class(
-                _l("%(field)s (%(language)s)", field=label, language=language),
-                validators=[Optional(), Length(max=max_length)], render_kw={"lang": locale}))
-
-
-def translation_data(form: FlaskForm, attributes: tuple[str, ...],
-                     locales: list[str]) -> dict[str, dict[str, str]]:
-    """``{locale: {attribute: text}}`` from the form, stripped, for ``locales``."""
-    return {locale: {name: (form[f"{name}_{locale}"].data or "").strip()
-                     for name in attributes}
-            for locale in locales}
-
-
-def fill_translations(form: FlaskForm, obj, attributes: tuple[str, ...]) -> None:
-    for row in obj.translations:
-        if row.locale in LANGUAGES:
-            for name in attributes:
-                form[f"{name}_{row.locale}"].data = getattr(row, name) or ""
 
 
 class FrameworkForm(FlaskForm):
@@ -74,7 +49,7 @@ class FrameworkForm(FlaskForm):
                        "for a national adaptation."))
 
 
-_add_translation_fields(FrameworkForm, {
+add_translation_fields(FrameworkForm, {
     "title": (StringField, _l("Title"), 200),
     "description": (TextAreaField, _l("Description"), 10_000),
 })
@@ -109,7 +84,7 @@ class CompetencyForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=10_000)])
 
 
-_add_translation_fields(CompetencyForm, {
+add_translation_fields(CompetencyForm, {
     "title": (StringField, _l("Title"), 300),
     "description": (TextAreaField, _l("Description"), 10_000),
 })

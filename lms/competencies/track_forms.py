@@ -26,7 +26,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.catalog.forms import _add_translation_fields
+from lms.catalog.forms import add_translation_fields
 from lms.competencies.models import HoursKind
 from lms.web.fields import CountryField, LanguageField
 
@@ -94,7 +94,7 @@ class TrackForm(FlaskForm):
             for f in frameworks for c in f.competencies]
 
 
-_add_translation_fields(TrackForm, {
+add_translation_fields(TrackForm, {
     "title": (StringField, _l("Title"), 200),
     "description": (TextAreaField, _l("Description"), 10_000),
 })

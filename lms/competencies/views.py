@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.assessments.models import AssessmentKind
+from lms.catalog.forms import fill_translations, translation_data
 from lms.competencies import queries, services
 from lms.competencies.forms import (
     COMPETENCY_TRANSLATED,
@@ -26,9 +27,7 @@ from lms.competencies.forms import (
     SignoffForm,
     WithdrawForm,
     competency_choices,
-    fill_translations,
     item_mapping_form,
-    translation_data,
 )
 from lms.competencies.models import Evidence
 from lms.errors import DomainError
