@@ -76,7 +76,8 @@ def _optional_text(value: str | None, field: str, max_length: int) -> str:
     return text
 
 
-def _clean_country(country: str | None) -> str | None:
+def clean_country(country: str | None) -> str | None:
+    """An ISO country code, upper-cased; None for none; DomainError for an unknown one."""
     value = (country or "").strip().upper() or None
     if value is not None and value not in country_codes():
         raise DomainError(_("Choose a country from the list."), field="country")
@@ -117,7 +118,7 @@ def create_framework(actor, *, program: Program, code: str, language: str, title
         program_id=program.id, code=_clean_framework_code(code, None), language=language,
         title=_require_text(title, "title", MAX_TITLE),
         description=_optional_text(description, "description", MAX_DESCRIPTION),
-        country=_clean_country(country))
+        country=clean_country(country))
     apply_translations(framework, FrameworkTranslation, translations, FRAMEWORK_TRANSLATED)
     db.session.add(framework)
     db.session.flush()
@@ -135,7 +136,7 @@ def update_framework(actor, framework: Framework, *, code: str, language: str, t
     values = {"code": _clean_framework_code(code, framework), "language": language,
               "title": _require_text(title, "title", MAX_TITLE),
               "description": _optional_text(description, "description", MAX_DESCRIPTION),
-              "country": _clean_country(country)}
+              "country": clean_country(country)}
     before = _state(framework, FRAMEWORK_FIELDS, FRAMEWORK_TRANSLATED)
     for name, value in values.items():
         setattr(framework, name, value)
@@ -154,7 +155,7 @@ def adapt_framework(actor, framework: Framework, *, country: str | None,
     Both levels point back at what they copied (``adapted_from``); the copy is then
     edited on its own, and changes to it never reach the original.
     """
-    country = _clean_country(country)
+    country = clean_country(country)
     if country is None:
         raise DomainError(_("Choose the country of the adaptation."), field="country")
     copy = Framework(

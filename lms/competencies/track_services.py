@@ -35,9 +35,10 @@ from lms.competencies.models import (
     TrackTranslation,
     track_courses,
 )
+from lms.competencies.services import clean_country
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.i18n import LANGUAGES, apply_translations, check_translations, country_codes
+from lms.i18n import LANGUAGES, apply_translations, check_translations
 from lms.web import mail
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]+$")
@@ -120,9 +121,7 @@ def _validated(program: Program, data: TrackData, track: Track | None) -> dict:
     description = _text(data.description, "description", MAX_DESCRIPTION, required=False)
     if data.language not in LANGUAGES:
         raise DomainError(_("Choose one of the languages offered."), field="language")
-    country = (data.country or "").strip().upper() or None
-    if country is not None and country not in country_codes():
-        raise DomainError(_("Choose a country from the list."), field="country")
+    country = clean_country(data.country)
 
     body = db.session.get(Institution, data.certifying_body_id) \
         if data.certifying_body_id else None
