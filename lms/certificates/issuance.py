@@ -86,12 +86,8 @@ def _row(template: snapshots.SnapshotTemplate, *, code: str, user_id: int, holde
             **fields}
 
 
-def _make(template: snapshots.SnapshotTemplate, *, code: str, user_id: int, holder_name: str,
-          hours: int, fields: dict[str, Any]) -> Certificate:
-    snap = template.build(code=code, holder_name=holder_name, hours=hours)
-    token, kid = _sign(snap)
-    return Certificate(code=code, user_id=user_id, hours=hours, snapshot=snap,
-                       credential=token, kid=kid, **fields)
+def _make(template: snapshots.SnapshotTemplate, **values: Any) -> Certificate:
+    return Certificate(**_row(template, **values))
 
 
 def _audit_issued(actor, certificates: Sequence[Certificate]) -> None:
@@ -118,6 +114,15 @@ def _track_template(track: Track, issued_on: date, valid_from: date,
         kind=CertificateKind.TRACK.value, achievement=track, program=track.program,
         issuer=track.certifying_body, issued_on=issued_on, valid_from=valid_from,
         expires_on=expires_on, country=track.country, competencies=track.competencies)
+
+
+def _track_fields(track: Track, issued_by, issued_on: date, valid_from: date,
+                  expires_on: date | None) -> dict[str, Any]:
+    """The columns every certificate of ``track`` issued on ``issued_on`` shares."""
+    return {"kind": CertificateKind.TRACK.value, "program_id": track.program_id,
+            "track_id": track.id, "issuer_id": track.certifying_body_id,
+            "issued_by_id": _actor_id(issued_by), "issued_on": issued_on,
+            "valid_from": valid_from, "expires_on": expires_on}
 
 
 def _holders(user_ids: Sequence[int]) -> dict[int, str]:
@@ -160,10 +165,7 @@ def issue_many(track: Track, progresses: Sequence[Any], actor, *, today: date | 
                       if track.validity_months else None)
     template = _track_template(track, today, valid_from, expires_on)
     codes = _new_codes(track.program.certificate_prefix, len(wanted))
-    fields = {"kind": CertificateKind.TRACK.value, "program_id": track.program_id,
-              "track_id": track.id, "issuer_id": track.certifying_body_id,
-              "issued_by_id": None if automatic else _actor_id(actor),
-              "issued_on": today, "valid_from": valid_from, "expires_on": expires_on}
+    fields = _track_fields(track, None if automatic else actor, today, valid_from, expires_on)
     rows = [
         _row(template, code=code, user_id=uid, holder_name=names[uid],
              hours=int(getattr(progress, "course_hours", 0) or 0), fields=fields)
@@ -379,12 +381,9 @@ def renew(certificate: Certificate, actor, *, today: date | None = None) -> Cert
     template = _track_template(track, today, valid_from, expires_on)
     [code] = _new_codes(track.program.certificate_prefix, 1)
     renewal = _make(template, code=code, user_id=certificate.user_id,
-                    holder_name=certificate.user.full_name, hours=certificate.hours, fields={
-                        "kind": CertificateKind.TRACK.value, "program_id": track.program_id,
-                        "track_id": track.id, "issuer_id": track.certifying_body_id,
-                        "issued_by_id": _actor_id(actor), "issued_on": today,
-                        "valid_from": valid_from, "expires_on": expires_on,
-                        "renews_id": certificate.id})
+                    holder_name=certificate.user.full_name, hours=certificate.hours,
+                    fields={**_track_fields(track, actor, today, valid_from, expires_on),
+                            "renews_id": certificate.id})
     db.session.add(renewal)
     db.session.flush()
     record(actor, "certificate.renewed", renewal, {"renews": certificate.code},

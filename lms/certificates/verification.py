@@ -27,7 +27,7 @@ from limits import RateLimitItem, parse_many
 from sqlalchemy import bindparam, select
 
 from lms.certificates import ids
-from lms.certificates.models import Certificate, CertificateStatus
+from lms.certificates.models import Certificate, status_of
 from lms.extensions import db, limiter
 from lms.i18n import DEFAULT_LOCALE
 
@@ -87,18 +87,6 @@ def public_base_url() -> str:
     from lms.certificates.snapshot import base_url
 
     return base_url()
-
-
-def status_of(revoked_at: datetime | None, superseded_by_id: int | None,
-              expires_on: date | None, today: date) -> CertificateStatus:
-    """The same rule as ``Certificate.status_on``, for rows read as plain columns."""
-    if revoked_at is not None:
-        return CertificateStatus.REVOKED
-    if superseded_by_id is not None:
-        return CertificateStatus.SUPERSEDED
-    if expires_on is not None and expires_on < today:
-        return CertificateStatus.EXPIRED
-    return CertificateStatus.VALID
 
 
 def iso(value: date | datetime | None) -> str | None:
