@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from lms import demo
+from lms import demo, demo_certificates
 from lms.accounts.models import User
 from lms.assessments.models import (
     Answer,
@@ -78,6 +78,11 @@ def test_cli_prints_the_logins_and_skips_when_courses_exist(app, database):
     assert demo.DEMO_PASSWORD in result.output
     for _role, email in demo.LOGINS:
         assert email in result.output
+    # ... and the IDs of the demo certificates, one per state, to try at /verify.
+    printed = dict(demo_certificates.listed())
+    assert {"valid", "revoked", "expired", "superseded"} <= set(printed)
+    for code in printed.values():
+        assert code in result.output
     courses = database.session.scalar(select(func.count(Course.id)))
 
     again = runner.invoke(args=["demo", "--if-empty"])
