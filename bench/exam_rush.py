@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/exam_rush.py [--trainees 200] [--answers 20] [--workers 4]
                                         [--databases sqlite,postgresql] [--kill-worker]
-                                        [--think SECONDS]
+                                        [--think SECONDS] [--repeat N]
 
 For each database kind: a fresh database, the real app under gunicorn, N trainees
 signed in beforehand (not timed); then, released together by a barrier, each
@@ -13,6 +13,11 @@ stored twice (DUPLICATED), every attempt is submitted. A minimal one-table app
 (bench/ceiling_app.py) is then driven the same way, and the ratio of the two
 rates is printed. Figures are printed as Markdown tables beside their targets;
 nothing is asserted. See bench/README.md.
+
+On two cores both rates wander from run to run (the ceiling by a fifth or more:
+it waits on SQLite's lock or PostgreSQL's WAL flush as much as on the CPU), so
+``--repeat N`` runs each database N times, each a fresh rush followed by its own
+ceiling, and ends with every ratio and their median.
 
 By default every trainee saves its next answer as soon as the last one is
 acknowledged: the server is saturated, which measures throughput. ``--think S``
@@ -319,8 +324,13 @@ def run_ceiling(kind: str, folder: Path, trainees: int, answers: int,
                 barrier.wait()
                 try:
                     for answer in range(answers):
-                        think(pace, think_seconds, deadline)
-                        response = send(browser, recorder, "insert", "POST", "/rows",
+                        # The first insert goes at the release, as every trainee's Start
+                        # does: how long the minimal app makes a cohort wait that
+                        # arrives at once. The pauses come between inserts.
+                        if answer:
+                            think(pace, think_seconds, deadline)
+                        kind = "insert" if answer else "first insert"
+                        response = send(browser, recorder, kind, "POST", "/rows",
                                         form={"value": f"{number}:{answer}"}, deadline=deadline,
                                         accept=lambda r: r.status == 200)
                         if response is not None:
@@ -352,7 +362,24 @@ def run_ceiling(kind: str, folder: Path, trainees: int, answers: int,
 # ---------------------------------------------------------------- one database
 
 
-def run_database(kind: str, args: argparse.Namespace) -> str:
+@dataclass
+class Run:
+    """One rush and its ceiling, on a fresh database: the printed report and its key figures."""
+
+    report: str
+    answers_per_second: float | None
+    ceiling_per_second: float | None
+    lost: int
+    duplicated: int
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.answers_per_second or not self.ceiling_per_second:
+            return None
+        return self.answers_per_second / self.ceiling_per_second
+
+
+def run_database(kind: str, args: argparse.Namespace) -> Run:
     with tempfile.TemporaryDirectory(prefix=f"lms-bench-{kind}-") as folder_name:
         folder = Path(folder_name)
         instance = folder / "instance"
@@ -386,7 +413,24 @@ def run_database(kind: str, args: argparse.Namespace) -> str:
         report = format_report(kind, args, exam, result, check, ceiling)
         if any(result.recorder.errors_before_retries()) or result.recorder.refused():
             report += f"\n\nLast lines of the gunicorn log:\n```\n{log_tail}\n```"
-        return report
+        return Run(report,
+                   len(result.acknowledged) / result.seconds if result.seconds else None,
+                   ceiling.acknowledged / ceiling.seconds if ceiling.seconds else None,
+                   check.lost, check.duplicated)
+
+
+def summary_table(kind: str, runs: list[Run]) -> str:
+    """Every run's throughput and ratio, and the median ratio, for one database."""
+    rows = [[str(number), fmt_rate(run.answers_per_second), fmt_rate(run.ceiling_per_second),
+             "–" if run.ratio is None else f"{run.ratio:.2f}", run.lost, run.duplicated]
+            for number, run in enumerate(runs, start=1)]
+    middle = common.median([run.ratio for run in runs if run.ratio is not None])
+    rows.append(["median", "", "", "–" if middle is None else f"**{middle:.2f}**", "", ""])
+    return "\n".join([
+        f"### {kind}: {len(runs)} runs, each rush followed by its ceiling "
+        f"(ratio target ≥ {TARGET_RATIO})", "",
+        markdown_table(["run", "answers/s", "ceiling rows/s", "ratio", "lost", "duplicated"],
+                       rows)])
 
 
 def format_report(kind: str, args: argparse.Namespace, exam: Exam, result: RushResult,
@@ -428,8 +472,10 @@ def format_report(kind: str, args: argparse.Namespace, exam: Exam, result: RushR
         ["gunicorn worker killed mid-rush", killed, "–"],
     ]
     latency = common.latency_rows(recorder, KINDS, TARGET_P95)
-    latency += common.latency_rows(ceiling.recorder, ["insert"], None)
-    latency[-1][0] = "ceiling insert"
+    ceiling_rows = common.latency_rows(ceiling.recorder, ["first insert", "insert"], None)
+    ceiling_rows[0][0] = "ceiling: first insert (all clients at once)"
+    ceiling_rows[1][0] = "ceiling: other inserts"
+    latency += ceiling_rows
     lines = [
         f"### {kind}: {args.trainees} trainees × {args.answers} answers, "
         f"{args.workers} gunicorn workers, "
@@ -461,6 +507,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--schema", choices=["create_all", "upgrade"], default="create_all",
                         help="create the tables with db.create_all() or `lms db upgrade`")
     parser.add_argument("--seed", type=int, default=1, help="random seed for the answers")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per database, each a fresh rush and ceiling; with more "
+                             "than one, a summary gives every ratio and their median")
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean pause in seconds after each answer (0: none, saturation)")
     args = parser.parse_args(argv)
@@ -470,6 +519,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"unknown database kinds: {', '.join(sorted(unknown)) or '(none)'}")
     if not 1 <= args.trainees <= 2000 or not 1 <= args.answers <= 200:
         parser.error("--trainees must be 1..2000 and --answers 1..200")
+    if not 1 <= args.repeat <= 9:
+        parser.error("--repeat must be 1..9")
     if not 0 <= args.think <= 10:
         parser.error("--think must be 0..10 seconds")
     return args
@@ -481,10 +532,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Exam rush: {args.trainees} trainees × {args.answers} answers, "
           f"{args.workers} gunicorn workers, databases: {', '.join(args.databases)}, "
           f"kill a worker: {'yes' if args.kill_worker else 'no'}, "
-          f"mean pause after each answer: {args.think:g} s", flush=True)
-    reports = [run_database(kind, args) for kind in args.databases]
+          f"mean pause after each answer: {args.think:g} s, runs per database: {args.repeat}",
+          flush=True)
+    sections = []
+    for kind in args.databases:
+        # Each repeat is a fresh database, rush then ceiling, so that a slow spell
+        # of the machine weighs on both sides of a ratio rather than on one.
+        runs = []
+        for number in range(1, args.repeat + 1):
+            if args.repeat > 1:
+                print(f"[{kind}] run {number} of {args.repeat}", flush=True)
+            runs.append(run_database(kind, args))
+        sections += [run.report for run in runs]
+        if args.repeat > 1:
+            sections.append(summary_table(kind, runs))
     print()
-    print("\n\n".join(reports))
+    print("\n\n".join(sections))
     return 0
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -376,6 +376,10 @@ def clean_response_for(kind: str, valid: set[int] | frozenset[int], raw: dict) -
 
 
 
+def submitted_message() -> str:
+    return _("This attempt has been submitted; answers can no longer change.")
+
+
 def save_answer(actor, attempt: Attempt, question: Question, raw: dict, *,
                 now: datetime | None = None) -> datetime:
     """Save (or replace) the response to ``question``; returns the time it was saved.
@@ -386,7 +390,7 @@ def save_answer(actor, attempt: Attempt, question: Question, raw: dict, *,
     """
     now = now or utcnow()
     if attempt.status != AttemptStatus.IN_PROGRESS:
-        raise DomainError(_("This attempt has been submitted; answers can no longer change."))
+        raise DomainError(submitted_message())
     if question.id not in attempt.question_order:
         raise DomainError(_("This question is not part of the attempt."))
     _opens, due_at = window_for(attempt.assessment, attempt.enrolment.cohort)
@@ -394,46 +398,75 @@ def save_answer(actor, attempt: Attempt, question: Question, raw: dict, *,
         submit_attempt(actor, attempt, now=now)
         raise DeadlinePassed(_("Time is up: your last answer arrived after the deadline and "
                                "was not saved. Your attempt has been submitted."))
-    store_answer(attempt.id, question.id, clean_response(question, raw), now)
+    if not store_answer(attempt.id, question.id, clean_response(question, raw), now):
+        raise DomainError(submitted_message())
     return now
 
 
-def store_answer(attempt_id: int, question_id: int, response: dict, now: datetime) -> None:
+def store_answer(attempt_id: int, question_id: int, response: dict, now: datetime) -> bool:
     """Insert or replace the answer: an upsert on the unique (attempt, question).
 
     Callers have checked the attempt (in progress, before its deadline) and cleaned
-    the response.
+    the response. The statement checks again that the attempt is in progress, so an
+    answer can never land in an attempt that a concurrent request has just submitted
+    (on PostgreSQL it waits for that submit, which locks the attempt). Returns False,
+    having stored nothing, when the attempt is no longer in progress.
     """
     connection = db.session.connection()
-    connection.execute(_upsert_statement(connection.dialect.name),
-                       {"attempt_id": attempt_id, "question_id": question_id,
-                        "response": response, "saved_at": now})
+    stored = connection.execute(_upsert_statement(connection.dialect.name),
+                                {"attempt_id": attempt_id, "question_id": question_id,
+                                 "response": response, "saved_at": now})
+    return stored.first() is not None
 
 
 @cache
 def _upsert_statement(dialect: str):
     # Built once: constructing the ON CONFLICT clause costs more than running it.
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Answer).values(
-        attempt_id=bindparam("attempt_id"), question_id=bindparam("question_id"),
-        response=bindparam("response", type_=Answer.__table__.c.response.type),
-        saved_at=bindparam("saved_at", type_=Answer.__table__.c.saved_at.type))
+    in_progress = (select(Attempt.id)
+                   .where(Attempt.id == bindparam("attempt_id"),
+                          Attempt.status == AttemptStatus.IN_PROGRESS)
+                   .with_for_update(read=True).exists())
+    row = select(
+        cast(bindparam("attempt_id"), Integer), cast(bindparam("question_id"), Integer),
+        bindparam("response", type_=Answer.__table__.c.response.type),
+        bindparam("saved_at", type_=Answer.__table__.c.saved_at.type)).where(in_progress)
+    statement = insert(Answer).from_select(
+        ["attempt_id", "question_id", "response", "saved_at"], row)
+    # RETURNING says whether a row was written (the drivers' rowcount is not reliable
+    # for an upsert from a SELECT).
     return statement.on_conflict_do_update(
         index_elements=[Answer.attempt_id, Answer.question_id],
-        set_={"response": statement.excluded.response, "saved_at": statement.excluded.saved_at})
+        set_={"response": statement.excluded.response, "saved_at": statement.excluded.saved_at},
+    ).returning(Answer.attempt_id)
 
 
-def submit_attempt(actor, attempt: Attempt, *, now: datetime | None = None) -> bool:
+def grading_questions(attempt: Attempt) -> dict[int, Question]:
+    """The attempt's questions with their options, by id (deleted ones left out)."""
+    return {question.id: question for question in db.session.scalars(
+        select(Question).where(Question.id.in_(attempt.question_order or [-1]))
+        .options(selectinload(Question.options)))}
+
+
+def submit_attempt(actor, attempt: Attempt, *, now: datetime | None = None,
+                   questions: dict[int, Question] | None = None) -> bool:
     """Grade and submit ``attempt``; the quiz grade becomes the best attempt's percent.
 
-    Returns False (and changes nothing) when it was already submitted.
+    ``questions`` (from ``grading_questions``) may be read beforehand, outside the
+    write lock. Returns False (and changes nothing) when it was already submitted.
     """
     if attempt.status == AttemptStatus.SUBMITTED:
         return False
+    # Lock the attempt and read its status afresh (PostgreSQL; SQLite writers take
+    # turns anyway): of two submits at once only one grades, and an answer save
+    # waiting on the lock then finds the attempt submitted and stores nothing.
+    if db.session.scalar(select(Attempt.status).where(Attempt.id == attempt.id)
+                         .with_for_update()) != AttemptStatus.IN_PROGRESS:
+        db.session.refresh(attempt)
+        return False
     now = now or utcnow()
-    questions = {question.id: question for question in db.session.scalars(
-        select(Question).where(Question.id.in_(attempt.question_order or [-1]))
-        .options(selectinload(Question.options)))}
+    if questions is None:
+        questions = grading_questions(attempt)
     answers = {answer.question_id: answer for answer in db.session.scalars(
         select(Answer).where(Answer.attempt_id == attempt.id)
         .execution_options(populate_existing=True))}
@@ -456,10 +489,12 @@ def submit_attempt(actor, attempt: Attempt, *, now: datetime | None = None) -> b
     record(actor, "attempt.submit", attempt,
            after={"score": str(score), "max_score": str(max_score),
                   "percent": str(attempt.percent)})
-    best = db.session.scalar(select(func.max(Attempt.percent)).where(
-        Attempt.assessment_id == attempt.assessment_id,
-        Attempt.enrolment_id == attempt.enrolment_id,
-        Attempt.status == AttemptStatus.SUBMITTED))
+    # The first attempt is the only submitted one: no need to ask for the best.
+    best = attempt.percent if attempt.number == 1 else db.session.scalar(
+        select(func.max(Attempt.percent)).where(
+            Attempt.assessment_id == attempt.assessment_id,
+            Attempt.enrolment_id == attempt.enrolment_id,
+            Attempt.status == AttemptStatus.SUBMITTED))
     set_grade(attempt.assessment, attempt.enrolment, best if best is not None else 0,
               actor=actor, source=GradeSource.AUTO)
     return True

@@ -23,6 +23,7 @@ from lms.assessments.models import Attempt, AttemptStatus, QuestionKind
 from lms.assessments.scoring import chosen_option_ids
 from lms.cohorts.models import SEATED
 from lms.errors import DomainError
+from lms.web.database import one_statement_writes, reads_first
 from lms.web.permissions import require
 
 bp = Blueprint("quizzes", __name__)
@@ -111,9 +112,10 @@ def quiz(cohort_id: int, assessment_id: int):
 
 @bp.post("/cohorts/<int:cohort_id>/quizzes/<int:assessment_id>/start")
 def start(cohort_id: int, assessment_id: int):
-    cohort, quiz = _quiz_or_404(cohort_id, assessment_id)
-    enrolment = queries.enrolment_of(current_user, cohort.id)
-    require(enrolment is not None and enrolment.seated)
+    with reads_first():  # start_attempt checks again, under its lock, what it relies on
+        cohort, quiz = _quiz_or_404(cohort_id, assessment_id)
+        enrolment = queries.enrolment_of(current_user, cohort.id)
+        require(enrolment is not None and enrolment.seated)
     try:
         attempt, resumed = services.start_attempt(current_user, quiz, enrolment)
     except DomainError as error:
@@ -198,7 +200,7 @@ def _submitted_values() -> dict:
 
 
 def _save_quickly(cohort_id: int, attempt_id: int):
-    """The exam-rush path: a JSON save of an attempt in progress, in three statements.
+    """The exam-rush path: a JSON save of an attempt in progress: two reads, one write.
 
     A whole cohort repeats this request during a timed exam. It reads plain values
     with Core instead of loading ORM objects. Anything out of the ordinary (not the
@@ -210,20 +212,26 @@ def _save_quickly(cohort_id: int, attempt_id: int):
         question_id = int(values["question_id"])
     except (TypeError, ValueError):
         return None
-    target = queries.save_target(attempt_id, cohort_id, question_id) or abort(404)
-    require(current_user.is_authenticated and target.user_id == current_user.id
-            and target.enrolment_status in SEATED)
-    now = utcnow()
-    if values["finish"] or target.status != AttemptStatus.IN_PROGRESS \
-            or services.past_deadline(target.deadline_at, target.due_at, now):
+    if values["finish"]:
         return None
-    if question_id not in target.question_order or target.question_kind is None:
-        return None
-    try:
-        response = services.clean_response_for(target.question_kind, target.option_ids, values)
-    except DomainError:
-        return None
-    services.store_answer(target.attempt_id, question_id, response, now)
+    with one_statement_writes():  # the upsert is the only write
+        with reads_first():
+            target = queries.save_target(attempt_id, cohort_id, question_id) or abort(404)
+            require(current_user.is_authenticated and target.user_id == current_user.id
+                    and target.enrolment_status in SEATED)
+        now = utcnow()
+        if target.status != AttemptStatus.IN_PROGRESS \
+                or services.past_deadline(target.deadline_at, target.due_at, now):
+            return None
+        if question_id not in target.question_order or target.question_kind is None:
+            return None
+        try:
+            response = services.clean_response_for(target.question_kind, target.option_ids,
+                                                   values)
+        except DomainError:
+            return None
+        if not services.store_answer(target.attempt_id, question_id, response, now):
+            return None  # submitted meanwhile: the full path says so
     return jsonify(saved=True, question_id=question_id, saved_at=now.isoformat(),
                    submitted=False)
 
@@ -239,7 +247,7 @@ def save(cohort_id: int, attempt_id: int):
     as_json = _wants_json()
     values = _submitted_values()
     if attempt.status == AttemptStatus.SUBMITTED:
-        message = _("This attempt has been submitted; answers can no longer change.")
+        message = services.submitted_message()
         if as_json:
             return jsonify(saved=False, submitted=True, error=message), CONFLICT
         flash(message, "info")
@@ -290,9 +298,11 @@ def save(cohort_id: int, attempt_id: int):
 
 @bp.post("/cohorts/<int:cohort_id>/attempts/<int:attempt_id>/submit")
 def submit(cohort_id: int, attempt_id: int):
-    attempt = _attempt_or_404(cohort_id, attempt_id)
-    require(_owns(attempt))
-    if services.submit_attempt(current_user, attempt):
+    with reads_first():  # submit_attempt reads the status again under its lock
+        attempt = _attempt_or_404(cohort_id, attempt_id)
+        require(_owns(attempt))
+        questions = services.grading_questions(attempt)
+    if services.submit_attempt(current_user, attempt, questions=questions):
         flash(_("Your attempt has been submitted."), "success")
     else:
         flash(_("This attempt was already submitted."), "info")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
-from sqlalchemy import event
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, g, has_request_context, request
+from sqlalchemy import Engine, event
 
 from lms.extensions import db
 
@@ -39,7 +42,83 @@ def _configure_sqlite(engine) -> None:
 
 
 def _writing_request() -> bool:
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    return (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+            and not g.get("lms_reading_first"))
+
+
+@contextmanager
+def reads_first() -> Iterator[None]:
+    """Run the block's reads before the request takes SQLite's write lock.
+
+    A writing request takes the lock with its first statement, and every writer in
+    every worker waits behind it, polling with growing sleeps. A request that reads
+    a good deal before it writes (starting, saving into or submitting a quiz
+    attempt during an exam) reads in a deferred transaction here, which ends with
+    the block; its writes then hold the lock only for themselves and the commit.
+    What the block loaded stays loaded, as it was read: it may change before the
+    write, so the write must check again under its lock what it depends on.
+    PostgreSQL locks rows, not the database: there the block changes nothing.
+    """
+    session = db.session()
+    if not _starts_transactions(session, "sqlite"):
+        yield
+        return
+    g.lms_reading_first = True
+    try:
+        yield
+    finally:
+        g.lms_reading_first = False
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("reads_first() is for reads: the block changed objects")
+    _end_without_expiring(session)
+
+
+def _starts_transactions(session, dialect: str) -> bool:
+    """True when ``session`` is on ``dialect`` and its next statement begins a transaction.
+
+    Not when a transaction is already open, nor when the session is bound to a
+    connection rather than the engine (the tests run every request inside one
+    outer transaction, which no request may end).
+    """
+    bind = session.get_bind()
+    return (isinstance(bind, Engine) and bind.dialect.name == dialect
+            and not session.in_transaction())
+
+
+def _end_without_expiring(session) -> None:
+    # Ending a transaction that only read: commit and rollback do the same, but a
+    # commit can be told not to expire what it loaded.
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+
+@contextmanager
+def one_statement_writes() -> Iterator[None]:
+    """On PostgreSQL, run the block's statements each in a transaction of its own.
+
+    For a request that reads and then writes a single statement (an answer save
+    during an exam): that statement is atomic by itself, and PostgreSQL is spared
+    BEGIN and COMMIT, two of the request's five round trips. A write that takes
+    more than one statement must not happen inside the block: the block ends the
+    connection's autocommit, and what follows it runs in a transaction again.
+    Enter it before the request's first query. SQLite is left as it is (its
+    writes are ordered by ``reads_first``).
+    """
+    session = db.session()
+    if not _starts_transactions(session, "postgresql"):
+        yield
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        yield
+    finally:
+        # Nothing is pending (each statement committed itself): this only gives the
+        # connection back, and the pool restores its usual isolation level.
+        _end_without_expiring(session)
 
 
 def init_app(app: Flask) -> None:

@@ -267,3 +267,21 @@ def test_pauses_average_the_asked_mean_and_never_pass_the_deadline(monkeypatch):
     slept.clear()
     exam_rush.think(chooser, 0.0, far)
     assert slept == []
+
+
+def test_the_summary_gives_every_run_and_the_median_ratio():
+    from bench.exam_rush import Run, summary_table
+
+    runs = [Run("", 300.0, 500.0, 0, 0), Run("", 250.0, 500.0, 0, 0),
+            Run("", 330.0, 600.0, 1, 0), Run("", None, 500.0, 0, 0)]
+    table = summary_table("sqlite", runs)
+    rows = [[cell.strip() for cell in line.strip("|").split("|")]
+            for line in table.splitlines() if line.startswith("| ")]
+    assert rows[2:] == [
+        ["1", "300.0", "500.0", "0.60", "0", "0"],
+        ["2", "250.0", "500.0", "0.50", "0", "0"],
+        ["3", "330.0", "600.0", "0.55", "1", "0"],
+        ["4", "–", "500.0", "–", "0", "0"],
+        # The median of 0.60, 0.50 and 0.55: the run without a rate is left out.
+        ["median", "", "", "**0.55**", "", ""],
+    ]
