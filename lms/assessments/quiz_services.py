@@ -297,12 +297,6 @@ def window_state(opens_at: datetime | None, due_at: datetime | None, now: dateti
     return "open"
 
 
-def in_progress_attempt(quiz: Assessment, enrolment: Enrolment) -> Attempt | None:
-    return db.session.scalars(select(Attempt).where(
-        Attempt.assessment_id == quiz.id, Attempt.enrolment_id == enrolment.id,
-        Attempt.status == AttemptStatus.IN_PROGRESS).order_by(Attempt.number)).first()
-
-
 def start_attempt(actor, quiz: Assessment, enrolment: Enrolment, *,
                   now: datetime | None = None) -> tuple[Attempt, bool]:
     """Start an attempt, or resume the one in progress: (attempt, resumed).
@@ -315,7 +309,11 @@ def start_attempt(actor, quiz: Assessment, enrolment: Enrolment, *,
     db.session.execute(select(Enrolment.id).where(Enrolment.id == enrolment.id)
                        .with_for_update())
     opens_at, due_at = window_for(quiz, enrolment.cohort)
-    current = in_progress_attempt(quiz, enrolment)
+    # Few rows (bounded by the attempts allowed), read under the lock.
+    attempts = list(db.session.scalars(select(Attempt).where(
+        Attempt.assessment_id == quiz.id, Attempt.enrolment_id == enrolment.id)
+        .order_by(Attempt.number)))
+    current = next((a for a in attempts if a.status == AttemptStatus.IN_PROGRESS), None)
     if current is not None:
         if not is_expired(current, due_at, now):
             return current, True
@@ -325,9 +323,7 @@ def start_attempt(actor, quiz: Assessment, enrolment: Enrolment, *,
         raise WindowClosed(_("This quiz is not open yet."))
     if state == "closed":
         raise WindowClosed(_("This quiz is closed."))
-    used, last_number = db.session.execute(
-        select(func.count(Attempt.id), func.coalesce(func.max(Attempt.number), 0))
-        .where(Attempt.assessment_id == quiz.id, Attempt.enrolment_id == enrolment.id)).one()
+    used, last_number = len(attempts), max((a.number for a in attempts), default=0)
     if quiz.attempts_allowed is not None and used >= quiz.attempts_allowed:
         raise DomainError(_("You have used all your attempts at this quiz."))
     order = [row.question_id for row in quiz.quiz_questions]
