@@ -115,10 +115,12 @@ def one_statement_writes() -> Iterator[None]:
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     try:
         yield
-    finally:
-        # Nothing is pending (each statement committed itself): this only gives the
-        # connection back, and the pool restores its usual isolation level.
-        _end_without_expiring(session)
+    except BaseException:
+        session.rollback()  # gives the connection back; a failed one is not reused
+        raise
+    # Nothing is pending (each statement committed itself): this only gives the
+    # connection back, and the pool restores its usual isolation level.
+    _end_without_expiring(session)
 
 
 def init_app(app: Flask) -> None:

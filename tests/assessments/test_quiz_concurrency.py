@@ -52,7 +52,7 @@ def _started_attempt(app):
         db.session.flush()
         attempt, _resumed = services.start_attempt(world.trainee, world.quiz, world.enrolment)
         db.session.commit()
-        ids = {"cohort": world.cohort.id, "trainee": world.trainee.id,
+        ids = {"cohort": world.cohort.id, "trainee": world.trainee.id, "quiz": world.quiz.id,
                "email": world.trainee.email,
                "questions": [q.id for q in world.questions],
                "right": [right_option(q) for q in world.questions]}
@@ -193,4 +193,46 @@ def test_a_quick_save_reads_before_it_takes_the_write_lock(fresh_app, backend):
             Answer.attempt_id == attempt_id)).all()
         assert [(a.question_id, a.response) for a in stored] == [
             (ids["questions"][0], {"options": [ids["right"][0]]})]
+        db.session.remove()
+
+
+def test_a_refused_quick_save_changes_nothing_and_leaves_transactions_on(fresh_app, backend):
+    """A classmate's JSON save into someone else's attempt is refused inside the quick
+    path's blocks; nothing is stored, and the next request still runs in a transaction."""
+    ids, attempt_id = _started_attempt(fresh_app)
+    with fresh_app.app_context():
+        from lms.cohorts.models import Enrolment
+
+        classmate = db.session.scalar(sa.select(Enrolment).where(
+            Enrolment.cohort_id == ids["cohort"], Enrolment.user_id != ids["trainee"])).user
+        classmate_email = classmate.email
+        db.session.remove()
+    browser = new_browser(fresh_app)
+    assert browser.post("/login", data={"csrf_token": csrf_token(browser, "/login"),
+                                        "email": classmate_email,
+                                        "password": PASSWORD}).status_code == 302
+    quiz_page = f"/cohorts/{ids['cohort']}/quizzes/{ids['quiz']}"
+    token = csrf_token(browser, quiz_page)
+    autocommit: list[bool] = []
+
+    def note(conn, *_args) -> None:
+        if backend == "postgresql":
+            autocommit.append(conn.connection.driver_connection.autocommit)
+
+    with fresh_app.app_context():
+        engine = db.engine
+    url = f"/cohorts/{ids['cohort']}/attempts/{attempt_id}"
+    refused = browser.post(f"{url}/answers", data={
+        "question_id": ids["questions"][0], "option": ids["right"][0], "csrf_token": token},
+        headers={"Accept": "application/json"})
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert browser.get(quiz_page).status_code == 200  # the next request, same pool
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+
+    assert refused.status_code == 403
+    assert not any(autocommit)
+    with fresh_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0
         db.session.remove()
