@@ -95,7 +95,6 @@ def _end_without_expiring(session) -> None:
         session.expire_on_commit = expire
 
 
-
 @contextmanager
 def one_statement_writes() -> Iterator[None]:
     """On PostgreSQL, run the block's statements each in a transaction of its own.
