@@ -28,7 +28,7 @@ from lms.assessments.models import (
 from lms.audit.services import record
 from lms.catalog.models import Course
 from lms.cohorts.models import Cohort
-from lms.errors import DomainError
+from lms.errors import DomainError, clean_text
 from lms.extensions import db
 from lms.i18n import apply_translations, check_translations
 
@@ -91,11 +91,7 @@ def _snapshot(assessment: Assessment) -> dict[str, Any]:
 
 def _validated(kind: str, data: AssessmentData, language: str) -> dict[str, Any]:
     """Every value checked and normalised, or a DomainError naming the field."""
-    title = (data.title or "").strip()
-    if not title:
-        raise DomainError(_("This field is required."), field="title")
-    if len(title) > 200:
-        raise DomainError(_("Use at most %(max)d characters.", max=200), field="title")
+    title = clean_text(data.title, "title", 200)
     instructions = (data.instructions or "").strip()
     if len(instructions) > MAX_INSTRUCTIONS:
         raise DomainError(_("Use at most %(max)d characters.", max=MAX_INSTRUCTIONS),

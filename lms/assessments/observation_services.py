@@ -28,7 +28,7 @@ from lms.assessments.models import (
 )
 from lms.audit.services import record
 from lms.cohorts.models import Enrolment
-from lms.errors import DomainError
+from lms.errors import DomainError, clean_text
 from lms.extensions import db
 from lms.i18n import apply_translations, check_translations
 
@@ -52,15 +52,6 @@ def _require_observation(assessment: Assessment) -> None:
         raise DomainError(_("Only a skills observation has a checklist."))
 
 
-def _clean_text(text: str | None, field: str = "text") -> str:
-    value = (text or "").strip()
-    if not value:
-        raise DomainError(_("This field is required."), field=field)
-    if len(value) > MAX_ITEM_TEXT:
-        raise DomainError(_("Use at most %(max)d characters.", max=MAX_ITEM_TEXT), field=field)
-    return value
-
-
 def _ordered_items(assessment: Assessment) -> list[ObservationItem]:
     return list(db.session.scalars(
         select(ObservationItem).where(ObservationItem.assessment_id == assessment.id)
@@ -71,7 +62,7 @@ def add_item(actor, assessment: Assessment, *, text: str,
              translations: Mapping[str, Mapping[str, str]] | None = None) -> ObservationItem:
     """Append an item to the checklist (it goes last)."""
     _require_observation(assessment)
-    value = _clean_text(text)
+    value = clean_text(text, "text", MAX_ITEM_TEXT)
     translations = translations or {}
     check_translations(translations, assessment.course.language, _TRANSLATED)
     highest = db.session.scalar(select(func.max(ObservationItem.position)).where(
@@ -86,7 +77,7 @@ def add_item(actor, assessment: Assessment, *, text: str,
 
 def update_item(actor, item: ObservationItem, *, text: str,
                 translations: Mapping[str, Mapping[str, str]] | None = None) -> ObservationItem:
-    value = _clean_text(text)
+    value = clean_text(text, "text", MAX_ITEM_TEXT)
     translations = translations or {}
     check_translations(translations, item.assessment.course.language, _TRANSLATED)
     before = _item_state(item)

@@ -23,3 +23,13 @@ def record(actor, action: str, obj: Any, before: dict | None = None,
     )
     db.session.add(entry)
     return entry
+
+
+def state(obj, attributes: tuple[str, ...], translated: tuple[str, ...] = ()) -> dict:
+    """Plain values of ``obj`` for the log, with its translations when ``translated``."""
+    data: dict[str, Any] = {name: getattr(obj, name) for name in attributes}
+    if translated:
+        data["translations"] = {
+            row.locale: {name: getattr(row, name) for name in translated}
+            for row in sorted(obj.translations, key=lambda row: row.locale)}
+    return data

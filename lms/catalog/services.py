@@ -8,12 +8,12 @@ the views; services trust their ``actor`` and only record who acted.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.audit.services import record
+from lms.audit.services import state as audit_state
 from lms.catalog.models import (
     Course,
     CourseTranslation,
@@ -25,7 +25,7 @@ from lms.catalog.models import (
     Program,
     ProgramTranslation,
 )
-from lms.errors import DomainError
+from lms.errors import DomainError, clean_text
 from lms.extensions import db
 from lms.i18n import LANGUAGES, Translations, apply_translations
 
@@ -36,25 +36,6 @@ _PREFIX = re.compile(r"^[A-Z]{2,6}$")
 
 
 # ---------------------------------------------------------------- helpers
-
-def _snapshot(obj, attributes: tuple[str, ...], translated: tuple[str, ...] = ()) -> dict:
-    """Plain values for the audit log, translations included."""
-    data: dict[str, Any] = {name: getattr(obj, name) for name in attributes}
-    if translated:
-        data["translations"] = {
-            row.locale: {name: getattr(row, name) for name in translated}
-            for row in sorted(obj.translations, key=lambda row: row.locale)}
-    return data
-
-
-def _require_text(value: str | None, field: str, max_length: int) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise DomainError(_("This field is required."), field=field)
-    if len(text) > max_length:
-        raise DomainError(_("Use at most %(max)d characters.", max=max_length), field=field)
-    return text
-
 
 def _check_translations(translations: Translations, language: str,
                         attributes: tuple[str, ...]) -> None:
@@ -84,7 +65,7 @@ PROGRAM_TRANSLATED = ("name", "description")
 
 def _check_program(program: Program | None, *, name: str, certificate_prefix: str,
                    language: str) -> tuple[str, str]:
-    name = _require_text(name, "name", 200)
+    name = clean_text(name, "name", 200)
     prefix = (certificate_prefix or "").strip()
     if not _PREFIX.match(prefix):
         raise DomainError(_("Use 2 to 6 capital letters, without accents."),
@@ -120,7 +101,7 @@ def create_program(actor, *, code: str, name: str, certificate_prefix: str,
     db.session.add(program)
     db.session.flush()
     record(actor, "program.create", program, None,
-           _snapshot(program, PROGRAM_FIELDS, PROGRAM_TRANSLATED))
+           audit_state(program, PROGRAM_FIELDS, PROGRAM_TRANSLATED))
     return program
 
 
@@ -133,14 +114,14 @@ def update_program(actor, program: Program, *, name: str, certificate_prefix: st
     translations = translations or {}
     _check_translations(translations, language, PROGRAM_TRANSLATED)
 
-    before = _snapshot(program, PROGRAM_FIELDS, PROGRAM_TRANSLATED)
+    before = audit_state(program, PROGRAM_FIELDS, PROGRAM_TRANSLATED)
     program.name = name
     program.description = (description or "").strip()
     program.certificate_prefix = prefix
     program.language = language
     apply_translations(program, ProgramTranslation, translations, PROGRAM_TRANSLATED)
     db.session.flush()
-    after = _snapshot(program, PROGRAM_FIELDS, PROGRAM_TRANSLATED)
+    after = audit_state(program, PROGRAM_FIELDS, PROGRAM_TRANSLATED)
     if after != before:
         record(actor, "program.update", program, before, after)
     return program
@@ -168,7 +149,7 @@ def _check_course(course: Course | None, *, program: Program, code: str, title: 
     if taken is not None:
         raise DomainError(_("Another course already uses the code %(code)s.", code=code),
                           field="code")
-    title = _require_text(title, "title", 200)
+    title = clean_text(title, "title", 200)
     if hours is None or hours < 1:
         raise DomainError(_("Enter a whole number of hours, at least 1."), field="hours")
     if modality not in {m.value for m in Modality}:
@@ -188,7 +169,7 @@ def create_course(actor, *, program: Program, code: str, title: str, hours: int 
                     language=language, published=False)
     db.session.add(course)
     db.session.flush()
-    record(actor, "course.create", course, None, _snapshot(course, COURSE_FIELDS))
+    record(actor, "course.create", course, None, audit_state(course, COURSE_FIELDS))
     return course
 
 
@@ -200,7 +181,7 @@ def update_course(actor, course: Course, *, program: Program, code: str, title: 
     translations = translations or {}
     _check_translations(translations, language, COURSE_TRANSLATED)
 
-    before = _snapshot(course, COURSE_FIELDS, COURSE_TRANSLATED)
+    before = audit_state(course, COURSE_FIELDS, COURSE_TRANSLATED)
     course.program = program
     course.code = code
     course.title = title
@@ -210,7 +191,7 @@ def update_course(actor, course: Course, *, program: Program, code: str, title: 
     course.language = language
     apply_translations(course, CourseTranslation, translations, COURSE_TRANSLATED)
     db.session.flush()
-    after = _snapshot(course, COURSE_FIELDS, COURSE_TRANSLATED)
+    after = audit_state(course, COURSE_FIELDS, COURSE_TRANSLATED)
     if after != before:
         record(actor, "course.update", course, before, after)
     return course
@@ -243,7 +224,7 @@ MODULE_TRANSLATED = ("title",)
 
 def create_module(actor, course: Course, *, title: str, position: int | None = None,
                   translations: Translations | None = None) -> Module:
-    title = _require_text(title, "title", 200)
+    title = clean_text(title, "title", 200)
     _check_position(position)
     translations = translations or {}
     _check_translations(translations, course.language, MODULE_TRANSLATED)
@@ -255,24 +236,24 @@ def create_module(actor, course: Course, *, title: str, position: int | None = N
     db.session.add(module)
     db.session.flush()
     record(actor, "module.create", module, None,
-           _snapshot(module, MODULE_FIELDS, MODULE_TRANSLATED))
+           audit_state(module, MODULE_FIELDS, MODULE_TRANSLATED))
     return module
 
 
 def update_module(actor, module: Module, *, title: str, position: int | None = None,
                   translations: Translations | None = None) -> Module:
-    title = _require_text(title, "title", 200)
+    title = clean_text(title, "title", 200)
     _check_position(position)
     translations = translations or {}
     _check_translations(translations, module.language, MODULE_TRANSLATED)
 
-    before = _snapshot(module, MODULE_FIELDS, MODULE_TRANSLATED)
+    before = audit_state(module, MODULE_FIELDS, MODULE_TRANSLATED)
     module.title = title
     if position is not None:
         module.position = position
     apply_translations(module, ModuleTranslation, translations, MODULE_TRANSLATED)
     db.session.flush()
-    after = _snapshot(module, MODULE_FIELDS, MODULE_TRANSLATED)
+    after = audit_state(module, MODULE_FIELDS, MODULE_TRANSLATED)
     if after != before:
         record(actor, "module.update", module, before, after)
     return module
@@ -289,7 +270,7 @@ def delete_module(actor, module: Module) -> None:
     """Delete a module and its lessons (lesson progress goes with them)."""
     course = module.course
     _refuse_emptying_published(course, len(module.lessons))
-    before = _snapshot(module, MODULE_FIELDS, MODULE_TRANSLATED)
+    before = audit_state(module, MODULE_FIELDS, MODULE_TRANSLATED)
     before["lessons"] = [{"id": lesson.id, "title": lesson.title} for lesson in module.lessons]
     record(actor, "module.delete", module, before, None)
     course.modules.remove(module)  # delete-orphan: removing it deletes it, lessons too
@@ -314,7 +295,7 @@ def _check_body(body: str | None, field: str = "body") -> str:
 def create_lesson(actor, module: Module, *, title: str, body: str = "",
                   position: int | None = None,
                   translations: Translations | None = None) -> Lesson:
-    title = _require_text(title, "title", 200)
+    title = clean_text(title, "title", 200)
     body = _check_body(body)
     _check_position(position)
     translations = translations or {}
@@ -327,27 +308,27 @@ def create_lesson(actor, module: Module, *, title: str, body: str = "",
     db.session.add(lesson)
     db.session.flush()
     record(actor, "lesson.create", lesson, None,
-           _snapshot(lesson, LESSON_FIELDS, LESSON_TRANSLATED))
+           audit_state(lesson, LESSON_FIELDS, LESSON_TRANSLATED))
     return lesson
 
 
 def update_lesson(actor, lesson: Lesson, *, title: str, body: str = "",
                   position: int | None = None,
                   translations: Translations | None = None) -> Lesson:
-    title = _require_text(title, "title", 200)
+    title = clean_text(title, "title", 200)
     body = _check_body(body)
     _check_position(position)
     translations = translations or {}
     _check_translations(translations, lesson.language, LESSON_TRANSLATED)
 
-    before = _snapshot(lesson, LESSON_FIELDS, LESSON_TRANSLATED)
+    before = audit_state(lesson, LESSON_FIELDS, LESSON_TRANSLATED)
     lesson.title = title
     lesson.body = body
     if position is not None:
         lesson.position = position
     apply_translations(lesson, LessonTranslation, translations, LESSON_TRANSLATED)
     db.session.flush()
-    after = _snapshot(lesson, LESSON_FIELDS, LESSON_TRANSLATED)
+    after = audit_state(lesson, LESSON_FIELDS, LESSON_TRANSLATED)
     if after != before:
         record(actor, "lesson.update", lesson, before, after)
     return lesson
@@ -357,6 +338,6 @@ def delete_lesson(actor, lesson: Lesson) -> None:
     module = lesson.module
     _refuse_emptying_published(module.course, 1)
     record(actor, "lesson.delete", lesson,
-           _snapshot(lesson, LESSON_FIELDS, LESSON_TRANSLATED), None)
+           audit_state(lesson, LESSON_FIELDS, LESSON_TRANSLATED), None)
     module.lessons.remove(lesson)  # delete-orphan: removing it deletes it
     db.session.flush()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
@@ -17,6 +16,7 @@ from sqlalchemy import exists, func, select
 from lms.accounts.models import utcnow
 from lms.assessments.models import Assessment, AssessmentKind, ObservationItem
 from lms.audit.services import record
+from lms.audit.services import state as audit_state
 from lms.catalog.models import Program
 from lms.cohorts.models import Enrolment
 from lms.competencies.models import (
@@ -28,7 +28,7 @@ from lms.competencies.models import (
     Signoff,
     track_competencies,
 )
-from lms.errors import DomainError
+from lms.errors import DomainError, clean_text
 from lms.extensions import db
 from lms.i18n import LANGUAGES, Translations, apply_translations, check_translations, country_codes
 
@@ -51,31 +51,6 @@ COMPETENCY_TRANSLATED = ("title", "description")
 
 # ---------------------------------------------------------------- helpers
 
-def _state(obj, attributes: tuple[str, ...], translated: tuple[str, ...]) -> dict:
-    """Plain values for the audit log, translations included."""
-    data: dict[str, Any] = {name: getattr(obj, name) for name in attributes}
-    data["translations"] = {
-        row.locale: {name: getattr(row, name) for name in translated}
-        for row in sorted(obj.translations, key=lambda row: row.locale)}
-    return data
-
-
-def _require_text(value: str | None, field: str, max_length: int) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise DomainError(_("This field is required."), field=field)
-    if len(text) > max_length:
-        raise DomainError(_("Use at most %(max)d characters.", max=max_length), field=field)
-    return text
-
-
-def _optional_text(value: str | None, field: str, max_length: int) -> str:
-    text = (value or "").strip()
-    if len(text) > max_length:
-        raise DomainError(_("Use at most %(max)d characters.", max=max_length), field=field)
-    return text
-
-
 def clean_country(country: str | None) -> str | None:
     """An ISO country code, upper-cased; None for none; DomainError for an unknown one."""
     value = (country or "").strip().upper() or None
@@ -91,7 +66,7 @@ def _clean_language(language: str | None) -> str:
 
 
 def _clean_framework_code(code: str | None, framework: Framework | None) -> str:
-    value = _require_text(code, "code", 40)
+    value = clean_text(code, "code", 40)
     if not _FRAMEWORK_CODE.match(value):
         raise DomainError(_("Use only letters, digits and hyphens."), field="code")
     query = select(Framework.id).where(func.lower(Framework.code) == value.lower())
@@ -116,14 +91,14 @@ def create_framework(actor, *, program: Program, code: str, language: str, title
     check_translations(translations, language, _FRAMEWORK_LIMITS)
     framework = Framework(
         program_id=program.id, code=_clean_framework_code(code, None), language=language,
-        title=_require_text(title, "title", MAX_TITLE),
-        description=_optional_text(description, "description", MAX_DESCRIPTION),
+        title=clean_text(title, "title", MAX_TITLE),
+        description=clean_text(description, "description", MAX_DESCRIPTION, required=False),
         country=clean_country(country))
     apply_translations(framework, FrameworkTranslation, translations, FRAMEWORK_TRANSLATED)
     db.session.add(framework)
     db.session.flush()
     record(actor, "framework.created", framework, None,
-           _state(framework, FRAMEWORK_FIELDS, FRAMEWORK_TRANSLATED))
+           audit_state(framework, FRAMEWORK_FIELDS, FRAMEWORK_TRANSLATED))
     return framework
 
 
@@ -134,15 +109,16 @@ def update_framework(actor, framework: Framework, *, code: str, language: str, t
     translations = translations or {}
     check_translations(translations, language, _FRAMEWORK_LIMITS)
     values = {"code": _clean_framework_code(code, framework), "language": language,
-              "title": _require_text(title, "title", MAX_TITLE),
-              "description": _optional_text(description, "description", MAX_DESCRIPTION),
+              "title": clean_text(title, "title", MAX_TITLE),
+              "description": clean_text(description, "description", MAX_DESCRIPTION,
+                                        required=False),
               "country": clean_country(country)}
-    before = _state(framework, FRAMEWORK_FIELDS, FRAMEWORK_TRANSLATED)
+    before = audit_state(framework, FRAMEWORK_FIELDS, FRAMEWORK_TRANSLATED)
     for name, value in values.items():
         setattr(framework, name, value)
     apply_translations(framework, FrameworkTranslation, translations, FRAMEWORK_TRANSLATED)
     db.session.flush()
-    after = _state(framework, FRAMEWORK_FIELDS, FRAMEWORK_TRANSLATED)
+    after = audit_state(framework, FRAMEWORK_FIELDS, FRAMEWORK_TRANSLATED)
     if after != before:
         record(actor, "framework.updated", framework, before, after)
     return framework
@@ -175,7 +151,7 @@ def adapt_framework(actor, framework: Framework, *, country: str | None,
         copy.competencies.append(twin)
     db.session.add(copy)
     db.session.flush()
-    after = _state(copy, FRAMEWORK_FIELDS, FRAMEWORK_TRANSLATED)
+    after = audit_state(copy, FRAMEWORK_FIELDS, FRAMEWORK_TRANSLATED)
     after["competencies"] = [{"id": c.id, "code": c.code, "adapted_from_id": c.adapted_from_id}
                              for c in copy.competencies]
     record(actor, "framework.adapted", copy, None, after)
@@ -186,7 +162,7 @@ def adapt_framework(actor, framework: Framework, *, country: str | None,
 
 def _clean_competency_code(framework: Framework, code: str | None,
                            competency: Competency | None) -> str:
-    value = _require_text(code, "code", 20)
+    value = clean_text(code, "code", 20)
     if not _COMPETENCY_CODE.match(value):
         raise DomainError(_("Use only letters, digits, dots and hyphens."), field="code")
     clash = db.session.scalar(select(Competency.id).where(
@@ -215,15 +191,15 @@ def add_competency(actor, framework: Framework, *, code: str, title: str,
         position = (highest or 0) + 1
     competency = Competency(
         framework_id=framework.id, code=_clean_competency_code(framework, code, None),
-        position=position, title=_require_text(title, "title", MAX_COMPETENCY_TITLE),
-        description=_optional_text(description, "description", MAX_DESCRIPTION))
+        position=position, title=clean_text(title, "title", MAX_COMPETENCY_TITLE),
+        description=clean_text(description, "description", MAX_DESCRIPTION, required=False))
     apply_translations(competency, CompetencyTranslation, translations,
                         COMPETENCY_TRANSLATED)
     db.session.add(competency)
     db.session.flush()
     db.session.expire(framework, ["competencies"])
     record(actor, "competency.created", competency, None,
-           _state(competency, COMPETENCY_FIELDS, COMPETENCY_TRANSLATED))
+           audit_state(competency, COMPETENCY_FIELDS, COMPETENCY_TRANSLATED))
     return competency
 
 
@@ -235,17 +211,18 @@ def update_competency(actor, competency: Competency, *, code: str, title: str,
     translations = translations or {}
     check_translations(translations, framework.language, _COMPETENCY_LIMITS)
     values = {"code": _clean_competency_code(framework, code, competency),
-              "title": _require_text(title, "title", MAX_COMPETENCY_TITLE),
-              "description": _optional_text(description, "description", MAX_DESCRIPTION)}
+              "title": clean_text(title, "title", MAX_COMPETENCY_TITLE),
+              "description": clean_text(description, "description", MAX_DESCRIPTION,
+                                        required=False)}
     if position is not None:
         values["position"] = position
-    before = _state(competency, COMPETENCY_FIELDS, COMPETENCY_TRANSLATED)
+    before = audit_state(competency, COMPETENCY_FIELDS, COMPETENCY_TRANSLATED)
     for name, value in values.items():
         setattr(competency, name, value)
     apply_translations(competency, CompetencyTranslation, translations,
                         COMPETENCY_TRANSLATED)
     db.session.flush()
-    after = _state(competency, COMPETENCY_FIELDS, COMPETENCY_TRANSLATED)
+    after = audit_state(competency, COMPETENCY_FIELDS, COMPETENCY_TRANSLATED)
     if after != before:
         record(actor, "competency.updated", competency, before, after)
     return competency
@@ -267,7 +244,7 @@ def delete_competency(actor, competency: Competency) -> None:
     if competency_in_use(competency):
         raise DomainError(_("This competency cannot be deleted: evidence, a sign-off or a "
                             "track refers to it. Remove those first."))
-    before = _state(competency, COMPETENCY_FIELDS, COMPETENCY_TRANSLATED)
+    before = audit_state(competency, COMPETENCY_FIELDS, COMPETENCY_TRANSLATED)
     framework = competency.framework
     db.session.delete(competency)
     db.session.flush()
@@ -364,7 +341,7 @@ def sign_off(actor, enrolment: Enrolment, competency: Competency, note: str = ""
     if competency.framework.program_id != enrolment.cohort.course.program_id:
         raise DomainError(_("Choose a competency of this program's frameworks."),
                           field="competency_id")
-    note = _optional_text(note, "note", MAX_NOTE)
+    note = clean_text(note, "note", MAX_NOTE, required=False)
     active = db.session.scalar(select(Signoff.id).where(
         Signoff.user_id == enrolment.user_id, Signoff.competency_id == competency.id,
         Signoff.withdrawn_at.is_(None)))
@@ -384,7 +361,7 @@ def withdraw_signoff(actor, signoff: Signoff, note: str) -> Signoff:
     """Withdraw a sign-off (it stays on record); the assessor must say why."""
     if signoff.withdrawn_at is not None:
         raise DomainError(_("This sign-off was already withdrawn."))
-    note = _require_text(note, "note", MAX_NOTE)
+    note = clean_text(note, "note", MAX_NOTE)
     before = _signoff_state(signoff)
     signoff.withdrawn_at = utcnow()
     signoff.withdrawn_by_id = getattr(actor, "id", None)

@@ -23,6 +23,7 @@ from lms.accounts.models import (
     User,
 )
 from lms.audit.services import record
+from lms.audit.services import state as audit_state
 from lms.catalog.models import Course, Program
 from lms.cohorts.models import Cohort, cohort_instructors
 from lms.competencies.models import (
@@ -36,7 +37,7 @@ from lms.competencies.models import (
     track_courses,
 )
 from lms.competencies.services import clean_country
-from lms.errors import DomainError
+from lms.errors import DomainError, clean_text
 from lms.extensions import db
 from lms.i18n import LANGUAGES, apply_translations, check_translations
 from lms.web import mail
@@ -75,29 +76,16 @@ class TrackData:
 
 # ---------------------------------------------------------------- tracks
 
+TRACK_FIELDS = ("code", "title", "description", "language", "country", "framework_id",
+                "certifying_body_id", "min_hours", "practice_hours", "validity_months",
+                "renewal_hours", "auto_issue", "published")
+
+
 def _state(track: Track) -> dict:
-    return {
-        "code": track.code, "title": track.title, "description": track.description,
-        "language": track.language, "country": track.country,
-        "framework_id": track.framework_id, "certifying_body_id": track.certifying_body_id,
-        "course_ids": sorted(c.id for c in track.courses),
-        "competency_ids": sorted(c.id for c in track.competencies),
-        "min_hours": track.min_hours, "practice_hours": track.practice_hours,
-        "validity_months": track.validity_months, "renewal_hours": track.renewal_hours,
-        "auto_issue": track.auto_issue, "published": track.published,
-        "translations": {row.locale: {"title": row.title, "description": row.description}
-                         for row in sorted(track.translations, key=lambda r: r.locale)},
-    }
-
-
-def _text(value: str | None, field_name: str, max_length: int, required: bool = True) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise DomainError(_("This field is required."), field=field_name)
-    if len(text) > max_length:
-        raise DomainError(_("Use at most %(max)d characters.", max=max_length),
-                          field=field_name)
-    return text
+    data = audit_state(track, TRACK_FIELDS, ("title", "description"))
+    data["course_ids"] = sorted(c.id for c in track.courses)
+    data["competency_ids"] = sorted(c.id for c in track.competencies)
+    return data
 
 
 def _count(value: int | None, field_name: str, *, optional: bool = False) -> int | None:
@@ -111,14 +99,14 @@ def _count(value: int | None, field_name: str, *, optional: bool = False) -> int
 
 
 def _validated(program: Program, data: TrackData, track: Track | None) -> dict:
-    code = _text(data.code, "code", 40)
+    code = clean_text(data.code, "code", 40)
     if not CODE_PATTERN.match(code):
         raise DomainError(_("Use only letters, digits and hyphens."), field="code")
     taken = db.session.scalar(select(Track.id).where(func.lower(Track.code) == code.lower()))
     if taken is not None and (track is None or taken != track.id):
         raise DomainError(_("Another track already has this code."), field="code")
-    title = _text(data.title, "title", MAX_TITLE)
-    description = _text(data.description, "description", MAX_DESCRIPTION, required=False)
+    title = clean_text(data.title, "title", MAX_TITLE)
+    description = clean_text(data.description, "description", MAX_DESCRIPTION, required=False)
     if data.language not in LANGUAGES:
         raise DomainError(_("Choose one of the languages offered."), field="language")
     country = clean_country(data.country)
@@ -265,8 +253,8 @@ def log_hours(actor: User, track: Track, entry: HoursEntry, *,
     if entry.worked_on > today:
         raise DomainError(_("The date cannot be in the future."), field="worked_on")
     hours = _hours(entry.hours)
-    place = _text(entry.place, "place", MAX_PLACE)
-    description = _text(entry.description, "description", MAX_HOURS_DESCRIPTION)
+    place = clean_text(entry.place, "place", MAX_PLACE)
+    description = clean_text(entry.description, "description", MAX_HOURS_DESCRIPTION)
     already = db.session.scalar(
         select(func.coalesce(func.sum(HoursLog.hours), 0))
         .where(HoursLog.user_id == actor.id, HoursLog.worked_on == entry.worked_on,
