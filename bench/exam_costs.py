@@ -39,12 +39,11 @@ import sqlalchemy as sa  # noqa: E402
 
 from bench import common, exam_rush  # noqa: E402
 
-TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ATTEMPT = re.compile(r"/attempts/(\d+)")
 
 
 def _token(response) -> str:
-    match = TOKEN.search(response.get_data(as_text=True))
+    match = common.CSRF_TOKEN.search(response.get_data(as_text=True))
     if match is None:
         raise RuntimeError(f"no CSRF token (status {response.status_code})")
     return match.group(1)

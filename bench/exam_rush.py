@@ -410,13 +410,13 @@ def run_database(kind: str, args: argparse.Namespace) -> Run:
         print(f"[{kind}] rush done in {result.seconds:.1f} s; running the ceiling", flush=True)
         ceiling = run_ceiling(kind, folder, args.trainees, args.answers, args.workers,
                               args.think)
-        report = format_report(kind, args, exam, result, check, ceiling)
+        run = Run("", len(result.acknowledged) / result.seconds if result.seconds else None,
+                  ceiling.acknowledged / ceiling.seconds if ceiling.seconds else None,
+                  check.lost, check.duplicated)
+        run.report = format_report(kind, args, exam, result, check, ceiling, run)
         if any(result.recorder.errors_before_retries()) or result.recorder.refused():
-            report += f"\n\nLast lines of the gunicorn log:\n```\n{log_tail}\n```"
-        return Run(report,
-                   len(result.acknowledged) / result.seconds if result.seconds else None,
-                   ceiling.acknowledged / ceiling.seconds if ceiling.seconds else None,
-                   check.lost, check.duplicated)
+            run.report += f"\n\nLast lines of the gunicorn log:\n```\n{log_tail}\n```"
+        return run
 
 
 def summary_table(kind: str, runs: list[Run]) -> str:
@@ -434,13 +434,11 @@ def summary_table(kind: str, runs: list[Run]) -> str:
 
 
 def format_report(kind: str, args: argparse.Namespace, exam: Exam, result: RushResult,
-                  check: common.AnswerCheck, ceiling: CeilingResult) -> str:
+                  check: common.AnswerCheck, ceiling: CeilingResult, run: Run) -> str:
     recorder = result.recorder
-    answers_per_second = len(result.acknowledged) / result.seconds if result.seconds else None
+    answers_per_second, ceiling_rate, ratio = (run.answers_per_second,
+                                               run.ceiling_per_second, run.ratio)
     requests_per_second = (len(recorder.samples) / result.seconds) if result.seconds else None
-    ceiling_rate = ceiling.acknowledged / ceiling.seconds if ceiling.seconds else None
-    ratio = (answers_per_second / ceiling_rate
-             if answers_per_second and ceiling_rate else None)
     status_5xx, connection_errors = recorder.errors_before_retries()
     c_5xx, c_connection = ceiling.recorder.errors_before_retries()
     planned = args.trainees * args.answers

@@ -73,25 +73,41 @@ def scratch_postgres_database(name: str):
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def database_url(backend, tmp_path_factory):
+@contextmanager
+def scratch_database_url(backend: str, folder, name: str):
+    """A fresh, empty database of ``backend`` (a file in ``folder``, or a scratch
+    PostgreSQL database named ``name``); yields its URL."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+        yield f"sqlite:///{folder / (name + '.db')}"
         return
-    with scratch_postgres_database(f"lms_test_{os.getpid()}") as url:
+    with scratch_postgres_database(name) as url:
         yield url
 
 
-@pytest.fixture(scope="session")
-def app(backend, database_url, tmp_path_factory):
-    instance = tmp_path_factory.mktemp(f"instance-{backend}")
-    application = make_app(database_url, str(instance))
+@contextmanager
+def app_with_tables(database_url: str, instance_path: str):
+    """The app on ``database_url``, its tables created; its connections closed after."""
+    application = make_app(database_url, instance_path)
     with application.app_context():
         db.create_all()
     yield application
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, tmp_path_factory):
+    with scratch_database_url(backend, tmp_path_factory.mktemp("sqlite"),
+                              f"lms_test_{os.getpid()}") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app(backend, database_url, tmp_path_factory):
+    instance = tmp_path_factory.mktemp(f"instance-{backend}")
+    with app_with_tables(database_url, str(instance)) as application:
+        yield application
 
 
 @pytest.fixture

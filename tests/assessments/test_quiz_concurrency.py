@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -21,28 +20,20 @@ from lms.assessments.models import Answer, Attempt, AttemptStatus
 from lms.audit.models import AuditLog
 from lms.extensions import db
 from tests.assessments.quiz_helpers import build_world, right_option
-from tests.conftest import csrf_token, make_app, new_browser, scratch_postgres_database
+from tests.conftest import (
+    app_with_tables,
+    csrf_token,
+    new_browser,
+    scratch_database_url,
+)
 from tests.factories import PASSWORD
 
 
 @pytest.fixture
 def fresh_app(backend, tmp_path):
-    @contextmanager
-    def database_url():
-        if backend == "sqlite":
-            yield f"sqlite:///{tmp_path / 'race.db'}"
-        else:
-            with scratch_postgres_database(f"lms_test_{os.getpid()}_race") as url:
-                yield url
-
-    with database_url() as url:
-        application = make_app(url, str(tmp_path / "instance"))
-        with application.app_context():
-            db.create_all()
+    with scratch_database_url(backend, tmp_path, f"lms_test_{os.getpid()}_race") as url, \
+            app_with_tables(url, str(tmp_path / "instance")) as application:
         yield application
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _started_attempt(app):

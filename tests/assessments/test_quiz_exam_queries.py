@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench import exam_costs
+from bench import common, exam_costs
+from tests.conftest import POSTGRES_URL
 
 EXPECTED = {
     "sqlite": {"start": 12, "page": 6, "save": 5, "submit": 20},
@@ -22,7 +23,10 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("questions", [3, 12])
-def test_every_exam_request_sends_a_fixed_number_of_statements(backend, questions):
+def test_every_exam_request_sends_a_fixed_number_of_statements(backend, questions,
+                                                              monkeypatch):
+    # On the tests' PostgreSQL server (LMS_TEST_POSTGRES_URL), not the benchmarks'.
+    monkeypatch.setattr(common, "POSTGRES_URL", POSTGRES_URL)
     rows = exam_costs.measure(backend, trainees=2, answers=questions)
     counts = {row[0]: float(row[4]) for row in rows}
     assert counts == EXPECTED[backend]
