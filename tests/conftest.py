@@ -146,6 +146,9 @@ class BrowserClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # Buffered, as a server sends the whole body and then closes the response:
+        # what runs on close (mail sent after the commit) is done when this returns.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

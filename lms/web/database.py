@@ -9,6 +9,7 @@ from flask import Flask, g, has_request_context, request
 from sqlalchemy import Engine, event
 
 from lms.extensions import db
+from lms.web import mail
 
 
 def configure_engine(app: Flask) -> None:
@@ -134,6 +135,8 @@ def init_app(app: Flask) -> None:
     def _finish_transaction(response):
         if response.status_code < 400:
             db.session.commit()
+            mail.release(response)  # mail leaves after the commit and the response
         else:
             db.session.rollback()
+            mail.discard()
         return response

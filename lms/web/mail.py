@@ -3,15 +3,66 @@
 from __future__ import annotations
 
 import json
+import logging
 import smtplib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import Flask, current_app, g, has_request_context
+
+log = logging.getLogger(__name__)
 
 
 def send(to: str, subject: str, body: str) -> None:
+    """Send a message: after the request's commit and response, or at once outside requests.
+
+    Inside a request the message waits on ``g`` until the request has committed
+    (``release``); a request that rolls back sends nothing (``discard``). The
+    visitor's response never waits for SMTP, and a mail failure is logged, not
+    raised, so it changes nothing the visitor sees (nor how long they wait, which
+    would tell them whether the address has an account).
+    """
+    message = {"to": to, "subject": subject, "body": body}
+    if has_request_context():
+        g.setdefault("lms_mail_queue", []).append(message)
+        return
+    _deliver(current_app._get_current_object(), [message])
+
+
+def release(response) -> None:
+    """Send the request's queued messages once the response has gone (after the commit)."""
+    queued = g.pop("lms_mail_queue", None)
+    if not queued:
+        return
+    app = current_app._get_current_object()
+    response.call_on_close(_later(app, queued))
+
+
+def discard() -> None:
+    """Forget the request's queued messages: what they announce was rolled back."""
+    g.pop("lms_mail_queue", None)
+
+
+def _later(app: Flask, messages: list[dict]) -> Callable[[], None]:
+    def deliver() -> None:
+        _deliver(app, messages)
+
+    return deliver
+
+
+def _deliver(app: Flask, messages: list[dict]) -> None:
+    with app.app_context():
+        for message in messages:
+            try:
+                _send_now(**message)
+            except Exception:
+                log.exception("Mail to %s (%s) could not be sent", message["to"],
+                              message["subject"])
+
+
+def _send_now(to: str, subject: str, body: str) -> None:
     config = current_app.config
     if config.get("LMS_SMTP_HOST"):
         message = EmailMessage()
@@ -45,8 +96,7 @@ def read_outbox() -> list[dict]:
 
 
 def external_url(endpoint: str, **values: object) -> str:
-    """An absolute link for mail, using LMS_PUBLIC_URL when it is set."""
-    base = current_app.config.get("LMS_PUBLIC_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    """An absolute link for mail, always on LMS_PUBLIC_URL (never the request's host)."""
+    from lms.web.urls import absolute_url
+
+    return absolute_url(endpoint, **values)
