@@ -179,9 +179,13 @@ def download(cohort_id: int, submission_id: int):
         abort(404)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=submission.content_type or "application/octet-stream",
-                         as_attachment=True, download_name=submission.file_name or "file",
+    # Names stored before bidi and format characters were stripped are cleaned here too.
+    response = send_file(path, mimetype=uploads.download_type(submission.content_type),
+                         as_attachment=True,
+                         download_name=uploads.display_name(submission.file_name or "") or "file",
                          max_age=0)
+    # Set again: send_file adds its own charset to text types.
+    response.headers["Content-Type"] = uploads.download_type(submission.content_type)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

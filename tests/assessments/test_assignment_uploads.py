@@ -1,6 +1,12 @@
-"""The upload rules on their own: displayed names, content sniffing, stored names."""
+"""The upload rules on their own: displayed names, content sniffing, stored names, archives."""
 
 from __future__ import annotations
+
+import functools
+import io
+import random
+import struct
+import zipfile
 
 import pytest
 
@@ -15,8 +21,39 @@ from tests.assessments.assignment_helpers import (
     send,
     setting,
     submission_of,
+    upload_files,
 )
+from tests.conftest import page_text
 from tests.conftest import sign_in_quickly as login
+
+BIDI_NAME = "invoice\u202egnp.pdf"  # shown as "invoicefdp.png" by a bidi-aware display
+
+
+def office_file(extra: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A minimal .docx with extra entries, such as a "picture" of zeros."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+        for name, data in extra.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@functools.cache
+def zip_bomb() -> bytes:
+    """60 MiB of zeros in a .docx: about 60 KiB sent, over the 50 MiB unpacked limit."""
+    return office_file({"word/media/image1.bmp": bytes(60 * 1024 * 1024)})
+
+
+def declare_size(data: bytes, entry: str, size: int) -> bytes:
+    """``data`` with ``entry``'s uncompressed size in the central directory set to ``size``."""
+    start = data.index(b"PK\x01\x02")
+    while True:
+        name_length = struct.unpack_from("<H", data, start + 28)[0]
+        if data[start + 46:start + 46 + name_length] == entry.encode():
+            return data[:start + 24] + struct.pack("<I", size) + data[start + 28:]
+        start = data.index(b"PK\x01\x02", start + 4)
 
 
 @pytest.mark.parametrize(("given", "shown"), [
@@ -93,3 +130,89 @@ def test_files_follow_the_outer_transaction_not_savepoints(app, database):
         assert uploads.path_of(kept).exists()
         database.session.commit()
         assert not uploads.path_of(kept).exists() and uploads.path_of(replacement).exists()
+
+
+@pytest.mark.parametrize(("given", "shown"), [
+    (BIDI_NAME, "invoicegnp.pdf"),
+    ("a\u2066b\u2069c\u202a\u202b\u202c\u202d.txt", "abc.txt"),
+    ("zero\u200bwidth\u200c\u200d\u200e\u200f.png", "zerowidth.png"),
+    ("\ufeffbom\u00adsoft\u2028line\u2029\u0085.pdf", "bomsoftline.pdf"),
+])
+def test_bidi_format_and_control_characters_are_dropped_from_names(given, shown):
+    assert uploads.display_name(given) == shown
+
+
+def test_a_bidi_override_is_neither_stored_nor_shown_nor_downloaded(app, client, database):
+    s = setting()
+    login(client, s.trainee)
+
+    assert send(client, s, file=(PDF, BIDI_NAME)).status_code == 302
+
+    submission = submission_of(s)
+    assert submission.file_name == "invoicegnp.pdf"
+    assert "\u202e" not in page_text(client.get(s.page_url))
+    url = f"/cohorts/{s.cohort.id}/submissions/{submission.id}/file"
+    assert "invoicegnp.pdf" in client.get(url).headers["Content-Disposition"]
+    # A name stored before the rule is cleaned when it is downloaded.
+    database.session.execute(database.update(Submission).where(
+        Submission.id == submission.id).values(file_name=BIDI_NAME))
+    database.session.commit()
+    disposition = client.get(url).headers["Content-Disposition"]
+    assert "%E2%80%AE" not in disposition and "invoicegnp.pdf" in disposition
+
+
+def test_a_text_download_has_exactly_one_charset(app, client, database):
+    s = setting()
+    login(client, s.trainee)
+    assert send(client, s, file=("Texte accentué".encode(), "notes.txt")).status_code == 302
+    submission = submission_of(s)
+    url = f"/cohorts/{s.cohort.id}/submissions/{submission.id}/file"
+
+    assert client.get(url).headers["Content-Type"] == "text/plain; charset=utf-8"
+    # Rows stored with the charset in their type are served the same way.
+    database.session.execute(database.update(Submission).where(
+        Submission.id == submission.id).values(content_type="text/plain; charset=utf-8"))
+    database.session.commit()
+    assert client.get(url).headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (zip_bomb, "This DOCX file unpacks to more than 50 MB."),
+    # The directory says 10 bytes; the stream still inflates to 60 MiB.
+    (lambda: declare_size(zip_bomb(), "word/media/image1.bmp", 10),
+     "This DOCX file unpacks to more than 50 MB."),
+    (lambda: office_file({"word/media/image1.bmp": bytes(2 * 1024 * 1024)}),
+     "This DOCX file unpacks to more than 100 times its own size"),
+    (lambda: office_file({f"word/part{n}.xml": b"" for n in range(1001)}),
+     "This DOCX file holds more than 1000 parts."),
+    (lambda: declare_size(office_file({"word/styles.xml": b"<styles/>" * 10}),
+                          "word/styles.xml", 11),
+     "This DOCX file is damaged and cannot be opened."),
+], ids=["bomb", "bomb-declared-small", "ratio", "entries", "size-mismatch"])
+def test_an_office_file_that_unpacks_too_far_is_refused_and_nothing_is_stored(
+        app, client, database, content, message):
+    s = setting()
+    login(client, s.trainee)
+    before = upload_files(app)
+
+    response = send(client, s, text="With a file", file=(content(), "report.docx"))
+
+    assert response.status_code == 422
+    assert message in page_text(response)
+    assert submission_of(s) is None and upload_files(app) == before
+
+
+def test_a_damaged_or_unusual_archive_is_refused_as_damaged(app):
+    plain = office_file({"word/styles.xml": b"<styles/>" * 10}, compression=zipfile.ZIP_STORED)
+    flipped = plain.replace(b"<styles/><styles/>", b"<styles/><st_les/>", 1)
+    bzip2 = office_file({"word/styles.xml": b"<styles/>" * 10}, compression=zipfile.ZIP_BZIP2)
+    truncated = zip_bomb()[:-200] + zip_bomb()[-200:].replace(b"PK", b"pk")
+    with app.test_request_context():
+        for data in (flipped, bzip2, truncated):
+            with pytest.raises(DomainError) as refused:
+                uploads.check_archive(data, "docx")
+            assert refused.value.field == "file"
+            assert "damaged and cannot be opened" in refused.value.message
+        uploads.check_archive(plain, "docx")  # the same file intact passes
+        photo = random.Random(9).randbytes(1536 * 1024)  # incompressible, like a JPEG
+        uploads.check_archive(office_file({"word/media/photo.jpg": photo}), "docx")
