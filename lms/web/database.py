@@ -1,23 +1,66 @@
-"""Engine settings that make SQLite behave like a real database, and the per-request commit."""
+"""Engine settings that make SQLite behave like a real database, the per-request
+commit, and what a request answers when the database cannot (503, not 500)."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, g, has_request_context, request
-from sqlalchemy import Engine, event
+import psycopg
+from flask import Flask, Response, g, has_request_context, make_response, request
+from sqlalchemy import Engine, event, select
+from sqlalchemy import exc as sa_exc
 
-from lms.extensions import db
+from lms.extensions import db, login_manager
 from lms.web import mail
+from lms.web.errors import render_error
+from lms.web.layout import SECURITY_HEADERS
+
+log = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait after a 503: a restart of PostgreSQL takes a few.
+RETRY_AFTER_SECONDS = 5
+# Seconds to wait for a new PostgreSQL connection: without a bound, a server that
+# drops packets holds the worker for the kernel's TCP timeout (two minutes).
+CONNECT_TIMEOUT_SECONDS = 5
+
+# The errors that may mean "the database cannot answer now": the handler and the
+# commit look closer (``unavailable``) and let anything else be a 500.
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+    sa_exc.TimeoutError, psycopg.OperationalError, psycopg.InterfaceError,
+    sqlite3.OperationalError,
+)
+# PostgreSQL's SQLSTATEs for "not now": connection exceptions (08), insufficient
+# resources such as too many connections or a full disk (53), operator intervention
+# such as a shutdown, a restart in progress or a cancelled statement (57), and a
+# lock not obtained in time (55P03). Others in psycopg's OperationalError (54
+# program limit exceeded, 28 bad credentials, ...) will not pass by waiting: 500.
+_PG_NOT_NOW_CLASSES = ("08", "53", "57")
+_PG_NOT_NOW_STATES = frozenset({"55P03"})
+# SQLite's: busy or locked past busy_timeout (another writer held the lock for 10 s),
+# and a file that cannot be opened, read or grown. sqlite3 also raises
+# OperationalError for "no such table" and syntax errors (SQLITE_ERROR): bugs, 500.
+_SQLITE_NOT_NOW = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR",
+                   "SQLITE_FULL")
 
 
 def configure_engine(app: Flask) -> None:
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        return
     with app.app_context():
         engine = db.engine
-    _configure_sqlite(engine)
+    if engine.dialect.name == "postgresql":
+        _bound_connect_time(engine)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+
+
+def _bound_connect_time(engine) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _on_connect(_dialect, _record, _cargs, cparams):
+        # A connect_timeout in LMS_DATABASE_URL wins.
+        cparams.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
 
 
 def _configure_sqlite(engine) -> None:
@@ -128,15 +171,119 @@ def init_app(app: Flask) -> None:
 
     A response below 400 commits what the request changed; any error response
     (including 422 for a form with bad input) rolls everything back, so a request
-    never half-succeeds.
+    never half-succeeds. A request that meets a database which cannot answer (down,
+    restarting, unreachable, busy), in the view or at the commit, answers 503 with
+    ``Retry-After`` instead of 500.
     """
+    for error_class in DATABASE_ERRORS:
+        app.register_error_handler(error_class, answer_unavailable)
 
     @app.after_request
     def _finish_transaction(response):
+        try:
+            if response.status_code < 400:
+                db.session.commit()
+            else:
+                db.session.rollback()
+        except DATABASE_ERRORS as error:
+            mail.discard()  # what it would announce was not written
+            return answer_unavailable(error, replacing=response)
         if response.status_code < 400:
-            db.session.commit()
             mail.release(response)  # mail leaves after the commit and the response
         else:
-            db.session.rollback()
             mail.discard()
         return response
+
+
+# ---------------------------------------------------------------- the database cannot answer
+
+
+def unavailable(error: BaseException) -> bool:
+    """True when ``error`` says the database cannot answer now and a later try may work.
+
+    The server is down, restarting or unreachable, the connection died, the pool
+    or the server has no connection to spare, or a lock was not obtained in time
+    (on SQLite: another writer held it past busy_timeout). Not a bug in a statement.
+    """
+    if isinstance(error, sa_exc.DisconnectionError | sa_exc.TimeoutError
+                  | sa_exc.InterfaceError | psycopg.InterfaceError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:  # SQLAlchemy saw the connection die
+            return True
+        error = error.orig
+    if isinstance(error, psycopg.OperationalError):
+        state = error.sqlstate
+        # No SQLSTATE: the client failed to connect or lost the connection.
+        return (state is None or state.startswith(_PG_NOT_NOW_CLASSES)
+                or state in _PG_NOT_NOW_STATES)
+    if isinstance(error, sqlite3.OperationalError):
+        return (getattr(error, "sqlite_errorname", None) or "").startswith(_SQLITE_NOT_NOW)
+    return False
+
+
+def answer_unavailable(error: BaseException, replacing: Response | None = None) -> Response:
+    """503 with ``Retry-After`` for a database that cannot answer; other errors go on.
+
+    The request's work is dropped (a dead connection is thrown away, not handed
+    back to the pool) and the page is drawn without another query. ``replacing``
+    is the response whose commit failed: its security headers are kept.
+    """
+    if not unavailable(error):
+        raise error
+    log.warning("Database unavailable, answering 503: %s",
+                _first_line(getattr(error, "orig", None) or error))
+    _drop_session()
+    # The page's menu and language would read the signed-in user, who was expired
+    # by the rollback or never loaded: that is another query. It is drawn as for
+    # a visitor instead.
+    g._login_user = login_manager.anonymous_user()
+    response = make_response(render_error(503))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if replacing is not None:
+        _keep_security_headers(replacing, response)
+    return response
+
+
+def _drop_session() -> None:
+    session = db.session()
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name != "sqlite":
+        # Close the session and discard its connections: one that died would
+        # otherwise go back to the pool. A SQLite connection is a file handle that
+        # was busy, not dead: a rollback is enough.
+        session.invalidate()
+    else:
+        # Also a session the tests bound to their own connection, which is not ours
+        # to throw away.
+        session.rollback()
+
+
+_KEPT_HEADERS = {name.lower() for name, _value in SECURITY_HEADERS} | {
+    "strict-transport-security", "access-control-allow-origin"}
+
+
+def _keep_security_headers(source: Response, target: Response) -> None:
+    # The response whose commit failed had its security headers added already
+    # (after_request functions run before this one); its body and caching go.
+    for name, value in source.headers:
+        if name.lower() in _KEPT_HEADERS and name not in target.headers:
+            target.headers.add(name, value)
+
+
+def _first_line(error: BaseException) -> str:
+    # Not str() of SQLAlchemy's error whole: it carries the statement's parameters.
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0] if lines else ''}"
+
+
+def database_reachable() -> bool:
+    """Whether the database answers a trivial query now (the health check)."""
+    try:
+        db.session.execute(select(1))
+    except DATABASE_ERRORS as error:
+        if not unavailable(error):
+            raise
+        _drop_session()
+        return False
+    return True

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 
 from lms.i18n import LANGUAGES
+from lms.web import database
 from lms.web.redirects import redirect_next
 
 bp = Blueprint("web", __name__)
@@ -40,4 +41,8 @@ def set_language():
 
 @bp.get("/healthz")
 def health():
-    return {"status": "ok"}
+    """For load balancers and monitors: 503 while the database cannot answer."""
+    if not database.database_reachable():
+        return ({"status": "unavailable", "database": "down"}, 503,
+                {"Retry-After": str(database.RETRY_AFTER_SECONDS)})
+    return {"status": "ok", "database": "up"}
