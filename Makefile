@@ -4,7 +4,8 @@
 #   make test       install, compile translations, run pytest (PYTEST_ARGS="-k foo -x")
 #   make lint       ruff
 #   make i18n       extract messages, update (or create) the es/fr/pt catalogs, compile
-#   make serve      gunicorn with 4 workers on 127.0.0.1:8000
+#   make serve      gunicorn with 4 workers on 127.0.0.1:8000, production settings
+#                   (LMS_SECRET_KEY, LMS_PUBLIC_URL ... see README; for a proxy in front)
 #   make bench      the exam-rush, gradebook and certificates benchmarks (tables, not tests)
 #   make migration MESSAGE="what changed"   autogenerate the next Alembic revision
 #   make clean      caches and compiled catalogs; `make distclean` also drops .venv
@@ -41,10 +42,11 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po |
 
 translations: $(MO_FILES)
 
+# Development explicitly: the caller's LMS_ENV (say, production) is not for the demo.
 run: install translations
-	$(BIN)/lms db upgrade
-	$(BIN)/lms demo --if-empty
-	$(BIN)/lms run --host 127.0.0.1 --port 5000
+	LMS_ENV=development $(BIN)/lms db upgrade
+	LMS_ENV=development $(BIN)/lms demo --if-empty
+	LMS_ENV=development $(BIN)/lms run --host 127.0.0.1 --port 5000
 
 test: install translations
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -66,6 +68,7 @@ i18n: install
 	done
 	$(BIN)/pybabel compile -d translations
 
+# wsgi.py defaults to production: without its settings the server refuses to start.
 serve: install translations
 	$(BIN)/gunicorn -w 4 --worker-class gthread --threads 4 -b 127.0.0.1:8000 wsgi:app
 

@@ -1,5 +1,12 @@
-"""WSGI entry point: ``gunicorn wsgi:app``."""
+"""WSGI entry point for production: ``gunicorn wsgi:app``.
+
+Without LMS_ENV this is production, so a server started without its settings
+(LMS_SECRET_KEY, LMS_PUBLIC_URL) refuses to start instead of quietly running with
+development's defaults (no Secure cookie, no HSTS, a key from the instance folder).
+"""
+
+import os
 
 from lms import create_app
 
-app = create_app()
+app = create_app(LMS_ENV=os.environ.get("LMS_ENV") or "production")

@@ -321,7 +321,10 @@ def app_environment(database_url: str, instance_path: str, **extra: str) -> dict
     env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
     env.update({
         "LMS_ENV": "production",
-        "LMS_SECRET_KEY": f"bench-{os.getpid()}-not-secret",
+        # Production wants 32+ bytes; the same key in every process of one run.
+        "LMS_SECRET_KEY": f"bench-{os.getpid()}-not-a-secret-only-for-benchmarks",
+        # The clients ask for 127.0.0.1:<port>: the one host production answers.
+        "LMS_PUBLIC_URL": "https://127.0.0.1",
         "LMS_DATABASE_URL": database_url,
         "LMS_INSTANCE_PATH": instance_path,
         "LMS_LOGIN_RATE_LIMIT": "100000 per minute",

@@ -22,11 +22,30 @@ def create_app(**overrides: object) -> Flask:
         static_folder="static",
     )
     app.config.update(settings)
+    register_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def register_proxies(app: Flask) -> None:
+    """Refuse other hosts; believe the client address and scheme that
+    LMS_TRUSTED_PROXIES proxies forward.
+
+    X-Forwarded-Host is never believed: the proxy passes the visitor's Host on
+    (``proxy_set_header Host $host``), so TRUSTED_HOSTS keeps checking the real one.
+    """
+    from lms.web.urls import refuse_other_hosts
+
+    refuse_other_hosts(app)
+    hops = int(app.config["LMS_TRUSTED_PROXIES"])
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0,
+                                x_port=0, x_prefix=0)
 
 
 def register_extensions(app: Flask) -> None:

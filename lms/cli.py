@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     from lms.certificates import commands, reminders
 
     app.cli.add_command(commands.keys)
+    app.cli.add_command(commands.certificates)
     app.cli.add_command(commands.verify_pdf)
     app.cli.add_command(reminders.remind_expiring)
 

@@ -1,19 +1,36 @@
 """Settings read from ``LMS_*`` environment variables.
 
 Only known keys are accepted: a misspelt variable is an error at start-up rather
-than a setting silently ignored. Production refuses to start without a secret key;
-development keeps one generated key in the instance folder so that every process
-(the dev server, a gunicorn worker, the CLI) signs sessions with the same key.
+than a setting silently ignored. Production refuses to start without a secret key
+of at least 32 bytes and without an ``https://`` public URL; development keeps one
+generated key in the instance folder so that every process (the dev server, a
+gunicorn worker, the CLI) signs sessions with the same key.
+
+Every absolute URL the app prints (certificates, credentials, mail, the API's
+documents) comes from ``LMS_PUBLIC_URL``, never from the request's Host header,
+and requests for any other host are refused (Flask's ``TRUSTED_HOSTS``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+
+DEV_PUBLIC_URL = "http://127.0.0.1:5000"
+# Names under which a developer's browser, the test client ("localhost") and the
+# benchmarks reach a server on this machine. (IPv6 "[::1]" is left out: werkzeug's
+# trusted-host check cannot match a bracketed address.)
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+MIN_SECRET_KEY_BYTES = 32
+# A host name as werkzeug's trusted-host check sees it: IDNA-encoded, lower case.
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
+_VISIBLE_ASCII = re.compile(r"[!-~]+")
 
 
 class ConfigError(RuntimeError):
@@ -36,20 +53,32 @@ def _int(value: str) -> int:
         raise ConfigError(f"expected an integer, got {value!r}") from exc
 
 
+def _hops(value: str) -> int:
+    hops = _int(value)
+    if not 0 <= hops <= 10:
+        raise ConfigError(f"LMS_TRUSTED_PROXIES must be a number of proxies from 0 to 10, "
+                          f"not {value!r}")
+    return hops
+
+
 # name -> (parser, default, description); the README's table is written from this.
 SETTINGS: dict[str, tuple] = {
-    "LMS_ENV": (str, "development", "development, production or testing"),
+    "LMS_ENV": (str, "development", "development, production or testing; "
+                "wsgi.py (gunicorn) defaults to production"),
     "LMS_INSTANCE_PATH": (str, str(ROOT / "instance"),
                           "folder for the SQLite file, keys, outbox, uploads"),
     "LMS_DATABASE_URL": (str, None,
                          "SQLAlchemy URL; default: SQLite file in the instance folder"),
-    "LMS_SECRET_KEY": (str, None, "signs sessions and tokens; required in production"),
+    "LMS_SECRET_KEY": (str, None, "signs sessions and tokens; required in production, "
+                       "at least 32 bytes"),
     "LMS_ALLOW_REGISTRATION": (_bool, True, "let anyone create a trainee account"),
     "LMS_SESSION_COOKIE_SECURE": (_bool, None,
                                   "send the session cookie over HTTPS only; on in production"),
     "LMS_RATELIMIT_STORAGE_URI": (str, "memory://", "Flask-Limiter storage, e.g. redis://127.0.0.1:6379"),
     "LMS_LOGIN_RATE_LIMIT": (str, "10 per minute",
-                             "attempts per client address on login and reset"),
+                             "refused sign-ins per account and client address; also "
+                             "reset requests per address and email, refused registrations "
+                             "per address"),
     "LMS_PASSWORD_RESET_MAX_AGE": (_int, 3600, "seconds a password reset link stays valid"),
     "LMS_MAIL_FROM": (str, "no-reply@lms.invalid", "sender of outgoing mail"),
     "LMS_SMTP_HOST": (str, None, "SMTP server; without it mail goes to instance/outbox.log"),
@@ -57,7 +86,13 @@ SETTINGS: dict[str, tuple] = {
     "LMS_SMTP_USER": (str, None, "SMTP user name"),
     "LMS_SMTP_PASSWORD": (str, None, "SMTP password"),
     "LMS_SMTP_STARTTLS": (_bool, True, "use STARTTLS"),
-    "LMS_PUBLIC_URL": (str, None, "external base URL used in mailed links, e.g. https://lms.example.org"),
+    "LMS_PUBLIC_URL": (str, None,
+                       "the site's address, scheme and host only, e.g. https://lms.example.org; "
+                       "every printed, mailed or API URL uses it and other hosts are refused; "
+                       "required (https) in production, default " + DEV_PUBLIC_URL),
+    "LMS_TRUSTED_PROXIES": (_hops, 0,
+                            "reverse proxies in front of the app whose X-Forwarded-For and "
+                            "X-Forwarded-Proto are believed (0: none)"),
     "LMS_MAX_UPLOAD_BYTES": (_int, 2 * 1024 * 1024, "largest accepted upload"),
     "LMS_SIGNING_KEYS_PATH": (str, None,
                               "folder of the certificate signing keys; default: instance/keys"),
@@ -86,6 +121,59 @@ def _dev_secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _secret_key(configured: object, env: str, instance: Path) -> str:
+    if env == "production":
+        if not configured:
+            raise ConfigError("LMS_SECRET_KEY must be set in production")
+        if len(str(configured).encode()) < MIN_SECRET_KEY_BYTES:
+            raise ConfigError(
+                f"LMS_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes in production; "
+                "generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'")
+        return str(configured)
+    if configured:
+        return str(configured)
+    return "testing-only-secret" if env == "testing" else _dev_secret_key(instance)
+
+
+def public_url_setting(configured: object, env: str) -> str:
+    """LMS_PUBLIC_URL checked and normalised to ``scheme://host[:port]``.
+
+    A path prefix is refused rather than supported: the certificates print
+    ``<public URL>/verify/<code>`` and the routes have no prefix, so a prefix would
+    only print addresses that do not answer.
+    """
+    if not configured:
+        if env == "production":
+            raise ConfigError("LMS_PUBLIC_URL must be set in production, "
+                              "e.g. LMS_PUBLIC_URL=https://lms.example.org")
+        return DEV_PUBLIC_URL
+    value = str(configured)
+    problem = ("LMS_PUBLIC_URL must be scheme://host[:port] only, like "
+               f"https://lms.example.org, not {value!r}")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(problem) from exc
+    host = parts.hostname or ""
+    if (parts.scheme not in {"http", "https"} or not _HOST.fullmatch(host)
+            or parts.username is not None or parts.password is not None
+            or parts.path not in {"", "/"} or "?" in value or "#" in value
+            or port == 0 or not _VISIBLE_ASCII.fullmatch(value)):
+        raise ConfigError(problem)
+    if env == "production" and parts.scheme != "https":
+        raise ConfigError(f"LMS_PUBLIC_URL must start with https:// in production, not {value!r}")
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+def trusted_hosts(public_url: str, env: str) -> list[str]:
+    """The Host header values the app answers; Flask refuses others with 400."""
+    host = urlsplit(public_url).hostname or ""
+    if env == "production":
+        return [host]
+    return [host, *(name for name in LOOPBACK_HOSTS if name != host)]
+
+
 def load(environ: dict[str, str] | None = None, **overrides: object) -> dict[str, object]:
     """Build the Flask config mapping from the environment (and test overrides)."""
     environ = dict(os.environ if environ is None else environ)
@@ -103,11 +191,8 @@ def load(environ: dict[str, str] | None = None, **overrides: object) -> dict[str
     if env not in {"development", "production", "testing"}:
         raise ConfigError(f"LMS_ENV must be development, production or testing, not {env!r}")
     instance = Path(str(values["LMS_INSTANCE_PATH"]))
-    secret = values["LMS_SECRET_KEY"]
-    if not secret:
-        if env == "production":
-            raise ConfigError("LMS_SECRET_KEY must be set in production")
-        secret = "testing-only-secret" if env == "testing" else _dev_secret_key(instance)
+    secret = _secret_key(values["LMS_SECRET_KEY"], env, instance)
+    public_url = public_url_setting(values["LMS_PUBLIC_URL"], env)
     secure = values["LMS_SESSION_COOKIE_SECURE"]
     if secure is None:
         secure = env == "production"
@@ -118,6 +203,7 @@ def load(environ: dict[str, str] | None = None, **overrides: object) -> dict[str
         "TESTING": env == "testing",
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": secret,
+        "TRUSTED_HOSTS": trusted_hosts(public_url, env),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}
         if not str(database_url).startswith("sqlite") else {},
@@ -139,5 +225,6 @@ def load(environ: dict[str, str] | None = None, **overrides: object) -> dict[str
     }
     config.update({name: value for name, value in values.items()})
     config["LMS_DATABASE_URL"] = database_url
+    config["LMS_PUBLIC_URL"] = public_url
     config.update({k: v for k, v in overrides.items() if k not in SETTINGS})
     return config

@@ -1,4 +1,5 @@
-"""``lms keys rotate``, ``lms keys list`` and ``lms verify-pdf FILE``.
+"""``lms keys rotate``, ``lms keys list``, ``lms verify-pdf FILE`` and
+``lms certificates check-urls``.
 
 ``verify-pdf`` checks a certificate PDF offline: it reads the signed credential
 attached to the PDF and verifies it against a JWKS (a file, an http(s) URL such as
@@ -6,15 +7,25 @@ attached to the PDF and verifies it against a JWKS (a file, an http(s) URL such 
 folder). It never opens the database, so a certifying body can run it with only a
 copy of the public keys. Exit codes: 0 signature valid, 1 invalid or no credential,
 2 the file (or the JWKS) cannot be read.
+
+``check-urls`` lists the issued certificates whose stored addresses (the printed
+verify URL, the credential's id, jti, issuer and status URLs) do not start with
+LMS_PUBLIC_URL, for instance ones issued while a request's Host header decided
+them; exit code 1 when there is any.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from lms.certificates import credential as credentials
 from lms.certificates import signing
@@ -130,3 +141,66 @@ def verify_pdf(file: Path, jwks_source: str | None) -> None:
         click.echo(f"{label + ':':<13}{value}")
     click.echo(f"Signature valid (key {result.kid}).")
     click.echo("Revocation is not checked offline: see the verify page for the status.")
+
+
+# ---------------------------------------------------------------- stored addresses
+
+# Addresses of others that every credential names (JSON-LD contexts, the OB schema).
+_EXTERNAL_URLS = frozenset([*credentials.CONTEXT, credentials.SCHEMA])
+
+
+@click.group("certificates")
+def certificates() -> None:
+    """Issued certificates."""
+
+
+def _jwt_payload(token: str) -> object:
+    """The JWT's claims, unverified: only their addresses are read."""
+    try:
+        part = token.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (IndexError, ValueError, binascii.Error):
+        return None
+
+
+def _urls(value: object) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _urls(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _urls(item)
+    elif isinstance(value, str) and value.startswith(("http://", "https://")):
+        yield value
+
+
+def foreign_urls(snapshot: object, token: str, public_url: str) -> list[str]:
+    """The stored addresses of one certificate that are not on ``public_url``."""
+    found = [*_urls(snapshot), *_urls(_jwt_payload(token))]
+    ours = (public_url + "/", public_url + "#")
+    return sorted({url for url in found if url not in _EXTERNAL_URLS
+                   and url != public_url and not url.startswith(ours)})
+
+
+@certificates.command("check-urls")
+@with_appcontext
+def check_urls() -> None:
+    """List certificates whose stored URLs are not on LMS_PUBLIC_URL (exit 1 if any)."""
+    from lms.certificates.models import Certificate
+    from lms.extensions import db
+    from lms.web.urls import public_url
+
+    base = public_url()
+    rows = db.session.execute(select(Certificate.code, Certificate.snapshot,
+                                     Certificate.credential).order_by(Certificate.id))
+    checked = wrong = 0
+    for code, snapshot, token in rows.yield_per(500):
+        checked += 1
+        foreign = foreign_urls(snapshot, token or "", base)
+        if foreign:
+            wrong += 1
+            click.echo(f"{code}  {', '.join(foreign)}")
+    if wrong:
+        click.echo(f"{wrong} of {checked} certificates carry addresses not on {base}.", err=True)
+        raise SystemExit(1)
+    click.echo(f"All {checked} certificates carry only addresses on {base}.")

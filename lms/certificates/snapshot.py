@@ -16,24 +16,21 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from flask import current_app, has_request_context, request
 from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 
 from lms.i18n import LANGUAGES, country_name
+from lms.web.urls import public_url
 
 SNAPSHOT_VERSION = 1
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def base_url() -> str:
-    """The public address of the site, without a trailing slash."""
-    configured = current_app.config.get("LMS_PUBLIC_URL")
-    if configured:
-        return configured.rstrip("/")
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    return DEFAULT_BASE_URL
+    """The public address of the site (LMS_PUBLIC_URL), without a trailing slash.
+
+    Never the request's host: what a certificate prints lasts as long as it is valid.
+    """
+    return public_url()
 
 
 def verify_url(code: str, base: str | None = None) -> str:

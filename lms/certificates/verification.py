@@ -83,7 +83,7 @@ def retry_after() -> str:
 
 
 def public_base_url() -> str:
-    """The site's public address without a trailing slash (LMS_PUBLIC_URL, else this host)."""
+    """The site's public address without a trailing slash (LMS_PUBLIC_URL, never this host)."""
     from lms.certificates.snapshot import base_url
 
     return base_url()
