@@ -1,5 +1,7 @@
 """Extension objects, created unbound and initialised in ``create_app``."""
 
+import hashlib
+
 from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -31,6 +33,24 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def client_address() -> str:
+    """The visitor's address: the socket's peer, or the address the LMS_TRUSTED_PROXIES
+    proxies forwarded (ProxyFix has put it in REMOTE_ADDR by then)."""
+    return get_remote_address() or "unknown"
+
+
+def account_and_address() -> str:
+    """A budget per account (the email posted, as looked up) and client address.
+
+    Keyed on the address alone, one classroom behind a school's single address would
+    be locked out together by a few mistyped passwords. The email is hashed so that
+    a long posted value cannot make a long storage key.
+    """
+    email = request.form.get("email", "").strip().lower()
+    digest = hashlib.sha256(email.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{client_address()}|{digest}"
 
 # The views that carry a Flask-Limiter limit (see rate_limited). There are no
 # default or application-wide limits, so every other request skips Flask-Limiter's

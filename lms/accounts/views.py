@@ -27,7 +27,7 @@ from lms.accounts.forms import (
     ResetRequestForm,
 )
 from lms.errors import DomainError
-from lms.extensions import rate_limited
+from lms.extensions import account_and_address, rate_limited
 from lms.web.redirects import redirect_next
 
 bp = Blueprint("accounts", __name__)
@@ -67,7 +67,8 @@ def _remembered() -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@rate_limited(_attempt_limit, methods=["POST"], deduct_when=_refused)
+@rate_limited(_attempt_limit, methods=["POST"], deduct_when=_refused,
+              key_func=account_and_address)
 def login():
     if current_user.is_authenticated:
         return redirect_next(DASHBOARD)
@@ -122,7 +123,7 @@ def register():
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@rate_limited(_attempt_limit, methods=["POST"])
+@rate_limited(_attempt_limit, methods=["POST"], key_func=account_and_address)
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
