@@ -54,7 +54,10 @@ def _int(value: str) -> int:
 
 
 def _hops(value: str) -> int:
-    hops = _int(value)
+    try:
+        hops = int(value)
+    except ValueError:
+        hops = -1
     if not 0 <= hops <= 10:
         raise ConfigError(f"LMS_TRUSTED_PROXIES must be a number of proxies from 0 to 10, "
                           f"not {value!r}")

@@ -147,7 +147,10 @@ def test_development_and_testing_default_to_loopback_and_trust_loopback_names(tm
 
 @pytest.mark.parametrize("value", ["-1", "11", "two"])
 def test_trusted_proxies_is_a_small_number_of_hops(tmp_path, value):
-    with pytest.raises(ConfigError):
+    assert load(environ=env(tmp_path, LMS_ENV="testing"))["LMS_TRUSTED_PROXIES"] == 0
+    assert load(environ=env(tmp_path, LMS_ENV="testing",
+                            LMS_TRUSTED_PROXIES="2"))["LMS_TRUSTED_PROXIES"] == 2
+    with pytest.raises(ConfigError, match="LMS_TRUSTED_PROXIES must be a number"):
         load(environ=env(tmp_path, LMS_ENV="testing", LMS_TRUSTED_PROXIES=value))
 
 
