@@ -20,8 +20,15 @@ from flask_babel import gettext as _
 
 from lms.cohorts.models import LessonCompletion
 from lms.extensions import db
-from lms.web.database import RETRY_AFTER_SECONDS, unavailable
-from tests.conftest import csrf_token, sign_in_quickly
+from lms.web.database import CONNECT_TIMEOUT_SECONDS, RETRY_AFTER_SECONDS, unavailable
+from tests.conftest import (
+    POSTGRES_URL,
+    csrf_token,
+    make_app,
+    postgres_reachable,
+    sign_in_quickly,
+    skip_or_fail,
+)
 from tests.factories import enrol, make_cohort, make_course, make_user
 
 QUERIES = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
@@ -175,3 +182,22 @@ def test_a_connection_sqlalchemy_saw_die_is_unavailable_whatever_the_error():
     error = _wrapped(psycopg.errors.UndefinedTable("relation does not exist"),
                      connection_invalidated=True)
     assert unavailable(error)
+
+
+def test_postgresql_connections_give_up_after_a_few_seconds(tmp_path):
+    # Without a bound, connecting to a server that drops packets holds the worker
+    # for the kernel's TCP timeout. A connect_timeout in the URL wins.
+    if not postgres_reachable():
+        skip_or_fail(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    with_timeout = sa.make_url(POSTGRES_URL).update_query_dict({"connect_timeout": "9"})
+    for url, expected in [(POSTGRES_URL, str(CONNECT_TIMEOUT_SECONDS)),
+                          (with_timeout.render_as_string(hide_password=False), "9")]:
+        application = make_app(url, str(tmp_path))
+        with application.app_context():
+            raw = db.engine.raw_connection()
+            try:
+                parameters = raw.dbapi_connection.info.get_parameters()
+            finally:
+                raw.close()
+                db.engine.dispose()
+        assert parameters["connect_timeout"] == expected
