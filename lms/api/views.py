@@ -2,26 +2,41 @@
 
 No login, no session, no CSRF (nothing here changes anything: the bulk check is a
 POST only because a thousand IDs do not fit in a URL). Every answer is JSON,
-errors included, and carries no private data: only what a certificate prints.
+errors included (RFC 9457 problem details, from ``lms.web.errors``, which also
+answers the API's 404, 405, 413, 429 and 500 that never reach a view), and
+carries no private data: only what a certificate prints.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+import re
+
+from flask import Blueprint, abort, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
 from lms.accounts.models import Institution
-from lms.api import openapi
+from lms.api import body, openapi
 from lms.certificates import ids, verification
 from lms.certificates.models import Certificate
-from lms.certificates.verification import error_json, verify_limit
+from lms.certificates.verification import verify_limit
 from lms.cohorts.models import Cohort
 from lms.extensions import csrf, db
+from lms.web.errors import problem
+
+
+class _IdText(BaseConverter):
+    """Any path segment but "verify": GET /api/v1/certificates/verify is not a lookup of
+    the ID "verify" but a method the bulk check does not allow (405, Allow: POST)."""
+
+    regex = "(?!verify$)[^/]+"
+
 
 bp = Blueprint("api", __name__)
+# Before the routes below: the converter must be known when they are added.
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("id_text", _IdText))
 csrf.exempt(bp)
 # Applied to the blueprint, the limit is checked once, before the view: the lookup
 # is the hot path of the API, and a decorated view would check it twice.
@@ -36,27 +51,13 @@ def _open_to_other_sites(response):
 
 
 def _error(status: int, code: str, message: str):
-    return jsonify(error_json(code, message)), status
+    return problem(status, message, code=code)
 
 
-@bp.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
-    """API errors in JSON, as the rest of the API, not the site's HTML error pages."""
-    status = error.code or 500
-    if status == 429:
-        response = jsonify(error_json("rate_limited", _(
-            "Too many requests from your address. Please wait a minute and try again.")))
-        response.status_code = 429
-        response.headers["Retry-After"] = verification.retry_after()
-        return response
-    if status == 413:
-        return _error(413, "too_large", _("The request is larger than this site accepts."))
-    if status == 404:
-        return _error(404, "not_found", _("There is nothing at this address."))
-    if status == 405:
-        return _error(405, "method_not_allowed",
-                      _("This address does not accept that kind of request."))
-    return _error(status, "bad_request", _("The request could not be understood."))
+# An achievement is "track-7" or "course-7": ASCII digits only (str.isdigit also
+# takes "²", which int() refuses), and no more than a database integer holds.
+_ACHIEVEMENT = re.compile(r"(track|course)-([0-9]{1,10})")
+_MAX_ID = 2**31 - 1  # a PostgreSQL integer column
 
 
 # ---------------------------------------------------------------- keys
@@ -67,7 +68,7 @@ def _http_error(error: HTTPException):
 def jwks():
     from lms.certificates import signing
 
-    response = jsonify(signing.jwks())
+    response = body.response(signing.jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -75,7 +76,7 @@ def jwks():
 # ---------------------------------------------------------------- certificates
 
 
-@bp.get("/api/v1/certificates/<code>")
+@bp.get("/api/v1/certificates/<id_text:code>")
 def certificate(code: str):
     try:
         canonical = ids.parse(code)
@@ -84,13 +85,17 @@ def certificate(code: str):
     record = verification.record_json(canonical)
     if record is None:
         return _error(404, "not_found", verification.not_found_message())
-    return jsonify(record)
+    return body.response(record)
 
 
 @bp.post("/api/v1/certificates/verify")
 def verify_many():
-    body = request.get_json(silent=True)
-    given = body.get("ids") if isinstance(body, dict) else None
+    try:
+        sent = body.parse(request)
+    except body.BadBody as error:
+        return _error(400, "bad_json", error.message)
+    # Nothing but "ids": a misspelt extra field must not pass unnoticed.
+    given = sent.get("ids") if isinstance(sent, dict) and sent.keys() == {"ids"} else None
     if not isinstance(given, list):
         return _error(400, "bad_request", _(
             'Send a JSON object with a list of certificate IDs: {"ids": ["PRC-7K3M-Q9XD-K"]}.'))
@@ -100,7 +105,10 @@ def verify_many():
         return _error(413, "too_many_ids", _(
             "Send at most %(count)s certificate IDs at once.",
             count=format_decimal(verification.MAX_BULK_IDS)))
-    return jsonify({"results": verification.bulk_results(given)})
+    if not all(isinstance(item, str) for item in given):
+        return _error(400, "not_a_string", _(
+            'Every certificate ID must be a string in quotes, such as "PRC-7K3M-Q9XD-K".'))
+    return body.response({"results": verification.bulk_results(given)})
 
 
 # ---------------------------------------------------------------- Open Badges documents
@@ -117,7 +125,7 @@ def issuer(issuer_id: int):
                              .where(Institution.id == issuer_id)).first()
     if row is None or not _has_issued(issuer_id):
         abort(404)
-    return jsonify({
+    return body.response({
         "@context": ["https://www.w3.org/ns/credentials/v2",
                      "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
         "id": f"{_base()}/api/v1/issuers/{row.id}",
@@ -143,7 +151,7 @@ def revocations(issuer_id: int):
         .where(Certificate.issuer_id == issuer_id, Certificate.revoked_at.is_not(None))
         .order_by(Certificate.revoked_at, Certificate.id)).all()
     base = _base()
-    return jsonify({
+    return body.response({
         "id": f"{base}/api/v1/issuers/{issuer_id}/revocations",
         "issuer": f"{base}/api/v1/issuers/{issuer_id}",
         "revokedCredentials": [
@@ -156,9 +164,10 @@ def revocations(issuer_id: int):
 @bp.get("/api/v1/achievements/<achievement>")
 def achievement(achievement: str):
     """The Achievement as the newest credential for it describes it."""
-    kind, _sep, number = achievement.partition("-")
-    if kind not in ("track", "course") or not number.isdigit():
+    match = _ACHIEVEMENT.fullmatch(achievement)
+    if match is None or int(match.group(2)) > _MAX_ID:
         abort(404)
+    kind, number = match.groups()
     statement = select(Certificate.credential)
     if kind == "track":
         statement = statement.where(Certificate.kind == "track",
@@ -171,7 +180,7 @@ def achievement(achievement: str):
     found = _achievement_in(claims or {})
     if found is None:
         abort(404)
-    return jsonify(found)
+    return body.response(found)
 
 
 def _achievement_in(claims: dict) -> dict | None:
@@ -191,6 +200,6 @@ def _achievement_in(claims: dict) -> dict | None:
 @bp.get("/api/v1/openapi.json")
 def openapi_document():
     document = openapi.document(_base())
-    response = jsonify(document)
+    response = body.response(document)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
