@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 description of /api/v1 and the JWKS.
 
 Written by hand, next to the views it describes; a test checks that every API
-route of the app is in it and that every reference resolves.
+route of the app is in it and that every reference resolves, and a schemathesis
+run (tests/api/test_schemathesis.py) checks the app against it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,15 @@ from typing import Any
 from lms.certificates.verification import MAX_BULK_IDS
 
 ID_EXAMPLE = "PRC-7K3M-Q9XD-K"
+PROBLEM_JSON = "application/problem+json"
+# What ``ids.parse`` reads as an ID, give or take its separators: a prefix, eight
+# Crockford symbols (I, L and O read as digits) and a check symbol. Whether the
+# check symbol matches is beyond a pattern: a mismatch is a 400 (check_character).
+ID_PATTERN = (r"^[A-Za-z]{2,6}[-. ]?[0-9A-TV-Za-tv-z]{4}[-. ]?[0-9A-TV-Za-tv-z]{4}"
+              r"[-. ]?[0-9A-Za-z*~$=]$")
+# The site refuses control characters in any text (TAB, LF and CR aside).
+NO_CONTROLS = "^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+MAX_ID = 2**31 - 1
 
 
 def _ref(name: str) -> dict:
@@ -21,8 +31,33 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _error(description: str) -> dict:
-    return _json(_ref("Error"), description)
+def _problem(description: str, *, retry_after: bool = False) -> dict:
+    """An error answer: RFC 9457 problem details, with Retry-After when it is worth retrying."""
+    response = {"description": description,
+                "content": {PROBLEM_JSON: {"schema": _ref("Problem")}}}
+    if retry_after:
+        response["headers"] = {"Retry-After": {
+            "schema": {"type": "integer", "minimum": 0},
+            "description": "Seconds to wait before trying again."}}
+    return response
+
+
+# Every operation may meet these: no view decides them.
+COMMON_ERRORS = {
+    "400": _problem("The address or the body holds control characters or text that is not "
+                    "valid UTF-8, which the site never accepts (code bad_request)."),
+    "500": _problem("An unexpected error; nothing was changed (code server_error)."),
+    "503": _problem("The database is unavailable for a moment (code unavailable).",
+                    retry_after=True),
+}
+
+
+def _errors(own: dict[str, dict] | None = None, *, limited: bool = True) -> dict:
+    """The error answers of an operation: its own (by status), the rate limit, the common ones."""
+    answers = {**COMMON_ERRORS, **(own or {})}
+    if limited:
+        answers["429"] = RATE_LIMITED
+    return dict(sorted(answers.items()))
 
 
 def _nullable(schema: dict) -> dict:
@@ -31,25 +66,39 @@ def _nullable(schema: dict) -> dict:
 
 DATE = {"type": "string", "format": "date"}
 NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
-RATE_LIMITED = {
-    "description": "Too many requests from this address; retry after the given seconds.",
-    "headers": {"Retry-After": {"schema": {"type": "integer"},
-                                "description": "Seconds to wait."}},
-    "content": {"application/json": {"schema": _ref("Error")}},
-}
+RATE_LIMITED = _problem("Too many requests from this address; retry after the given "
+                        "seconds (code rate_limited).", retry_after=True)
 CODE_PARAMETER = {
     "name": "code", "in": "path", "required": True,
-    "description": "A certificate ID. Case, spaces, hyphens and the letters I, L and O "
-                   "are forgiven; a wrong check character is reported as such.",
-    "schema": {"type": "string", "examples": [ID_EXAMPLE, "prc7k3mq9xd5"]},
+    "description": "A certificate ID. Case, a space, dot or hyphen between the groups and "
+                   "the letters I, L and O are forgiven; a wrong check character is "
+                   "reported as such (400, code check_character).",
+    "schema": {"type": "string", "pattern": ID_PATTERN,
+               "examples": [ID_EXAMPLE, "prc7k3mq9xdk"]},
 }
 ISSUER_PARAMETER = {"name": "issuer_id", "in": "path", "required": True,
-                    "schema": {"type": "integer"}, "description": "The issuer's number."}
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                    "description": "The issuer's number."}
 
 SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object", "required": ["error"],
-        "properties": {"error": _ref("ErrorDetail")},
+    "Problem": {
+        "type": "object", "required": ["type", "title", "status", "detail", "instance"],
+        "description": "RFC 9457 problem details, as every error of the API is answered.",
+        "properties": {
+            "type": {"type": "string", "format": "uri-reference", "examples": ["about:blank"]},
+            "title": {"type": "string",
+                      "description": "The kind of error, in the request's language."},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": {"type": "string",
+                       "description": "A sentence for people, in the request's language."},
+            "instance": {"type": "string", "format": "uri-reference",
+                         "description": "The path that was requested."},
+            "code": {"type": "string", "description": "Which problem, for programs.",
+                     "examples": ["check_character", "format", "not_found", "rate_limited",
+                                  "too_many_ids", "no_ids", "not_a_string", "bad_json",
+                                  "bad_request", "too_large", "method_not_allowed",
+                                  "server_error", "unavailable"]},
+        },
     },
     "ErrorDetail": {
         "type": "object", "required": ["code", "message"],
@@ -103,9 +152,10 @@ SCHEMAS: dict[str, Any] = {
     "Revocation": {"type": "object", "required": ["revoked_on", "reason"], "properties": {
         "revoked_on": DATE, "reason": {"type": "string"}}},
     "BulkRequest": {
-        "type": "object", "required": ["ids"],
+        "type": "object", "required": ["ids"], "additionalProperties": False,
         "properties": {"ids": {"type": "array", "minItems": 1, "maxItems": MAX_BULK_IDS,
-                               "items": {"type": "string"}, "examples": [[ID_EXAMPLE]]}},
+                               "items": {"type": "string", "pattern": NO_CONTROLS},
+                               "examples": [[ID_EXAMPLE]]}},
     },
     "BulkResult": {
         "type": "object",
@@ -186,10 +236,13 @@ def _paths() -> dict[str, Any]:
             "parameters": [CODE_PARAMETER],
             "responses": {
                 "200": _json(_ref("Certificate"), "The certificate."),
-                "400": _error("Not a certificate ID (code format) or a mistyped one "
-                              "(code check_character)."),
-                "404": _error("A well-formed ID that no certificate has (code not_found)."),
-                "429": RATE_LIMITED,
+                **_errors({
+                    "400": _problem("Not a certificate ID (code format), a mistyped one "
+                                    "(code check_character), or control characters "
+                                    "(code bad_request)."),
+                    "404": _problem("A well-formed ID that no certificate has "
+                                    "(code not_found)."),
+                }),
             },
         }},
         "/api/v1/certificates/verify": {"post": {
@@ -199,9 +252,16 @@ def _paths() -> dict[str, Any]:
                 "application/json": {"schema": _ref("BulkRequest")}}},
             "responses": {
                 "200": _json(_ref("BulkResponse"), "One result per ID, in input order."),
-                "400": _error("The body is not {\"ids\": [...]} or the list is empty."),
-                "413": _error(f"More than {MAX_BULK_IDS} IDs."),
-                "429": RATE_LIMITED,
+                **_errors({
+                    "400": _problem("The body is not JSON (code bad_json: malformed, nested "
+                                    "too deep, or holding NaN, Infinity or a number too "
+                                    "large), not {\"ids\": [...]} (code bad_request), an "
+                                    "empty list (code no_ids), a list holding something "
+                                    "else than strings (code not_a_string), or control "
+                                    "characters (code bad_request)."),
+                    "413": _problem(f"More than {MAX_BULK_IDS} IDs (code too_many_ids), or "
+                                    "a body larger than the site accepts (code too_large)."),
+                }),
             },
         }},
         "/api/v1/issuers/{issuer_id}": {"get": {
@@ -210,8 +270,7 @@ def _paths() -> dict[str, Any]:
             "parameters": [ISSUER_PARAMETER],
             "responses": {
                 "200": _json(_ref("Profile"), "The issuer."),
-                "404": _error("No issuer of certificates has this number."),
-                "429": RATE_LIMITED,
+                **_errors({"404": _problem("No issuer of certificates has this number.")}),
             },
         }},
         "/api/v1/issuers/{issuer_id}/revocations": {"get": {
@@ -220,8 +279,7 @@ def _paths() -> dict[str, Any]:
             "parameters": [ISSUER_PARAMETER],
             "responses": {
                 "200": _json(_ref("RevocationList"), "The revocation list."),
-                "404": _error("No issuer of certificates has this number."),
-                "429": RATE_LIMITED,
+                **_errors({"404": _problem("No issuer of certificates has this number.")}),
             },
         }},
         "/api/v1/achievements/{achievement}": {"get": {
@@ -230,25 +288,26 @@ def _paths() -> dict[str, Any]:
             "parameters": [{
                 "name": "achievement", "in": "path", "required": True,
                 "description": "track-<number> or course-<number>",
-                "schema": {"type": "string", "pattern": "^(track|course)-[0-9]+$",
+                "schema": {"type": "string", "pattern": "^(track|course)-[0-9]{1,10}$",
                            "examples": ["track-7"]},
             }],
             "responses": {
                 "200": _json(_ref("Achievement"), "The achievement."),
-                "404": _error("No certificate was issued for this achievement."),
-                "429": RATE_LIMITED,
+                **_errors({"404": _problem(
+                    "No certificate was issued for this achievement.")}),
             },
         }},
         "/api/v1/openapi.json": {"get": {
             "operationId": "getOpenAPI",
             "summary": "This document.",
             "responses": {"200": _json(_ref("OpenAPI"), "The OpenAPI document."),
-                          "429": RATE_LIMITED},
+                          **_errors()},
         }},
         "/.well-known/jwks.json": {"get": {
             "operationId": "getJWKS",
             "summary": "The public keys that sign the credentials (old keys stay listed).",
-            "responses": {"200": _json(_ref("JWKS"), "The key set.")},
+            "responses": {"200": _json(_ref("JWKS"), "The key set."),
+                          **_errors(limited=False)},
         }},
     }
 
