@@ -87,9 +87,11 @@ def register_blueprints(app: Flask) -> None:
     from lms.cohorts.views import bp as cohorts_bp
     from lms.competencies import track_views
     from lms.competencies import views as competency_views
+    from lms.web import input as web_input
     from lms.web import layout
     from lms.web.views import bp as web_bp
 
+    web_input.init_app(app)  # bounded <int:> converter: before any route is added
     for blueprint in (web_bp, accounts_bp, catalog_bp, catalog_manage_bp, cohorts_bp,
                       cohorts_manage_bp):
         app.register_blueprint(blueprint)

@@ -27,6 +27,7 @@ from lms.assessments.observation_forms import (
 from lms.catalog.forms import other_locales
 from lms.cohorts.queries import enrolment_of
 from lms.errors import DomainError
+from lms.web.input import int_arg
 from lms.web.pages import page_number, percent, show_refusal
 from lms.web.permissions import require
 
@@ -70,7 +71,7 @@ def items(assessment_id: int):
             return _save_item(assessment, form, by_id, locales)
         status = 422
     else:
-        editing = by_id.get(request.args.get("edit", 0, type=int) or 0)
+        editing = by_id.get(int_arg("edit", 0) or 0)
         if editing is not None:
             fill_item(form, editing)
     editing_id = form.item_id.data if form.item_id.data else None

@@ -17,6 +17,7 @@ from lms.assessments.models import QuestionKind
 from lms.assessments.quiz_forms import GiftImportForm, QuestionForm
 from lms.catalog.forms import other_locales
 from lms.errors import DomainError
+from lms.web.input import bounded_int
 from lms.web.pages import page_number, show_refusal
 from lms.web.permissions import require
 
@@ -161,9 +162,8 @@ def quiz_questions(assessment_id: int):
         # (blank: after the numbered ones, in the order shown).
         chosen = []
         for index, raw in enumerate(request.form.getlist("include")):
-            try:
-                question_id = int(raw)
-            except ValueError:
+            question_id = bounded_int(raw)
+            if question_id is None:
                 continue
             position = request.form.get(f"position-{question_id}", type=int)
             chosen.append((position if position is not None else 10**6, index, question_id))

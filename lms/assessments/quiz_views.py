@@ -24,6 +24,7 @@ from lms.assessments.scoring import chosen_option_ids
 from lms.cohorts.models import SEATED
 from lms.errors import DomainError
 from lms.web.database import one_statement_writes, reads_first
+from lms.web.pages import page_number
 from lms.web.permissions import require
 
 bp = Blueprint("quizzes", __name__)
@@ -100,7 +101,7 @@ def quiz(cohort_id: int, assessment_id: int):
     can_start = trainee is not None and (current is not None or (
         state == "open" and (allowed is None or used < allowed)))
     can_teach = cohort.can_teach(current_user)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     return render_template(
         "assessments/quiz_intro.html", cohort=cohort, course=cohort.course, quiz=quiz,
         cohort_attempts=queries.cohort_attempts(quiz, cohort, page) if can_teach else None,

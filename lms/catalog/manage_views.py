@@ -34,6 +34,7 @@ from lms.cohorts.queries import cohorts_for_course
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import normalise_language
+from lms.web.input import int_arg
 from lms.web.pages import page_number, show_refusal
 from lms.web.permissions import require
 
@@ -145,7 +146,7 @@ def new_course():
     programs = queries.managed_programs(current_user)
     form = CourseForm(programs=programs)
     if not form.is_submitted():
-        preselect = request.args.get("program_id", type=int)
+        preselect = int_arg("program_id")
         if preselect in {p.id for p in programs}:
             form.program_id.data = preselect
     if form.validate_on_submit():

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from lms.catalog import queries
 from lms.cohorts.queries import cohorts_for_course, enrolments_of
+from lms.web.pages import page_number
 
 bp = Blueprint("catalog", __name__)
 
@@ -16,7 +17,7 @@ bp = Blueprint("catalog", __name__)
 @bp.get("/courses")
 def courses():
     program_code = request.args.get("program", "").strip() or None
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     listing = queries.published_courses(program_code, page, date.today())
     return render_template("catalog/courses.html", listing=listing,
                            programs=queries.programs(), program_code=program_code)

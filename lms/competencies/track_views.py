@@ -31,6 +31,7 @@ from lms.competencies.track_forms import (
 )
 from lms.errors import DomainError
 from lms.i18n import country_name
+from lms.web.input import int_arg
 from lms.web.pages import page_number, show_refusal
 from lms.web.permissions import require
 
@@ -80,7 +81,7 @@ def _track_data(form: TrackForm) -> services.TrackData:
 def new():
     require(current_user.is_authenticated and current_user.is_coordinator)
     programs = queries.managed_programs(current_user)
-    program_id = request.args.get("program_id", type=int)
+    program_id = int_arg("program_id")
     if program_id is None and len(programs) == 1:
         program_id = programs[0].id
     program = next((p for p in programs if p.id == program_id), None)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import flash, request
+from flask import flash
 from flask_babel import format_percent
 
 from lms.errors import DomainError
+from lms.web.input import int_arg
 
 
 def page_number() -> int:
-    """The ``page`` query argument, at least 1."""
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    """The ``page`` query argument, at least 1; anything else, too large included, is 1."""
+    return int_arg("page", 1, minimum=1) or 1
 
 
 def show_refusal(form, error: DomainError) -> None:
