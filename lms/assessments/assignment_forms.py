@@ -5,17 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (
-    BooleanField,
-    DecimalField,
-    Form,
-    HiddenField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import BooleanField, Form, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.fields import FieldList, FormField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from lms.web.fields import DecimalField
 
 LEVELS_PER_CRITERION = 5
 NEW_CRITERIA_BLOCKS = 1

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, StringField, TimeField
+from wtforms import RadioField, StringField, TimeField
 from wtforms.validators import InputRequired, Length
 
 from lms.assessments.models import AttendanceRecord, AttendanceStatus
 from lms.cohorts.models import Enrolment
+from lms.web.fields import DateField
 
 
 def status_choices() -> list[tuple[str, str]]:

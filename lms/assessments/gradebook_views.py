@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DecimalField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from lms.assessments import completion
@@ -28,6 +28,7 @@ from lms.cohorts.models import EnrolmentStatus
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import decimal_formatter
+from lms.web.fields import DecimalField
 from lms.web.pages import page_number
 from lms.web.permissions import require
 

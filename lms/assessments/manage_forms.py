@@ -12,17 +12,11 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateTimeLocalField,
-    DecimalField,
-    IntegerField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.i18n import LANGUAGES
+from lms.web.fields import DateTimeLocalField, DecimalField, IntegerField
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 TRANSLATED = ("title", "instructions")

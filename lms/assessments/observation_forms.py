@@ -11,11 +11,12 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from lms.assessments.models import ObservationItem, ObservationResult
 from lms.i18n import LANGUAGES
+from lms.web.fields import DateField, IntegerField
 
 MAX_ITEM_TEXT = 2000
 MAX_COMMENT = 4000

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import BooleanField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.assessments.models import QuestionKind
 from lms.assessments.quiz_services import MAX_OPTIONS, OptionData, QuestionData
 from lms.i18n import LANGUAGES
+from lms.web.fields import DecimalField
 
 QUESTION_TRANSLATED = ("text", "feedback")
 

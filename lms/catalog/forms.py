@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from lms.catalog.models import Modality
 from lms.catalog.services import MAX_BODY
 from lms.i18n import LANGUAGES
-from lms.web.fields import LanguageField
+from lms.web.fields import IntegerField, LanguageField
 
 CODE_PATTERN = r"^[A-Za-z0-9-]+$"
 PREFIX_PATTERN = r"^[A-Z]{2,6}$"

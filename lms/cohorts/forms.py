@@ -8,20 +8,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (
-    BooleanField,
-    DateField,
-    EmailField,
-    IntegerField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from lms.cohorts.models import ENROLMENT_STATUS_TITLES
-from lms.web.fields import CountryField, LanguageField
+from lms.web.fields import CountryField, DateField, IntegerField, LanguageField
 
 CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
 

@@ -8,14 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    DecimalField,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -27,7 +20,7 @@ from wtforms.validators import (
 )
 
 from lms.catalog.forms import add_translation_fields
-from lms.web.fields import CountryField, LanguageField
+from lms.web.fields import CountryField, DecimalField, IntegerField, LanguageField
 
 FRAMEWORK_TRANSLATED = ("title", "description")
 COMPETENCY_TRANSLATED = ("title", "description")

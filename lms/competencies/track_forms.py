@@ -13,10 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DecimalField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -28,7 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.catalog.forms import add_translation_fields
 from lms.competencies.models import HoursKind
-from lms.web.fields import CountryField, LanguageField
+from lms.web.fields import CountryField, DateField, DecimalField, IntegerField, LanguageField
 
 TRACK_TRANSLATED = ("title", "description")
 

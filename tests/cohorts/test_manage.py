@@ -84,6 +84,40 @@ def test_invalid_cohorts_are_refused_and_nothing_is_written(client, database, co
     assert counts(database) == before
 
 
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"starts_on": "0001-01-01"}, "Enter a date between"),
+    ({"ends_on": "2101-01-01"}, "Enter a date between"),
+    ({"enrol_opens_on": "1899-12-31"}, "Enter a date between"),
+    ({"starts_on": "2026-02-30"}, "Not a valid date"),
+    ({"starts_on": "9999-99-99"}, "Not a valid date"),
+    ({"enrol_closes_on": "tomorrow"}, "Not a valid date"),
+    ({"capacity": "99999999999999999999"}, "This number is too large."),
+    ({"capacity": "NaN"}, "Not a valid integer value."),
+])
+def test_dates_and_numbers_out_of_range_are_refused_with_their_reason(
+        client, database, course, coordinator, changes, message):
+    before = counts(database)
+
+    response = submit(client, f"/manage/courses/{course.id}/cohorts/new", cohort_form(**changes))
+
+    assert response.status_code == 422
+    assert message in page_text(response)
+    assert "This field is required." not in page_text(response)
+    assert counts(database) == before
+
+
+def test_an_old_date_is_shown_with_four_digits(client, database, course, coordinator):
+    from datetime import date
+
+    cohort = make_cohort(course, code="OLD-DATES")
+    cohort.enrol_opens_on = date(999, 1, 2)  # stored before dates were bounded
+    database.session.flush()
+
+    page = client.get(f"/manage/cohorts/{cohort.id}").get_data(as_text=True)
+
+    assert 'value="0999-01-02"' in page
+
+
 def test_a_coordinator_edits_a_cohort_but_not_below_seats_taken(client, database, course,
                                                                 coordinator):
     cohort = make_cohort(course, code="OLD-CODE", capacity=5)
