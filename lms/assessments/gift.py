@@ -26,12 +26,16 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 MAX_NAME = 200
 MAX_TEXT = 10_000
 # As many as the question form can edit (lms.assessments.quiz_services.MAX_OPTIONS).
 MAX_OPTIONS = 8
+# Numeric answers and tolerances are stored as Numeric(18, 6): below 10^12. A tenth of
+# that leaves room for rounding and is far beyond any sensible quiz answer.
+MAX_NUMBER = Decimal("1e11")
 
 _ESCAPABLE = ":~=#{}\\"
 # Escaped characters are swapped for private-use code points while parsing, so
@@ -125,14 +129,19 @@ def _blocks(text: str) -> list[tuple[int, str]]:
     return blocks
 
 
-def _number(value: str) -> Decimal:
+def _number(value: str, question: str) -> Decimal:
+    text = _restore(value).strip()
     try:
-        number = Decimal(_restore(value).strip())
+        number = Decimal(text)
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite():
         raise _Refused(_("“%(value)s” is not a number (use a dot for decimals).",
-                         value=_restore(value).strip()))
+                         value=text))
+    if abs(number) >= MAX_NUMBER:
+        raise _Refused(_("In “%(question)s”, %(value)s is out of range: numbers must lie "
+                         "between -%(max)s and %(max)s.", question=question,
+                         value=text[:40], max=format_decimal(MAX_NUMBER)))
     return number
 
 
@@ -144,17 +153,17 @@ def _numeric(body: str, question: ParsedQuestion) -> None:
     if not spec:
         raise _Refused(_("The numeric answer is missing after #."))
     if ".." in spec:
-        low, high = (_number(part) for part in spec.split("..", 1))
+        low, high = (_number(part, question.name) for part in spec.split("..", 1))
         if low > high:
             low, high = high, low
         question.numeric_answer = (low + high) / 2
         question.tolerance = (high - low) / 2
     elif ":" in spec:
         answer, tolerance = spec.split(":", 1)
-        question.numeric_answer = _number(answer)
-        question.tolerance = abs(_number(tolerance))
+        question.numeric_answer = _number(answer, question.name)
+        question.tolerance = abs(_number(tolerance, question.name))
     else:
-        question.numeric_answer = _number(spec)
+        question.numeric_answer = _number(spec, question.name)
         question.tolerance = Decimal(0)
     question.kind = "numeric"
 

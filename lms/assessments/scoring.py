@@ -31,6 +31,8 @@ from typing import Any
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
+# Trainees' numbers lie within 1e-100..1e100 in size (any real answer does).
+MAX_EXPONENT = 100
 
 SINGLE = "single"
 MULTIPLE = "multiple"
@@ -127,7 +129,10 @@ def parse_number(value: str | None) -> Decimal | None:
         number = Decimal(text)
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    # 1e999999999 is finite, but subtracting the expected answer from it overflows.
+    if not number.is_finite() or (number and abs(number.adjusted()) > MAX_EXPONENT):
+        return None
+    return number
 
 
 def score_numeric(points: Decimal, expected: Decimal | None, tolerance: Decimal | None,

@@ -253,6 +253,38 @@ def test_a_bad_file_imports_nothing_and_lists_every_error(client, world):
     assert (count(Question), count(QuestionOption), count(AuditLog)) == before
 
 
+@pytest.mark.parametrize("answers", ["{#1e999999:0}", "{#1:1e30}", "{#-1e12..1}",
+                                     "{#99999999999999999999}"])
+def test_numeric_answers_out_of_range_are_refused_naming_the_question(client, world, answers):
+    login(client, world.coordinator)
+    before = (count(Question), count(QuestionOption), count(AuditLog))
+    text = f"::Distance:: How far is it? {answers}\n"
+    response = submit(client, import_url(world), {"text": text})
+    assert response.status_code == 422
+    assert "Line 1: In “Distance”," in page_text(response)
+    assert "is out of range" in page_text(response)
+    db.session.expire_all()
+    assert (count(Question), count(QuestionOption), count(AuditLog)) == before
+
+
+@pytest.mark.parametrize("field", ["numeric_answer", "tolerance"])
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "1e999", "1e30"])
+def test_the_question_form_refuses_numbers_that_are_not_finite_or_too_large(
+        client, world, field, value):
+    login(client, world.coordinator)
+    before = (count(Question), count(AuditLog))
+    form = question_form(kind="numeric", numeric_answer="3", tolerance="0",
+                         option_text_1=None, option_correct_1=None, option_text_2=None,
+                         option_feedback_2=None)
+    form[field] = value
+    response = submit(client, f"/manage/courses/{world.course.id}/questions/new", form)
+    assert response.status_code == 422
+    assert ("This number is too large." in page_text(response)
+            or "Not a valid decimal value." in page_text(response))
+    db.session.expire_all()
+    assert (count(Question), count(AuditLog)) == before
+
+
 def test_import_refuses_other_file_types_and_oversized_text(client, world, app):
     login(client, world.coordinator)
     token = csrf_token(client, import_url(world))

@@ -123,6 +123,8 @@ def test_short_text_through_the_dispatcher_uses_only_correct_options():
     ("3.14", D("3.14")), ("3,14", D("3.14")), (" -2 ", D("-2")), ("1 000,5", D("1000.5")),
     ("1e3", D("1000")), (".5", D("0.5")), ("", None), ("abc", None), ("1.000,5", None),
     ("1,2,3", None), ("nan", None), ("inf", None), (None, None),
+    ("1e999999999", None), ("-1e101", None), ("1e-101", None), ("0e-999999999", D(0)),
+    ("6.02e23", D("6.02e23")),
 ])
 def test_parse_number(text, expected):
     assert parse_number(text) == expected
@@ -139,6 +141,11 @@ def test_numeric_without_tolerance_needs_the_exact_value():
     assert score_numeric(D(1), D("4"), None, "4.01") == 0
     assert score_numeric(D(1), D("4"), None, "four") == 0
     assert score_numeric(D(1), None, None, "4") == 0
+
+
+def test_a_huge_answer_scores_nothing_instead_of_overflowing():
+    assert score_numeric(D(1), D("3.14"), D("0.01"), "1e999999999") == 0
+    assert score_numeric(D(1), D("3.14"), D("0.01"), "-1e999999999") == 0
 
 
 def test_numeric_through_the_dispatcher():
