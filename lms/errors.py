@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import gettext as _
 
 
@@ -26,4 +28,34 @@ def clean_text(value: str | None, field: str, max_length: int, *,
         raise DomainError(_("This field is required."), field=field)
     if len(text) > max_length:
         raise DomainError(_("Use at most %(max)d characters.", max=max_length), field=field)
+    return text
+
+
+# Characters a printed name never needs: markup and template braces.
+_NAME_FORBIDDEN = frozenset("<>{}")
+# Joiners some scripts need inside words; every other control or format character is refused.
+_NAME_ALLOWED_FORMAT = frozenset("\u200c\u200d")
+
+
+def clean_name(value: str | None, field: str, max_length: int) -> str:
+    """An institution's name, held to the rules of a person's name
+    (lms.accounts.services.validate_full_name): printable on a certificate, no
+    markup, no control, format or bidi-override characters. Spaces are collapsed."""
+    from lms.certificates.pdf import unprintable_characters  # reportlab only when needed
+
+    text = unicodedata.normalize("NFC", " ".join((value or "").split()))
+    if not text:
+        raise DomainError(_("This field is required."), field=field)
+    if len(text) > max_length:
+        raise DomainError(_("Use at most %(max)d characters.", max=max_length), field=field)
+    if any(ch in _NAME_FORBIDDEN or (unicodedata.category(ch).startswith("C")
+                                     and ch not in _NAME_ALLOWED_FORMAT) for ch in text):
+        raise DomainError(_("A name cannot contain the characters < > { } or invisible "
+                            "control characters."), field=field)
+    if not any(ch.isalpha() for ch in text):
+        raise DomainError(_("A name must contain letters."), field=field)
+    unprintable = unprintable_characters(text)
+    if unprintable:
+        raise DomainError(_("Certificates cannot print these characters in a name: "
+                            "%(chars)s.", chars=" ".join(unprintable)), field=field)
     return text

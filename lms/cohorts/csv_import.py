@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
+from lms.errors import DomainError, clean_name
 from lms.i18n import DEFAULT_LOCALE, LANGUAGES, normalise_language
 
 REQUIRED_COLUMNS = ("email", "firstname", "lastname")
@@ -233,6 +234,10 @@ def _check_record(record: Record, context: ImportContext,
         problems.append(_("both firstname and lastname are required."))
     elif len(full_name) > MAX_NAME:
         problems.append(_("the name is longer than %(max)s characters.", max=MAX_NAME))
+    elif not existing:  # an existing account keeps its name: the file's is not used
+        full_name, refusal = _checked(_full_name, full_name)
+        if refusal:
+            problems.append(refusal)
 
     country = record.get("country").upper() or None
     if country is None:
@@ -269,11 +274,34 @@ def _check_record(record: Record, context: ImportContext,
     if institution and len(institution) > MAX_INSTITUTION:
         problems.append(_("the institution's name is longer than %(max)s characters.",
                           max=MAX_INSTITUTION))
+    elif institution and not existing:  # only new accounts are given an institution
+        institution, refusal = _checked(_institution_name, institution)
+        if refusal:
+            problems.append(refusal)
     if problems:
         return problems
     return ImportRow(line=record.line, email=email or "", full_name=full_name,
                      country=country, language=language or DEFAULT_LOCALE,
                      institution=institution, cohorts=tuple(cohorts), existing_user=existing)
+
+
+def _full_name(value: str) -> str:
+    # The one rule for people's names, whichever way they enter the system.
+    from lms.accounts.services import validate_full_name
+
+    return validate_full_name(value)
+
+
+def _institution_name(value: str) -> str:
+    return clean_name(value, "institution", MAX_INSTITUTION)
+
+
+def _checked(rule, value: str) -> tuple[str, str | None]:
+    """``rule(value)`` and no problem, or ``value`` and the rule's refusal, quoting it."""
+    try:
+        return rule(value), None
+    except DomainError as error:
+        return value, _("“%(value)s”: %(reason)s", value=value, reason=error.message)
 
 
 def _capacity_problems(rows: list[ImportRow], new_seats: dict[int, list[int]]) -> list[Problem]:

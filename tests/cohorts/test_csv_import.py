@@ -262,3 +262,40 @@ def test_a_coordinator_of_another_program_cannot_import_into_this_one(client, ot
                                    "bea@example.org,Bea,Lima,BR,PICAP-HR-1\n")
     assert refused.status_code == 403
     assert counts(database) == before
+
+
+def test_imported_names_follow_the_rules_of_the_profile_form(client, database, cohorts,
+                                                             coordinator):
+    """A name or institution the profile would refuse is refused, its line named."""
+    text = ("email,firstname,lastname,country,institution,cohort1\n"
+            "ok@example.org,Ana,Pérez,MX,Policía Nacional,PICAP-HR-1\n"
+            "emoji@example.org,Ana 😀,Pérez,MX,,PICAP-HR-1\n"
+            "cjk@example.org,名前,山田,JP,,PICAP-HR-1\n"
+            "bidi@example.org,Ana\u202e,Pérez,MX,,PICAP-HR-1\n"
+            "ctrl@example.org,Ana\x07,Pérez,MX,,PICAP-HR-1\n"
+            "html@example.org,Bea,Lima,BR,<b>Polícia</b>,PICAP-HR-1\n")
+    before = counts(database), count(database, Institution)
+
+    response = upload(client, text)
+
+    assert response.status_code == 422
+    lines = problems(response)
+    assert [line.split(":", 1)[0] for line in lines] == [
+        "Line 3", "Line 4", "Line 5", "Line 6", "Line 7"]
+    assert "😀" in lines[0] and "山" in lines[1]
+    assert "invisible control characters" in lines[2] and "invisible" in lines[3]
+    assert "&lt;b&gt;Polícia&lt;/b&gt;" in lines[4]
+    assert (counts(database), count(database, Institution)) == before
+
+
+def test_an_imported_name_is_stored_as_the_profile_would_store_it(client, database, cohorts,
+                                                                 coordinator):
+    text = ("email,firstname,lastname,country,institution,cohort1\n"
+            "ana@example.org,  Ana   María ,Pérez,MX,Policía   Nacional,PICAP-HR-1\n")
+
+    response = upload(client, text)
+
+    assert response.status_code == 302, page_text(response)[:800]
+    assert user(database, "ana@example.org").full_name == "Ana María Pérez"
+    assert database.session.scalar(database.select(Institution.name).where(
+        Institution.name.like("Polic%"))) == "Policía Nacional"
