@@ -201,6 +201,9 @@ def sign_in_quickly(client, user) -> None:
     """
     from flask_login.utils import _create_identifier
 
+    from lms.accounts.services import start_session
+
+    start_session(user, user_agent="test client", address="127.0.0.1")  # as /login does
     db.session.commit()
     with client.application.test_request_context(environ_base=client.environ_base):
         identifier = _create_identifier()  # what "strong" session protection checks

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hmac
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
-from lms.extensions import db
+from lms.accounts import queries, services
+
+# A user id fits PostgreSQL's bigint with room to spare; longer is not one of ours.
+_MAX_ID_DIGITS = 18
 
 
 def init_login_manager(manager: LoginManager) -> None:
-    from lms.accounts.models import User
-
     manager.login_view = "accounts.login"
     manager.login_message = _l("Please sign in to see this page.")
     manager.login_message_category = "info"
@@ -22,17 +24,24 @@ def init_login_manager(manager: LoginManager) -> None:
     def _load(session_id: str):
         """The user named by ``User.get_id()``, while that id still holds.
 
-        The id is "<user id>:<password fingerprint>": once the password changes,
-        or the account is deactivated, sessions and remember cookies issued
-        before stop signing anyone in.
+        The id is "<user id>:<password fingerprint>:<browser session token>":
+        once the password changes, the account is deactivated, or the browser
+        session is ended (signing out, "sign out the other browsers", an
+        administrator), sessions and remember cookies that carry it stop
+        signing anyone in. Ids of the older two-part form are refused too.
         """
-        user_id, _sep, fingerprint = session_id.partition(":")
-        try:
-            user = db.session.get(User, int(user_id))
-        except ValueError:
+        user_id, fingerprint, token = (session_id.split(":", 2) + ["", ""])[:3]
+        if not (user_id.isdigit() and len(user_id) <= _MAX_ID_DIGITS and token):
             return None
-        if user is None or not user.active:
+        found = queries.signed_in(int(user_id), token)
+        if found is None:
             return None
-        if not hmac.compare_digest(fingerprint, user.password_fingerprint()):
+        user, browser = found
+        if not user.active or not hmac.compare_digest(fingerprint,
+                                                      user.password_fingerprint()):
             return None
+        user.attach_browser_session(browser, token)
+        # Page views only: a save during an exam (a POST) must not gain a write.
+        if request.method == "GET":
+            services.touch_session(browser)
         return user

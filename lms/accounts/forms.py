@@ -10,8 +10,15 @@ from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, ValidationError
 
 from lms.accounts import services
 from lms.accounts.models import GENDER_TITLES, Institution
@@ -140,3 +147,16 @@ class ResetRequestForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password, confirm = _new_password_fields("password", _l("New password"))
+
+
+class SessionLookupForm(FlaskForm):
+    """An administrator looks a user up by email (a GET form: no CSRF)."""
+
+    email = EmailField(_l("Email"), validators=[
+        DataRequired(message=_l("Enter an email address.")), Length(max=254)],
+        render_kw={"spellcheck": "false"})
+
+
+class EndSessionsForm(FlaskForm):
+    # Bounded like every id the database can hold.
+    user_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)])

@@ -145,10 +145,27 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         """The id Flask-Login keeps in the session and the remember cookie.
 
-        It names the password too, so that changing or resetting the password
-        signs the account out of every other browser (see accounts.auth).
+        "<user id>:<password fingerprint>:<browser session token>". It names the
+        password, so that changing or resetting the password signs the account out
+        of every other browser, and the signed-in browser (a ``UserSession``), so
+        that signing out, or an administrator, can end that browser's session and
+        its remember-me cookie on the server (see accounts.auth).
         """
-        return f"{self.id}:{self.password_fingerprint()}"
+        token = self.__dict__.get("_session_token")
+        if token is None:
+            raise RuntimeError("Start a browser session (accounts.services.start_session) "
+                               "before signing the user in.")
+        return f"{self.id}:{self.password_fingerprint()}:{token}"
+
+    @property
+    def browser_session(self) -> UserSession | None:
+        """The signed-in browser this request came from, if it came from one."""
+        return self.__dict__.get("_browser_session")
+
+    def attach_browser_session(self, session: UserSession, token: str) -> None:
+        # Plain attributes, not mapped: they belong to this request only.
+        self.__dict__["_browser_session"] = session
+        self.__dict__["_session_token"] = token
 
     def password_fingerprint(self) -> str:
         """A short keyed digest of the password hash: changes whenever the password does."""
@@ -209,3 +226,26 @@ class User(UserMixin, db.Model):
 
     def coordinates(self, program_id: int) -> bool:
         return self.is_admin or program_id in self.coordinated_program_ids
+
+
+class UserSession(db.Model):
+    """A browser someone signed in with. Its cookies name it by a random token,
+    stored here only as a hash; once ended, those cookies sign nobody in."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now())
+    # "Firefox, Linux": enough to recognise one's own browsers, no fingerprint.
+    user_agent: Mapped[str] = mapped_column(String(80), default="")
+    address: Mapped[str | None] = mapped_column(String(45))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"

@@ -6,10 +6,17 @@ before anything is written, naming the form field at fault.
 
 from __future__ import annotations
 
+import base64
+import json
+import re
+import secrets
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import force_locale, ngettext
@@ -26,7 +33,10 @@ from lms.accounts.models import (
     ProgramCoordinator,
     Role,
     User,
+    UserSession,
+    as_utc,
 )
+from lms.accounts.queries import token_hash
 from lms.audit.services import record
 from lms.errors import DomainError
 from lms.extensions import db
@@ -38,6 +48,8 @@ PASSWORD_MAX = 128
 NAME_MIN = 2
 NAME_MAX = 120
 RESET_SALT = "password-reset"
+# How long a mailed link to finish registering works.
+REGISTRATION_MAX_AGE = 2 * 24 * 3600
 
 # Characters a name may not contain: markup that could end up in a page or a PDF.
 _NAME_FORBIDDEN = frozenset("<>{}")
@@ -163,22 +175,92 @@ def _add_user(user: User) -> None:
 # ---------------------------------------------------------------- registration and sign in
 
 
-def register_user(*, email: str, full_name: str, password: str, locale: str,
-                  country: str | None) -> User:
-    """Create a trainee account (self-registration)."""
+def request_registration(*, email: str, full_name: str, password: str, locale: str,
+                         country: str | None, next_path: str | None = None) -> str:
+    """Check a self-registration and mail the address; write nothing. The address.
+
+    A new address gets a link that creates the account; an address that has an
+    account already gets a notice (sign in, or reset the password) instead. The
+    visitor sees the same answer, after the same work (the password is hashed
+    either way), so the form tells nobody which addresses have accounts.
+    """
     email = normalise_email(email)
     full_name = validate_full_name(full_name)
     check_password_rules(password, email)
     locale = _check_locale(locale)
     country = _check_country(country)
-    if find_by_email(email) is not None:
+    password_hash = generate_password_hash(password)
+    holder = find_by_email(email)
+    if holder is not None:
+        _mail_registration_notice(holder)
+        return email
+    token = _registration_box().encrypt(json.dumps({
+        "email": email, "full_name": full_name, "locale": locale, "country": country,
+        "password_hash": password_hash, "next": next_path}).encode())
+    link = mail.external_url("accounts.confirm_registration", token=token.decode())
+    with force_locale(locale):
+        subject = _("Finish creating your account")
+        body = _("Hello %(name)s,\n\n"
+                 "Open this link to finish creating your account on the OAS training and "
+                 "certification site:\n\n%(link)s\n\n"
+                 "The link works for %(days)d days. If you did not ask for an account, "
+                 "you can ignore this message: nothing is created without it.",
+                 name=full_name, link=link, days=REGISTRATION_MAX_AGE // 86400)
+    mail.send(email, subject, body)
+    return email
+
+
+def _mail_registration_notice(holder: User) -> None:
+    sign_in = mail.external_url("accounts.login")
+    reset = mail.external_url("accounts.reset_request")
+    with force_locale(holder.locale if holder.locale in LANGUAGES else "en"):
+        subject = _("Someone tried to register with your address")
+        body = _("Hello %(name)s,\n\n"
+                 "Someone, perhaps you, tried to create an account on the OAS training "
+                 "and certification site with this address. You already have an account, "
+                 "so nothing was created.\n\n"
+                 "If it was you, sign in here:\n%(sign_in)s\n\n"
+                 "or, if you have forgotten your password, choose a new one here:\n"
+                 "%(reset)s\n\n"
+                 "If it was not you, you can ignore this message.",
+                 name=holder.full_name, sign_in=sign_in, reset=reset)
+    mail.send(holder.email, subject, body)
+
+
+def _registration_box() -> Fernet:
+    """Encrypts registration links: they carry the password's hash, which nobody
+    who sees the link (a mail log, a proxy) should be able to attack offline."""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"lms registration link").derive(
+        str(current_app.config["SECRET_KEY"]).encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def pending_registration(token: str) -> dict | None:
+    """What a registration link asks for, if it is ours and not expired; else None."""
+    try:
+        data = json.loads(_registration_box().decrypt(token.encode(),
+                                                      ttl=REGISTRATION_MAX_AGE))
+    except (InvalidToken, ValueError):
+        return None
+    keys = {"email", "full_name", "locale", "country", "password_hash", "next"}
+    return data if isinstance(data, dict) and set(data) == keys else None
+
+
+def complete_registration(token: str) -> User:
+    """Create the trainee account a registration link asks for (it proves the address)."""
+    data = pending_registration(token)
+    if data is None:
+        raise AccountError(_("This link no longer works."))
+    if find_by_email(data["email"]) is not None:
         raise AccountError(_("An account with this email already exists."), field="email")
-    user = User(email=email, full_name=full_name, locale=locale, country=country,
+    user = User(email=data["email"], full_name=data["full_name"], locale=data["locale"],
+                country=data["country"], password_hash=data["password_hash"],
                 is_admin=False, active=True)
-    user.set_password(password)
     _add_user(user)
     record(user, "user.register", user, None,
-           {"email": email, "full_name": full_name, "locale": locale, "country": country})
+           {"email": user.email, "full_name": user.full_name, "locale": user.locale,
+            "country": user.country})
     db.session.flush()
     return user
 
@@ -208,6 +290,81 @@ def record_login(user: User) -> None:
     """Remember when the user last signed in (not audited: it changes no data of theirs)."""
     user.last_login_at = datetime.now(UTC)
     db.session.flush()
+
+
+# ---------------------------------------------------------------- signed-in browsers
+
+# How stale "last seen" may get: it is written at most this often per browser.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+
+# (pattern, name): the first match wins, so more specific names come first.
+_BROWSERS = [(r"Edg(e|A|iOS)?/", "Edge"), (r"OPR/|Opera", "Opera"),
+             (r"Firefox/|FxiOS/", "Firefox"), (r"Chrome/|CriOS/|Chromium/", "Chrome"),
+             (r"Safari/", "Safari")]
+_SYSTEMS = [(r"Windows", "Windows"), (r"Android", "Android"),
+            (r"iPhone|iPad|iPod", "iOS"), (r"Mac OS X|Macintosh", "macOS"),
+            (r"CrOS", "ChromeOS"), (r"Linux", "Linux")]
+
+
+def summarise_user_agent(user_agent: str | None) -> str:
+    """"Firefox, Linux": enough for people to recognise their browsers, no more."""
+    text = user_agent or ""
+    browser = next((name for pattern, name in _BROWSERS if re.search(pattern, text)), "")
+    system = next((name for pattern, name in _SYSTEMS if re.search(pattern, text)), "")
+    return ", ".join(part for part in (browser, system) if part)
+
+
+def start_session(user: User, *, user_agent: str | None, address: str | None) -> UserSession:
+    """Record a browser signing in as ``user``; its cookies will name the new session.
+
+    The token is kept only on the user object for this request (``get_id``) and,
+    hashed, in the table.
+    """
+    token = secrets.token_urlsafe(32)
+    browser = UserSession(user_id=user.id, token_hash=token_hash(token),
+                          user_agent=summarise_user_agent(user_agent),
+                          address=(address or None) and address[:45])
+    db.session.add(browser)
+    db.session.flush()
+    user.attach_browser_session(browser, token)
+    return browser
+
+
+def touch_session(browser: UserSession) -> None:
+    """Note that the browser was seen, at most every SESSION_TOUCH_INTERVAL."""
+    now = datetime.now(UTC)
+    if now - as_utc(browser.last_seen_at) < SESSION_TOUCH_INTERVAL:
+        return
+    browser.last_seen_at = now
+    db.session.flush()
+
+
+def end_session(browser: UserSession | None) -> None:
+    """Sign this browser out: its session and remember-me cookies stop working."""
+    if browser is None or browser.ended_at is not None:
+        return
+    browser.ended_at = datetime.now(UTC)
+    db.session.flush()
+
+
+def end_sessions(user: User, *, keep: UserSession | None = None,
+                 actor: User | None = None) -> int:
+    """End every open session of ``user`` but ``keep``; how many were ended."""
+    ended = _end_open_sessions(user, keep)
+    if ended:
+        record(actor or user, "user.end_sessions", user, None,
+               {"sessions": ended, "kept_current": keep is not None})
+    db.session.flush()
+    return ended
+
+
+def _end_open_sessions(user: User, keep: UserSession | None) -> int:
+    conditions = [UserSession.user_id == user.id, UserSession.ended_at.is_(None)]
+    if keep is not None:
+        conditions.append(UserSession.id != keep.id)
+    return db.session.execute(
+        db.update(UserSession).where(*conditions).values(ended_at=datetime.now(UTC))
+        .execution_options(synchronize_session="fetch")).rowcount
 
 
 # ---------------------------------------------------------------- profile
@@ -252,6 +409,9 @@ def change_password(user: User, current: str, new: str) -> None:
                            field="current_password")
     check_password_rules(new, user.email, field="new_password")
     user.set_password(new)
+    # The new password's fingerprint already refuses the other browsers' cookies;
+    # ending their sessions too keeps the list of signed-in browsers true.
+    _end_open_sessions(user, keep=user.browser_session)
     # The log names the event only: hashes have no place in it.
     record(user, "user.change_password", user)
     db.session.flush()
@@ -320,6 +480,7 @@ def send_reset_link(email: str) -> None:
 def reset_password(user: User, new: str) -> None:
     check_password_rules(new, user.email)
     user.set_password(new)
+    _end_open_sessions(user, keep=None)  # whoever knew the old password is signed out
     record(user, "user.reset_password", user)
     db.session.flush()
 

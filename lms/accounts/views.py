@@ -13,22 +13,26 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
-from lms.accounts import services
+from lms.accounts import queries, services
 from lms.accounts.forms import (
+    EndSessionsForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
     RegisterForm,
     ResetPasswordForm,
     ResetRequestForm,
+    SessionLookupForm,
 )
 from lms.errors import DomainError
 from lms.extensions import account_and_address, rate_limited
-from lms.web.redirects import redirect_next
+from lms.web.permissions import require
+from lms.web.redirects import is_local, redirect_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -63,6 +67,13 @@ def _remembered() -> bool:
     return cookie in request.cookies
 
 
+def _sign_in(user, remember: bool = False) -> None:
+    """Sign ``user`` in on this browser, as a new session that can be ended."""
+    services.start_session(user, user_agent=request.user_agent.string,
+                           address=request.remote_addr)
+    login_user(user, remember=remember)
+
+
 # ---------------------------------------------------------------- sign in and out
 
 
@@ -78,7 +89,7 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             services.record_login(user)
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             refresh_locale()
             return redirect_next(DASHBOARD)
         # One message whatever went wrong: nobody learns which addresses have accounts.
@@ -88,6 +99,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Ended on the server: copies of this browser's cookies, the remember-me
+        # cookie included, no longer sign anyone in.
+        services.end_session(current_user.browser_session)
     logout_user()
     refresh_locale()  # back to the browser's language
     flash(_("You have signed out."), "success")
@@ -104,19 +119,56 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_user(
+            address = services.request_registration(
                 email=form.email.data, full_name=form.full_name.data,
                 password=form.password.data, locale=form.locale.data,
-                country=form.country.data)
+                country=form.country.data, next_path=_local_next())
         except DomainError as error:
             _show_error(form, error)
         else:
-            login_user(user)
-            refresh_locale()  # the new account's language from now on
-            flash(_("Welcome, %(name)s! Your account is ready.", name=user.full_name),
-                  "success")
-            return redirect_next(DASHBOARD)
+            # The same answer whether or not the address has an account: the mail
+            # says which (a link to finish, or a notice to the account's holder).
+            flash(_("We have sent a message to %(email)s. Open the link in it to finish "
+                    "creating your account.", email=address), "success")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form), _status(form)
+
+
+def _local_next() -> str | None:
+    target = request.values.get("next")
+    return target if is_local(target) else None
+
+
+@bp.route("/register/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str):
+    """The mailed link: a page with one button (a GET must not create the account,
+    as mail scanners open links), which creates the account and signs it in."""
+    if not current_app.config["LMS_ALLOW_REGISTRATION"]:
+        abort(404)
+    pending = services.pending_registration(token)
+    if pending is None:
+        return render_template("accounts/register_invalid.html"), 400
+    if services.find_by_email(pending["email"]) is not None:
+        return render_template("accounts/register_done.html", email=pending["email"]), 409
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            user = services.complete_registration(token)
+        except DomainError:
+            return render_template("accounts/register_done.html",
+                                   email=pending["email"]), 409
+        if current_user.is_authenticated:  # another account, signed in on this browser
+            services.end_session(current_user.browser_session)
+            logout_user()
+        _sign_in(user)
+        services.record_login(user)
+        refresh_locale()  # the new account's language from now on
+        flash(_("Welcome, %(name)s! Your account is ready.", name=user.full_name),
+              "success")
+        target = pending["next"]
+        return redirect(target if is_local(target) else url_for(DASHBOARD))
+    return render_template("accounts/register_confirm.html", pending=pending,
+                           form=form), _status(form)
 
 
 # ---------------------------------------------------------------- password reset
@@ -146,7 +198,7 @@ def reset_password(token: str):
         except DomainError as error:
             _show_error(form, error)
         else:
-            login_user(user)
+            _sign_in(user)
             services.record_login(user)
             refresh_locale()
             flash(_("Your password has been changed. You are signed in."), "success")
@@ -160,8 +212,11 @@ def reset_password(token: str):
 
 def _render_profile(profile_form: ProfileForm, password_form: PasswordChangeForm,
                     status: int):
+    user = current_user._get_current_object()
     return render_template("accounts/profile.html", form=profile_form,
-                           password_form=password_form), status
+                           password_form=password_form,
+                           browsers=queries.open_sessions(user),
+                           this_browser=user.browser_session), status
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -203,3 +258,54 @@ def change_password():
                   "success")
             return redirect(url_for("accounts.profile"))
     return _render_profile(ProfileForm(obj=user, formdata=None), form, 422)
+
+
+@bp.post("/profile/sessions/end-others")
+@login_required
+def end_other_sessions():
+    form = FlaskForm()  # the CSRF check
+    if not form.validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    ended = services.end_sessions(user, keep=user.browser_session)
+    flash(ngettext("%(num)d other browser has been signed out.",
+                   "%(num)d other browsers have been signed out.", ended)
+          if ended else _("No other browser was signed in."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+# ---------------------------------------------------------------- administration
+
+
+@bp.get("/admin/sessions")
+@login_required
+def admin_sessions():
+    require(current_user.is_admin)
+    form = SessionLookupForm(request.args, meta={"csrf": False})
+    user = browsers = None
+    if request.args and form.validate():
+        user = services.find_by_email(form.email.data)
+        if user is None:
+            form.email.errors = [_("There is no account with this email address.")]
+        else:
+            browsers = queries.open_sessions(user)
+    status = 404 if form.email.errors and request.args else 200
+    return render_template("accounts/admin_sessions.html", form=form, user=user,
+                           browsers=browsers, end_form=FlaskForm()), status
+
+
+@bp.post("/admin/sessions/end")
+@login_required
+def admin_end_sessions():
+    require(current_user.is_admin)
+    form = EndSessionsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = queries.user_by_id(form.user_id.data)
+    if user is None:
+        abort(404)
+    ended = services.end_sessions(user, actor=current_user._get_current_object())
+    flash(ngettext("%(num)d session of %(email)s has been ended.",
+                   "%(num)d sessions of %(email)s have been ended.", ended,
+                   email=user.email), "success")
+    return redirect(url_for("accounts.admin_sessions", email=user.email))

@@ -35,6 +35,7 @@ GET_MATRIX: list[tuple[str, set[str]]] = [
     ("/reset", EVERYONE),
     ("/profile", SIGNED_IN),
     ("/dashboard", SIGNED_IN),
+    ("/admin/sessions", {"admin"}),
     ("/teaching", TEACHING),
     ("/cohorts/{cohort}", IN_COHORT_A),
     ("/cohorts/{cohort}/lessons/{lesson}", IN_COHORT_A),
@@ -133,6 +134,8 @@ POST_MATRIX: list[tuple[str, set[str]]] = [
     ("/manage/cohorts/{cohort}/enrolments", MANAGERS),
     ("/manage/enrolments/{enrolment}/status", MANAGERS),
     ("/profile/password", SIGNED_IN),
+    ("/profile/sessions/end-others", SIGNED_IN),
+    ("/admin/sessions/end", {"admin"}),
     # Quizzes
     ("/cohorts/{cohort}/quizzes/{quiz}/start", {"trainee"}),
     ("/cohorts/{cohort}/attempts/{attempt}/answers", {"trainee"}),
@@ -183,7 +186,7 @@ POST_MATRIX: list[tuple[str, set[str]]] = [
 
 # Routes whose access is not a role question, tested in their own domains.
 OPEN_POSTS = {"/logout", "/language", "/cohorts/<int:cohort_id>/enrol",
-              "/reset/<token>"}
+              "/reset/<token>", "/register/<token>"}
 # Public JSON (no session, no CSRF): anyone may ask, tested in tests/certificates.
 PUBLIC_API_POSTS = {"/api/v1/certificates/verify"}
 

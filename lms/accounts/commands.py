@@ -1,0 +1,28 @@
+"""``lms users ...``: account chores for operators."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from lms.extensions import db
+
+
+@click.group("users")
+def users() -> None:
+    """Manage user accounts."""
+
+
+@users.command("end-sessions")
+@click.argument("email")
+@with_appcontext
+def end_sessions(email: str) -> None:
+    """Sign EMAIL's account out of every browser (remember-me cookies included)."""
+    from lms.accounts import services
+
+    user = services.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"There is no account with the email {email}.")
+    ended = services.end_sessions(user)
+    db.session.commit()
+    click.echo(f"{user.email}: {ended} session(s) ended.")
