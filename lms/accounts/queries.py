@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 
 from lms.accounts.models import User, UserSession
 from lms.extensions import db
+
+# A browser not seen for this long is signed out, whatever its cookies say: a
+# forgotten remember-me cookie (Flask-Login keeps it a year) or a session cookie of
+# a browser that was never closed stops working after a month without use.
+IDLE_LIMIT = timedelta(days=30)
+
+
+def _recent():
+    return UserSession.last_seen_at >= datetime.now(UTC) - IDLE_LIMIT
 
 
 def token_hash(token: str) -> str:
@@ -24,7 +34,7 @@ def signed_in(user_id: int, token: str) -> tuple[User, UserSession] | None:
         db.select(User, UserSession)
         .join(UserSession, UserSession.user_id == User.id)
         .where(User.id == user_id, UserSession.token_hash == token_hash(token),
-               UserSession.ended_at.is_(None))).first()
+               UserSession.ended_at.is_(None), _recent())).first()
     return None if row is None else (row[0], row[1])
 
 
@@ -32,7 +42,7 @@ def open_sessions(user: User) -> list[UserSession]:
     """The user's signed-in browsers, the most recently seen first."""
     return list(db.session.scalars(
         db.select(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None), _recent())
         .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())))
 
 

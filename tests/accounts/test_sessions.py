@@ -186,6 +186,16 @@ def test_last_seen_is_written_by_page_views_at_most_every_few_minutes(client, da
         timedelta(minutes=1)
 
 
+def test_a_browser_unused_for_a_month_is_signed_out(client, database):
+    user = make_user()
+    _sign_in_as(client, user, FIREFOX, remember=True)
+    [browser] = _open_sessions(database, user)
+    browser.last_seen_at = utcnow() - timedelta(days=31)
+    database.session.commit()
+
+    assert client.get("/dashboard").status_code == 302
+
+
 def test_a_session_id_of_the_older_form_signs_nobody_in(client, database):
     user = make_user()
     database.session.commit()
