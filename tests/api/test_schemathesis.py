@@ -69,7 +69,7 @@ def test_the_document_checked_is_the_one_served(app, client):
 
 
 @schema.parametrize()
-@settings(max_examples=25, derandomize=True, deadline=None, database=None,
+@settings(max_examples=50, derandomize=True, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 def test_the_api_answers_as_its_openapi_document_says(case, app, records, backend):
     # Each request in a context of its own, as a server runs it (see BrowserClient).
