@@ -321,7 +321,9 @@ def document(base_url: str) -> dict[str, Any]:
             "version": "1.0.0",
             "description": "Public, read-only lookups of certificates issued for the "
                            "PROCCER and PICAP programs. No sign-in. Requests are "
-                           "rate-limited per client address.",
+                           "rate-limited per client address. Every error is answered "
+                           "as RFC 9457 problem details (application/problem+json) "
+                           "whose code member says which problem it is.",
         },
         "servers": [{"url": base_url}],
         "paths": _paths(),

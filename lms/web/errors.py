@@ -42,12 +42,17 @@ def _messages() -> dict[int, tuple[str, str]]:
 
 
 def _api_messages() -> dict[int, tuple[str, str]]:
-    """What the API says where the site's words are about pages and forms."""
+    """What the API says where the site's words are about pages and forms.
+
+    The problems' type is "about:blank", so their titles are the statuses' names.
+    """
     return {
         405: (_("Method not allowed"), _("This address does not accept that kind of request.")),
-        413: (_("Request too large"), _("The request is larger than this site accepts.")),
+        413: (_("Content too large"), _("The request is larger than this site accepts.")),
         429: (_("Too many requests"), _("Too many requests from your address. Please wait "
                                         "a minute and try again.")),
+        500: (_("Internal server error"),
+              _("An unexpected error happened. Nothing was changed. Please try again.")),
         503: (_("Service unavailable"), _("The service is unavailable for a moment. "
                                           "Please try again in a few seconds.")),
     }
