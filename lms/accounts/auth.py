@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hmac
 
-from flask import request
+from flask import request, session
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager
+from flask_login import LoginManager, user_loaded_from_cookie
+from flask_login.utils import _create_identifier
 
 from lms.accounts import queries, services
 
@@ -19,6 +20,7 @@ def init_login_manager(manager: LoginManager) -> None:
     manager.login_message = _l("Please sign in to see this page.")
     manager.login_message_category = "info"
     manager.session_protection = "strong"
+    user_loaded_from_cookie.connect(_mark_restored_session)
 
     @manager.user_loader
     def _load(session_id: str):
@@ -45,3 +47,13 @@ def init_login_manager(manager: LoginManager) -> None:
         if request.method == "GET":
             services.touch_session(browser)
         return user
+
+
+def _mark_restored_session(_app, user) -> None:
+    """Give a session restored from a remember-me cookie the browser's identifier.
+
+    Flask-Login restores the session without it, so "strong" session protection
+    took the next request for a stolen session and cleared both cookies: "Keep me
+    signed in" lasted one page. Signing in writes the identifier; so does this.
+    """
+    session["_id"] = _create_identifier()

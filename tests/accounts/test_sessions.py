@@ -70,6 +70,14 @@ def test_cookies_copied_before_logout_stop_working(app, client, copied):
     assert "/login" in response.location
 
 
+def test_a_remember_me_cookie_keeps_a_new_browser_session_signed_in(app, client):
+    _sign_in_as(client, make_user(), FIREFOX, remember=True)
+    remember_cookie = _cookie_names(app)[1]
+    browser = _browser_with_cookie(app, remember_cookie, client.get_cookie(remember_cookie).value)
+
+    assert [browser.get("/dashboard").status_code for _ in range(3)] == [200, 200, 200]
+
+
 def test_the_profile_lists_the_browsers_and_signs_out_the_others(
         client, other_browser, database):
     user = make_user()
