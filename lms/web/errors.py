@@ -53,8 +53,8 @@ def _api_messages() -> dict[int, tuple[str, str]]:
                                         "a minute and try again.")),
         500: (_("Internal server error"),
               _("An unexpected error happened. Nothing was changed. Please try again.")),
-        503: (_("Service unavailable"), _("The service is unavailable for a moment. "
-                                          "Please try again in a few seconds.")),
+        503: (_("Service unavailable"),
+              _("The site cannot answer just now. Please try again in a few seconds.")),
     }
 
 
