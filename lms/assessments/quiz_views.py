@@ -24,6 +24,7 @@ from lms.assessments.scoring import chosen_option_ids
 from lms.cohorts.models import SEATED
 from lms.errors import DomainError
 from lms.web.database import one_statement_writes, reads_first
+from lms.web.input import MAX_INT, bounded_int
 from lms.web.pages import page_number
 from lms.web.permissions import require
 
@@ -132,11 +133,8 @@ def start(cohort_id: int, assessment_id: int):
 
 def _index(attempt: Attempt, value) -> int:
     total = len(attempt.question_order or [])
-    try:
-        index = int(value)
-    except (TypeError, ValueError):
-        index = 1
-    return min(max(index, 1), max(total, 1))
+    index = bounded_int(value, minimum=-MAX_INT)  # JSON may send 1e999: inf
+    return min(max(index if index is not None else 1, 1), max(total, 1))
 
 
 def _render_attempt(attempt: Attempt, due_at, index: int, *, error: str | None = None,
@@ -188,7 +186,8 @@ def attempt(cohort_id: int, attempt_id: int):
 def _submitted_values() -> dict:
     """The answer as sent: a form (browser) or a JSON body (script)."""
     if request.is_json:
-        body = request.get_json(silent=True) or {}
+        body = request.get_json(silent=True)
+        body = body if isinstance(body, dict) else {}  # a list or a string: nothing sent
         options = body.get("options") or []
         return {"question_id": body.get("question_id"), "q": body.get("q"),
                 "options": [str(o) for o in options] if isinstance(options, list) else [],
@@ -209,9 +208,8 @@ def _save_quickly(cohort_id: int, attempt_id: int):
     takes the full path below, which says why.
     """
     values = _submitted_values()
-    try:
-        question_id = int(values["question_id"])
-    except (TypeError, ValueError):
+    question_id = bounded_int(values["question_id"])
+    if question_id is None:
         return None
     if values["finish"]:
         return None
@@ -253,9 +251,8 @@ def save(cohort_id: int, attempt_id: int):
             return jsonify(saved=False, submitted=True, error=message), CONFLICT
         flash(message, "info")
         return redirect(url_for(".review", cohort_id=cohort_id, attempt_id=attempt.id))
-    try:
-        question_id = int(values["question_id"])
-    except (TypeError, ValueError):
+    question_id = bounded_int(values["question_id"])
+    if question_id is None:
         abort(400)
     if question_id not in (attempt.question_order or []):
         abort(404)
