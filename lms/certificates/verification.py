@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 import math
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -186,6 +188,9 @@ class UploadCheck:
     problem: str | None
     exact: bool | None
     kid: str | None = None
+    # The file shows this certificate's ID but carries another's credential: then
+    # no record is shown at all, since neither is the file's (see ``swapped_check``).
+    shown_code: str | None = None
 
 
 def check_upload(data: bytes) -> UploadCheck:
@@ -216,7 +221,50 @@ def check_upload(data: bytes) -> UploadCheck:
         languages = [language] if language in LANGUAGES else list(LANGUAGES)
         exact = any(pdf.digest(issuance.pdf_for(certificate, lang)) == digest
                     for lang in languages)
+    if verified.ok and certificate is not None and not exact:
+        others = codes_shown(data) - {certificate.code}
+        if others:
+            return swapped_check(certificate.code, min(others), verified.kid)
     return UploadCheck(certificate, problem, exact, verified.kid)
+
+
+def swapped_check(credential_code: str, shown_code: str, kid: str | None) -> UploadCheck:
+    """A file that shows one certificate and carries another's (genuine) credential.
+
+    Neither record is the file's: the credential's record is valid, but not for
+    this file, and nothing signed vouches for the certificate the file shows.
+    """
+    return UploadCheck(None, _("The signed credential in this file belongs to a different "
+                               "certificate (%(credential)s) from the one the file shows "
+                               "(%(shown)s). This file is not a valid certificate.",
+                               credential=credential_code, shown=shown_code),
+                       None, kid, shown_code=shown_code)
+
+
+# An ID as printed (PREFIX-XXXX-XXXX-C), not inside a longer run of letters or digits.
+_PRINTED_ID = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2,6}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=]"
+                         r"(?![A-Za-z0-9])")
+# Certificates are one page; a hostile file's further pages are not read.
+_PAGES_READ = 2
+
+
+def codes_shown(data: bytes) -> set[str]:
+    """The valid certificate IDs a PDF shows a reader: on its pages and in its properties."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        texts = [str(value) for value in (reader.metadata or {}).values()]
+        texts += [page.extract_text() or "" for page in reader.pages[:_PAGES_READ]]
+    except Exception:  # a damaged upload may fail anywhere inside the parser
+        return set()
+    codes = set()
+    for match in _PRINTED_ID.finditer("\n".join(texts)):
+        try:
+            codes.add(ids.parse(match.group()))
+        except ids.InvalidId:
+            continue  # ID-shaped text that is no ID names no certificate
+    return codes
 
 
 # ---------------------------------------------------------------- JSON answers

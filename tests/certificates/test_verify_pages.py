@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from lms.certificates import ids, issuance, signing
+from lms.certificates import ids, issuance, pdf, signing
 from lms.certificates.pdf import render_pdf
 from tests.certificates.factories import issue_certificate, yesterday
 from tests.conftest import csrf_token, page_text, submit
@@ -237,6 +237,45 @@ def test_a_pdf_with_a_forged_signature_says_so_and_shows_the_record(client):
     assert "The signature of the credential in this PDF is not valid" in text
     assert certificate.code in text
     assert "differs" in text
+
+
+def _with_credential(data: bytes, token: str) -> bytes:
+    """``data`` with its attached credential replaced by ``token`` (and a matching checksum)."""
+    import hashlib
+
+    from pypdf import PdfWriter
+    from pypdf.generic import ByteStringObject, NameObject, NumberObject
+
+    writer = PdfWriter(clone_from=io.BytesIO(data))
+    names = writer.root_object["/Names"]["/EmbeddedFiles"]["/Names"]
+    stream = names[1].get_object()["/EF"]["/F"].get_object()
+    payload = token.encode("ascii")
+    stream.set_data(payload)
+    params = stream["/Params"]
+    params[NameObject("/Size")] = NumberObject(len(payload))
+    params[NameObject("/CheckSum")] = ByteStringObject(
+        hashlib.md5(payload, usedforsecurity=False).digest())
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_a_pdf_carrying_another_certificates_credential_is_valid_for_neither(client):
+    holder, other = make_user(full_name="Ana Swapped"), make_user(full_name="Bruno Genuine")
+    mine, theirs = issue_certificate(holder), issue_certificate(other)
+    swapped = _with_credential(issuance.pdf_for(mine, "en"), theirs.credential)
+    assert pdf.extract_credential(swapped) == theirs.credential  # a genuine signature
+
+    response = _upload(client, swapped)
+
+    assert response.status_code == 422
+    text = page_text(response)
+    assert (f"The signed credential in this file belongs to a different certificate "
+            f"({theirs.code}) from the one the file shows ({mine.code}). This file is not "
+            f"a valid certificate.") in text
+    assert "Valid" not in text.replace("not a valid certificate", "")
+    assert "Bruno Genuine" not in text and "Ana Swapped" not in text
+    assert "exactly the certificate" not in text and "trust the record below" not in text
 
 
 def test_a_pdf_without_a_credential_is_refused_clearly(client):
