@@ -119,6 +119,12 @@ def test_blank_attempts_means_unlimited(client, world, database):
     ({"title": ""}, "This field is required."),
     ({"due_at": "2026-02-01T00:00"}, "The due date must come after the opening date."),
     ({"attempts_allowed": "0"}, "Number must be between 1 and 100."),
+    ({"attempts_allowed": "99999999999999999999"}, "This number is too large."),
+    ({"weight": "NaN"}, "Not a valid decimal value."),
+    ({"pass_mark": "Infinity"}, "Not a valid decimal value."),
+    ({"due_at": "0001-01-01T00:00"}, "Enter a date between"),
+    ({"opens_at": "9999-12-31T23:59"}, "Enter a date between"),
+    ({"opens_at": "2026-02-30T09:00"}, "Not a valid datetime value."),
     ({"title_en": "x" * 201}, "Field cannot be longer than 200 characters."),
 ])
 def test_bad_input_is_refused_and_nothing_written(client, world, database, overrides,
