@@ -180,10 +180,14 @@ def download(cohort_id: int, submission_id: int):
     if not path.is_file():
         abort(404)
     # Names stored before bidi and format characters were stripped are cleaned here too.
+    name = uploads.display_name(submission.file_name or "") or "file"
+    refusal = uploads.refusal_on_download(path, name)
+    if refusal is not None:
+        flash(_("This file is not offered for download. %(reason)s", reason=refusal), "error")
+        return redirect(url_for(".assignment", cohort_id=cohort_id,
+                                assessment_id=submission.assessment_id), 303)
     response = send_file(path, mimetype=uploads.download_type(submission.content_type),
-                         as_attachment=True,
-                         download_name=uploads.display_name(submission.file_name or "") or "file",
-                         max_age=0)
+                         as_attachment=True, download_name=name, max_age=0)
     # Set again: send_file adds its own charset to text types.
     response.headers["Content-Type"] = uploads.download_type(submission.content_type)
     response.headers["Cache-Control"] = "private, no-store"

@@ -229,6 +229,22 @@ def check_archive(data: bytes, kind: str, *, max_unzipped: int = MAX_UNZIPPED_BY
                             kind=label, ratio=max_ratio), field="file")
 
 
+def refusal_on_download(path: Path, name: str) -> str | None:
+    """Why a stored file is not served, or None.
+
+    Files stored before the archive check existed are checked again when they
+    are asked for, so a zip bomb accepted then is not handed to a grader now.
+    """
+    extension = extension_of(name)
+    if extension not in ZIP_BASED:
+        return None
+    try:
+        check_archive(path.read_bytes(), extension)
+    except DomainError as error:
+        return error.message
+    return None
+
+
 def _damaged(label: str) -> DomainError:
     return DomainError(_("This %(kind)s file is damaged and cannot be opened. Save it again "
                          "and send it again.", kind=label), field="file")

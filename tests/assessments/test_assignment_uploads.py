@@ -23,7 +23,7 @@ from tests.assessments.assignment_helpers import (
     submission_of,
     upload_files,
 )
-from tests.conftest import page_text
+from tests.conftest import new_browser, page_text
 from tests.conftest import sign_in_quickly as login
 
 BIDI_NAME = "invoice\u202egnp.pdf"  # shown as "invoicefdp.png" by a bidi-aware display
@@ -216,3 +216,23 @@ def test_a_damaged_or_unusual_archive_is_refused_as_damaged(app):
         uploads.check_archive(plain, "docx")  # the same file intact passes
         photo = random.Random(9).randbytes(1536 * 1024)  # incompressible, like a JPEG
         uploads.check_archive(office_file({"word/media/photo.jpg": photo}), "docx")
+
+
+def test_a_bomb_stored_before_the_check_is_not_handed_to_graders(app, client, database):
+    s = setting()
+    login(client, s.trainee)
+    document = docx_bytes()
+    assert send(client, s, file=(document, "report.docx")).status_code == 302
+    submission = submission_of(s)
+    url = f"/cohorts/{s.cohort.id}/submissions/{submission.id}/file"
+    grader = new_browser(app)
+    login(grader, s.instructor)
+    assert grader.get(url).data == document  # an ordinary document is served
+    with app.app_context():
+        uploads.path_of(submission.stored_name).write_bytes(zip_bomb())
+
+    response = grader.get(url)
+
+    assert response.status_code == 303 and response.headers["Location"].endswith(s.page_url)
+    assert ("This file is not offered for download. This DOCX file unpacks to more than "
+            "50 MB.") in page_text(grader.get(s.page_url))
