@@ -6,11 +6,14 @@ Every page on the way is checked with axe-core and must have no violations.
 from __future__ import annotations
 
 import re
+import time
+from urllib.parse import urlsplit
 
 import pytest
 
 from lms.catalog.models import LessonTranslation
 from lms.extensions import db
+from lms.web.mail import read_outbox
 from tests.browser.conftest import assert_accessible
 from tests.factories import make_cohort, make_course, make_program
 
@@ -34,7 +37,21 @@ def course_code(live_app):
         return course.code
 
 
-def test_register_switch_to_spanish_enrol_and_read_a_lesson(page, live_server, course_code):
+def _mailed_link(app, to: str) -> str:
+    """The path of the link mailed to ``to``; mail leaves as the response closes,
+    so it may land a moment after the browser moved on."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with app.app_context():
+            bodies = [m["body"] for m in read_outbox() if m["to"] == to]
+        if bodies:
+            return urlsplit(re.findall(r"https?://\S+", bodies[-1])[0]).path
+        time.sleep(0.05)
+    raise AssertionError(f"no mail to {to}")
+
+
+def test_register_switch_to_spanish_enrol_and_read_a_lesson(page, live_app, live_server,
+                                                             course_code):
     page.goto(f"{live_server}/register")
     assert_accessible(page)
     form = page.locator("main form")
@@ -45,6 +62,11 @@ def test_register_switch_to_spanish_enrol_and_read_a_lesson(page, live_server, c
     form.locator("[name=country]").select_option("CO")
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
+    assert_accessible(page)  # "check your mail"
+    page.goto(live_server + _mailed_link(live_app, "ana.torres@example.org"))
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert_accessible(page)
 
@@ -76,4 +98,8 @@ def test_register_switch_to_spanish_enrol_and_read_a_lesson(page, live_server, c
 
     page.goto(f"{live_server}/dashboard")
     assert "Derechos humanos y uso de la fuerza" in page.inner_text("main")
+    assert_accessible(page)
+
+    page.goto(f"{live_server}/profile")  # the signed-in browsers, this one marked
+    assert page.locator("main table tbody strong").count() == 1
     assert_accessible(page)
