@@ -251,7 +251,7 @@ def complete_registration(token: str) -> User:
     """Create the trainee account a registration link asks for (it proves the address)."""
     data = pending_registration(token)
     if data is None:
-        raise AccountError(_("This link no longer works."))
+        raise AccountError(_("This link no longer works"))
     if find_by_email(data["email"]) is not None:
         raise AccountError(_("An account with this email already exists."), field="email")
     user = User(email=data["email"], full_name=data["full_name"], locale=data["locale"],

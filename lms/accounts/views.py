@@ -110,7 +110,9 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@rate_limited(_attempt_limit, methods=["POST"], deduct_when=_refused)
+# Every attempt counts, as for /reset: each one that is accepted sends a mail, and
+# the budget per address and email keeps the form from mailing anyone over and over.
+@rate_limited(_attempt_limit, methods=["POST"], key_func=account_and_address)
 def register():
     if not current_app.config["LMS_ALLOW_REGISTRATION"]:
         abort(404)

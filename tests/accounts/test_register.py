@@ -195,3 +195,17 @@ def test_a_signed_in_user_is_sent_on_from_registration(client, registration):
 
     assert response.status_code == 302
     assert response.location == "/dashboard"
+
+
+def test_registrations_for_one_address_are_rate_limited(client, app, monkeypatch,
+                                                        registration):
+    monkeypatch.setitem(app.config, "LMS_LOGIN_RATE_LIMIT", "2 per minute")
+    for _attempt in range(2):
+        assert submit(client, "/register", registration).status_code == 302
+
+    refused = submit(client, "/register", registration)
+    other = submit(client, "/register", {**registration, "email": "ana@example.org"})
+
+    assert refused.status_code == 429
+    assert other.status_code == 302  # a classmate at the same address still registers
+    assert [m["to"] for m in read_outbox()].count("maria.perez@example.org") == 2
