@@ -1,4 +1,4 @@
-"""``lms users ...``: account chores for operators."""
+"""``lms users ...``: account chores for operators (the accounts blueprint's commands)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,7 @@ from flask.cli import with_appcontext
 from lms.extensions import db
 
 
-@click.group("users")
-def users() -> None:
-    """Manage user accounts."""
-
-
-@users.command("end-sessions")
+@click.command("end-sessions")
 @click.argument("email")
 @with_appcontext
 def end_sessions(email: str) -> None:

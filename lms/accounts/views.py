@@ -18,7 +18,7 @@ from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
-from lms.accounts import queries, services
+from lms.accounts import commands, queries, services
 from lms.accounts.forms import (
     EndSessionsForm,
     LoginForm,
@@ -34,7 +34,9 @@ from lms.extensions import account_and_address, rate_limited
 from lms.web.permissions import require
 from lms.web.redirects import is_local, redirect_next
 
-bp = Blueprint("accounts", __name__)
+# Its commands are "lms users ...".
+bp = Blueprint("accounts", __name__, cli_group="users")
+bp.cli.add_command(commands.end_sessions)
 
 DASHBOARD = "cohorts.dashboard"
 
