@@ -22,7 +22,7 @@ from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts.models import (
@@ -335,8 +335,13 @@ def touch_session(browser: UserSession) -> None:
     now = datetime.now(UTC)
     if now - as_utc(browser.last_seen_at) < SESSION_TOUCH_INTERVAL:
         return
-    browser.last_seen_at = now
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            browser.last_seen_at = now
+    except OperationalError:
+        # The database is busy with writers (SQLite's one lock): this bookkeeping
+        # is not worth a refused page, and a later page view writes it.
+        return
 
 
 def end_session(browser: UserSession | None) -> None:
