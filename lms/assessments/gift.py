@@ -138,7 +138,7 @@ def _number(value: str, question: str) -> Decimal:
     if number is None or not number.is_finite():
         raise _Refused(_("“%(value)s” is not a number (use a dot for decimals).",
                          value=text))
-    if abs(number) >= MAX_NUMBER:
+    if number.copy_abs() >= MAX_NUMBER:  # abs() would overflow on 1e999999999
         raise _Refused(_("In “%(question)s”, %(value)s is out of range: numbers must lie "
                          "between -%(max)s and %(max)s.", question=question,
                          value=text[:40], max=format_decimal(MAX_NUMBER)))

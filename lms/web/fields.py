@@ -20,6 +20,10 @@ FIRST_DATE = date(1900, 1, 1)
 LAST_DATE = date(2100, 12, 31)
 # No number a form takes comes near this; every Numeric column holds it.
 MAX_DECIMAL = Decimal("1e11")
+# WTForms' own sentences, translated by its catalogs (self.gettext), as its fields say them.
+_NOT_AN_INTEGER = "Not a valid integer value."
+_NOT_A_DECIMAL = "Not a valid decimal value."
+_NOT_A_DATETIME = "Not a valid datetime value."
 
 
 class CountryField(SelectField):
@@ -72,7 +76,7 @@ class IntegerField(_StopOnProcessError, wtforms.IntegerField):
         try:
             number = int(text)
         except ValueError:
-            raise ValueError(self.gettext("Not a valid integer value.")) from None
+            raise ValueError(self.gettext(_NOT_AN_INTEGER)) from None
         if not -MAX_INT <= number <= MAX_INT:
             raise ValueError(_("This number is too large."))
         self.data = number
@@ -89,10 +93,10 @@ class DecimalField(_StopOnProcessError, wtforms.DecimalField):
         try:
             number = Decimal(text)
         except (InvalidOperation, ValueError):
-            raise ValueError(self.gettext("Not a valid decimal value.")) from None
+            raise ValueError(self.gettext(_NOT_A_DECIMAL)) from None
         if not number.is_finite():  # NaN, Infinity
-            raise ValueError(self.gettext("Not a valid decimal value."))
-        if abs(number) >= MAX_DECIMAL:
+            raise ValueError(self.gettext(_NOT_A_DECIMAL))
+        if number.copy_abs() >= MAX_DECIMAL:  # abs() would overflow on 1e999999999
             raise ValueError(_("This number is too large."))
         self.data = number
 
@@ -133,7 +137,7 @@ class DateTimeLocalField(_StopOnProcessError, wtforms.DateTimeLocalField):
             super().process_formdata(valuelist)
         except ValueError:
             self.data = None
-            raise ValueError(self.gettext("Not a valid datetime value.")) from None
+            raise ValueError(self.gettext(_NOT_A_DATETIME)) from None
         if self.data is not None and not FIRST_DATE <= self.data.date() <= LAST_DATE:
             self.data = None
             raise ValueError(_("Enter a date between %(first)s and %(last)s.",

@@ -121,6 +121,7 @@ def test_blank_attempts_means_unlimited(client, world, database):
     ({"attempts_allowed": "0"}, "Number must be between 1 and 100."),
     ({"attempts_allowed": "99999999999999999999"}, "This number is too large."),
     ({"weight": "NaN"}, "Not a valid decimal value."),
+    ({"weight": "1e999999999"}, "This number is too large."),
     ({"pass_mark": "Infinity"}, "Not a valid decimal value."),
     ({"due_at": "0001-01-01T00:00"}, "Enter a date between"),
     ({"opens_at": "9999-12-31T23:59"}, "Enter a date between"),

@@ -14,6 +14,7 @@ number of requests tried is printed, per database, at the end of the run.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections import Counter
@@ -31,10 +32,13 @@ from tests.web.conftest import World
 from tests.web.test_permissions import GET_MATRIX, POST_MATRIX, VISITOR_PAGES
 
 # Examples per GET route and per form; both databases together stay within ~90 s.
-EXAMPLES_PER_ROUTE = 4
-EXAMPLES_PER_FORM = 10
+# HOSTILE_SCALE=10 tries ten times as many (and allows ten times the time), for a
+# longer search on a developer's machine.
+SCALE = max(int(os.environ.get("HOSTILE_SCALE", "1") or 1), 1)
+EXAMPLES_PER_ROUTE = 4 * SCALE
+EXAMPLES_PER_FORM = 10 * SCALE
 # Seconds after which a group stops drawing new examples (a slow machine stays bounded).
-TIME_BUDGET = 40.0
+TIME_BUDGET = 40.0 * SCALE
 
 # The least-privileged role first: each route is tried as the first role allowed to use it.
 PREFERENCE = ["anonymous", "trainee", "instructor", "coordinator", "officer",
@@ -344,7 +348,7 @@ def test_no_form_value_makes_a_server_error_or_a_refused_write(app, world, backe
 
 # ---------------------------------------------------------------- JSON bodies
 
-EXAMPLES_PER_JSON = 40
+EXAMPLES_PER_JSON = 40 * SCALE
 JSON_SCALARS = st.one_of(
     HOSTILE_TEXT.map(lambda text: text[:2000]), HOSTILE_INT, st.integers().map(lambda n: -n),
     st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none())
