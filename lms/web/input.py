@@ -61,10 +61,12 @@ def int_arg(name: str, default: int | None = None, minimum: int = 0) -> int | No
     return default if number is None else number
 
 
-def _invalid_utf8(raw: str) -> bool:
-    """Whether a raw (WSGI, latin-1) path or query string holds invalid percent-encoded UTF-8."""
+def _invalid_utf8(raw: str, *, encoded: bool) -> bool:
+    """Whether a raw WSGI string (bytes as latin-1) is not UTF-8: Werkzeug would quietly
+    replace the bad bytes. The query string is still percent-encoded, the path is not."""
     try:
-        unquote_to_bytes(raw.encode("latin-1")).decode("utf-8")
+        data = raw.encode("latin-1")
+        (unquote_to_bytes(data) if encoded else data).decode("utf-8")
     except (UnicodeDecodeError, UnicodeEncodeError):
         return True
     return False
@@ -93,7 +95,7 @@ def refused() -> bool:
     environ = request.environ
     raw_path = environ.get("PATH_INFO", "")
     raw_query = environ.get("QUERY_STRING", "")
-    if _invalid_utf8(raw_path) or _invalid_utf8(raw_query):
+    if _invalid_utf8(raw_path, encoded=False) or _invalid_utf8(raw_query, encoded=True):
         return True
     if _ANY_CONTROL.search(request.path):
         return True

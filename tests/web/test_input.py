@@ -48,7 +48,7 @@ def test_a_page_number_out_of_range_shows_the_first_page(client, database, argum
     "/courses?program=%00", "/courses?program=a%01b", "/courses?q=%1B%5B31m",
     "/courses/%00", "/courses?program=%C2%85", "/courses?%00=1",
     "/courses?program=%FF", "/courses?program=%ED%A0%80",
-    "/verify/%00",
+    "/verify/%00", "/verify/%FF", "/verify/%C0%80",
 ])
 def test_control_characters_and_invalid_utf8_in_addresses_are_refused(client, database, url):
     response = client.get(url)
@@ -113,3 +113,7 @@ def test_json_with_nul_is_refused_before_the_api_sees_it(client, database):
     response = client.post("/api/v1/certificates/verify", data=b'{"ids": ["\\u0000"]}',
                            content_type="application/json")
     assert response.status_code == 400
+
+
+def test_an_encoded_percent_sign_in_a_path_is_not_taken_for_a_bad_byte(client, database):
+    assert client.get("/verify/%25FF").status_code != 400
