@@ -48,13 +48,16 @@ def create_user(email, full_name, password, role, program_code, cohort_code, bod
                 locale, country) -> None:
     """Create a user (or grant a role to an existing one)."""
     from lms.accounts import services
+    from lms.errors import DomainError, clean_name
 
     try:
+        if body_name:  # a new certifying body's name is printed on certificates
+            body_name = clean_name(body_name, "body_name", 200)
         user = services.create_user_with_role(
             email=email, full_name=full_name, password=password, role=role,
             program_code=program_code, cohort_code=cohort_code, body_name=body_name,
             locale=locale, country=country)
-    except services.AccountError as exc:
+    except DomainError as exc:  # AccountError included
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
