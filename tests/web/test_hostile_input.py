@@ -84,7 +84,10 @@ EXTRA_PAGES = [(f"/manage/courses/{{course}}/assessments/new?kind={kind}", {"coo
 # Actions whose form this world does not show (nothing to sign off, to submit...) are
 # still posted to, with these fields.
 FALLBACK_FIELDS = ["note", "reason", "text", "user_id", "competency_id", "full_name",
-                   "value", "confirm", "status", "hours"]
+                   "value", "confirm", "status", "hours", "email", "password",
+                   "password_confirm"]
+# Actions outside the matrix (open to anyone signed in, or to anyone), by who may post.
+OPEN_ACTIONS = [("/cohorts/{cohort}/enrol", {"other_trainee"})]
 RAW_QUERIES = ["page=%FF%FE", "q=%ED%A0%80", "program=%C0%80", "page=1%00", "%00=1"]
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -342,8 +345,13 @@ def test_no_form_value_makes_a_server_error_or_a_refused_write(app, world, backe
     run = _Run(backend)
     forms = _page_forms(clients, world)
     posted = {_path(action).split("?")[0] for _role, action, _fields in forms}
-    for template, allowed in POST_MATRIX:
-        action = template.format(**world.ids)
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
+    ids = {**world.ids, "token": "not-a-token"}
+    actions = POST_MATRIX + OPEN_ACTIONS + [
+        (rule.replace("<token>", "{token}"), {"anonymous"}) for rule in TOKEN_ROUTES
+        if rule in rules]
+    for template, allowed in actions:
+        action = template.format(**ids)
         if action not in posted:
             role = _role_for(allowed)
             token = csrf_token(clients[role], "/courses")
