@@ -572,6 +572,19 @@ def make_app(database_url: str, instance_path: str):
     return create_app(**{k: v for k, v in environment.items() if k.startswith("LMS_")})
 
 
+def local_client(app):
+    """A test client of ``app`` that asks for 127.0.0.1, the host the benchmarks'
+    production settings trust (Flask's test client asks for localhost otherwise)."""
+    from flask.testing import FlaskClient
+
+    class LocalClient(FlaskClient):
+        def open(self, *args, **kwargs):
+            kwargs.setdefault("base_url", "http://127.0.0.1/")
+            return super().open(*args, **kwargs)
+
+    return LocalClient(app, app.response_class, use_cookies=True)
+
+
 def create_schema(app, how: str = "create_all") -> None:
     """Create the tables: ``db.create_all()``, or ``lms db upgrade`` in a subprocess."""
     from lms.extensions import db

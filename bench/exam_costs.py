@@ -93,7 +93,7 @@ def measure(kind: str, trainees: int, answers: int) -> list[list[str]]:
 
 def sit(app, exam: exam_rush.Exam, email: str, timed) -> None:
     """One trainee: sign in (not timed), then start, page, saves and submit (timed)."""
-    client = app.test_client()
+    client = common.local_client(app)
     signed_in = client.post("/login", data={
         "csrf_token": _token(client.get("/login")), "email": email,
         "password": common.PASSWORD})

@@ -114,7 +114,7 @@ def in_process(app, seeded: common.SeededCohort, runs: int) -> list[list[str]]:
     from lms.assessments import gradebook_queries as queries
     from lms.extensions import db
 
-    client = app.test_client()
+    client = common.local_client(app)
     page = client.get("/login")
     token = common.CSRF_TOKEN.search(page.get_data(as_text=True)).group(1)
     signed_in = client.post("/login", data={"csrf_token": token, "email":
