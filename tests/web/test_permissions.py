@@ -9,6 +9,8 @@ cannot ship without its row.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import csrf_token, login
@@ -256,13 +258,17 @@ def test_the_matrix_names_every_route(app):
         "{log}": "<int:log_id>", "{certificate}": "<code>", "{body}": "<int:issuer_id>",
         "{signoff}": "<int:signoff_id>", "{achievement}": "<achievement>",
     }
+    def bare(rule: str) -> str:
+        # Which converter parses a part is the route's business, not the matrix's.
+        return re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule)
+
     normalised = set()
     for template in covered:
         for short, rule in names.items():
             template = template.replace(short, rule)
-        normalised.add(template)
+        normalised.add(bare(template))
     missing = sorted(
         rule.rule for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static" and rule.rule not in normalised
+        if rule.endpoint != "static" and bare(rule.rule) not in normalised
         and rule.rule not in OPEN_POSTS | PUBLIC_API_POSTS)
     assert not missing, f"routes without a row in the permission matrix: {missing}"
