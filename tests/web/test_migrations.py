@@ -92,3 +92,24 @@ def test_upgrade_twice_changes_nothing(migrated_app):
     flask_migrate.upgrade()
     flask_migrate.upgrade()
     assert schema_differences() == []
+
+
+def test_upgrade_cleans_upload_names_stored_before_names_were_cleaned(migrated_app):
+    from lms.assessments.models import AssessmentKind, Submission
+    from tests.assessments.factories import make_assessment
+    from tests.factories import enrol, make_cohort
+
+    flask_migrate.upgrade(revision="0003")
+    cohort = make_cohort()
+    enrolment = enrol(cohort)
+    assignment = make_assessment(cohort.course, AssessmentKind.ASSIGNMENT)
+    row = Submission(assessment_id=assignment.id, enrolment_id=enrolment.id,
+                     file_name="report\u202efdp.exe", stored_name="a", text="")
+    db.session.add(row)
+    db.session.commit()
+    row_id = row.id
+    db.session.remove()
+
+    flask_migrate.upgrade()
+
+    assert db.session.get(Submission, row_id).file_name == "reportfdp.exe"
