@@ -78,6 +78,7 @@ bench: install translations
 	$(BIN)/python bench/exam_rush.py --kill-worker
 	$(BIN)/python bench/gradebook.py
 	$(BIN)/python bench/certificates.py
+	$(BIN)/python bench/db_restart.py
 
 # The next revision: the difference between the models and a temporary SQLite
 # database upgraded to the head. Review the file afterwards;
