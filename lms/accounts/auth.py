@@ -10,9 +10,7 @@ from flask_login import LoginManager, user_loaded_from_cookie
 from flask_login.utils import _create_identifier
 
 from lms.accounts import queries, services
-
-# A user id fits PostgreSQL's bigint with room to spare; longer is not one of ours.
-_MAX_ID_DIGITS = 18
+from lms.web.input import bounded_int
 
 
 def init_login_manager(manager: LoginManager) -> None:
@@ -33,9 +31,10 @@ def init_login_manager(manager: LoginManager) -> None:
         signing anyone in. Ids of the older two-part form are refused too.
         """
         user_id, fingerprint, token = (session_id.split(":", 2) + ["", ""])[:3]
-        if not (user_id.isdigit() and len(user_id) <= _MAX_ID_DIGITS and token):
+        number = bounded_int(user_id, minimum=1)  # an id the users table can hold
+        if number is None or not token:
             return None
-        found = queries.signed_in(int(user_id), token)
+        found = queries.signed_in(number, token)
         if found is None:
             return None
         user, browser = found

@@ -10,14 +10,7 @@ from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    EmailField,
-    IntegerField,
-    PasswordField,
-    SelectField,
-    StringField,
-)
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, ValidationError
 
 from lms.accounts import services
@@ -25,7 +18,7 @@ from lms.accounts.models import GENDER_TITLES, Institution
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import current_locale
-from lms.web.fields import CountryField, LanguageField
+from lms.web.fields import CountryField, IntegerField, LanguageField
 
 NAME_HINT = _l("Exactly as it should be printed on your certificates.")
 
@@ -158,5 +151,5 @@ class SessionLookupForm(FlaskForm):
 
 
 class EndSessionsForm(FlaskForm):
-    # Bounded like every id the database can hold.
-    user_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)])
+    # The app's integer field: bounded like every id the database can hold.
+    user_id = IntegerField(validators=[DataRequired(), NumberRange(min=1)])

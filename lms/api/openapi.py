@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from lms.certificates.verification import MAX_BULK_IDS
+from lms.web.input import MAX_INT
 
 ID_EXAMPLE = "PRC-7K3M-Q9XD-K"
 PROBLEM_JSON = "application/problem+json"
@@ -20,7 +21,6 @@ ID_PATTERN = (r"^[A-Za-z]{2,6}[-. ]?[0-9A-TV-Za-tv-z]{4}[-. ]?[0-9A-TV-Za-tv-z]{
               r"[-. ]?[0-9A-Za-z*~$=]$")
 # The site refuses control characters in any text (TAB, LF and CR aside).
 NO_CONTROLS = "^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
-MAX_ID = 2**31 - 1
 
 
 def _ref(name: str) -> dict:
@@ -77,7 +77,7 @@ CODE_PARAMETER = {
                "examples": [ID_EXAMPLE, "prc7k3mq9xdk"]},
 }
 ISSUER_PARAMETER = {"name": "issuer_id", "in": "path", "required": True,
-                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
                     "description": "The issuer's number."}
 
 SCHEMAS: dict[str, Any] = {

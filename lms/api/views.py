@@ -25,6 +25,7 @@ from lms.certificates.verification import verify_limit
 from lms.cohorts.models import Cohort
 from lms.extensions import csrf, db
 from lms.web.errors import problem
+from lms.web.input import MAX_INT
 
 
 class _IdText(BaseConverter):
@@ -57,7 +58,6 @@ def _error(status: int, code: str, message: str):
 # An achievement is "track-7" or "course-7": ASCII digits only (str.isdigit also
 # takes "²", which int() refuses), and no more than a database integer holds.
 _ACHIEVEMENT = re.compile(r"(track|course)-([0-9]{1,10})")
-_MAX_ID = 2**31 - 1  # a PostgreSQL integer column
 
 
 # ---------------------------------------------------------------- keys
@@ -165,7 +165,7 @@ def revocations(issuer_id: int):
 def achievement(achievement: str):
     """The Achievement as the newest credential for it describes it."""
     match = _ACHIEVEMENT.fullmatch(achievement)
-    if match is None or int(match.group(2)) > _MAX_ID:
+    if match is None or int(match.group(2)) > MAX_INT:
         abort(404)
     kind, number = match.groups()
     statement = select(Certificate.credential)
