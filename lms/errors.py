@@ -37,6 +37,13 @@ _NAME_FORBIDDEN = frozenset("<>{}")
 _NAME_ALLOWED_FORMAT = frozenset("\u200c\u200d")
 
 
+def has_markup_or_hidden(text: str) -> bool:
+    """Whether ``text`` holds a character no name may: markup, or a control, format
+    (bidi override, zero-width space, ...) or other invisible character."""
+    return any(ch in _NAME_FORBIDDEN or (unicodedata.category(ch).startswith("C")
+                                         and ch not in _NAME_ALLOWED_FORMAT) for ch in text)
+
+
 def clean_name(value: str | None, field: str, max_length: int) -> str:
     """An institution's name, held to the rules of a person's name
     (lms.accounts.services.validate_full_name): printable on a certificate, no
@@ -48,8 +55,7 @@ def clean_name(value: str | None, field: str, max_length: int) -> str:
         raise DomainError(_("This field is required."), field=field)
     if len(text) > max_length:
         raise DomainError(_("Use at most %(max)d characters.", max=max_length), field=field)
-    if any(ch in _NAME_FORBIDDEN or (unicodedata.category(ch).startswith("C")
-                                     and ch not in _NAME_ALLOWED_FORMAT) for ch in text):
+    if has_markup_or_hidden(text):
         raise DomainError(_("A name cannot contain the characters < > { } or invisible "
                             "control characters."), field=field)
     if not any(ch.isalpha() for ch in text):

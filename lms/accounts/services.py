@@ -38,7 +38,7 @@ from lms.accounts.models import (
 )
 from lms.accounts.queries import token_hash
 from lms.audit.services import record
-from lms.errors import DomainError
+from lms.errors import DomainError, has_markup_or_hidden
 from lms.extensions import db
 from lms.i18n import LANGUAGES, country_codes
 from lms.web import mail
@@ -50,11 +50,6 @@ NAME_MAX = 120
 RESET_SALT = "password-reset"
 # How long a mailed link to finish registering works.
 REGISTRATION_MAX_AGE = 2 * 24 * 3600
-
-# Characters a name may not contain: markup that could end up in a page or a PDF.
-_NAME_FORBIDDEN = frozenset("<>{}")
-# Zero-width (non-)joiners are format characters that some scripts need in names.
-_NAME_ALLOWED_FORMAT = frozenset("\u200c\u200d")
 
 
 class AccountError(DomainError):
@@ -89,11 +84,9 @@ def validate_full_name(name: str | None) -> str:
     if len(clean) > NAME_MAX:
         raise AccountError(_("Your name can have at most %(max)s characters.", max=NAME_MAX),
                            field="full_name")
-    for ch in clean:
-        if ch in _NAME_FORBIDDEN or (
-                unicodedata.category(ch).startswith("C") and ch not in _NAME_ALLOWED_FORMAT):
-            raise AccountError(_("Your name cannot contain the characters < > { } or "
-                                 "invisible control characters."), field="full_name")
+    if has_markup_or_hidden(clean):  # the characters lms.errors.clean_name refuses too
+        raise AccountError(_("Your name cannot contain the characters < > { } or "
+                             "invisible control characters."), field="full_name")
     if not any(ch.isalpha() for ch in clean):
         raise AccountError(_("Your name must contain letters."), field="full_name")
     # Imported here: no import cycle, and reportlab loads only when a name is checked.
