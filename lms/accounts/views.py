@@ -17,6 +17,7 @@ from flask_babel import ngettext
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from limits import parse_many
 
 from lms.accounts import commands, queries, services
 from lms.accounts.forms import (
@@ -30,7 +31,7 @@ from lms.accounts.forms import (
     SessionLookupForm,
 )
 from lms.errors import DomainError
-from lms.extensions import account_and_address, rate_limited
+from lms.extensions import account_and_address, client_address, rate_limited
 from lms.web.permissions import require
 from lms.web.redirects import is_local, redirect_next
 
@@ -43,6 +44,18 @@ DASHBOARD = "cohorts.dashboard"
 
 def _attempt_limit() -> str:
     return current_app.config["LMS_LOGIN_RATE_LIMIT"]
+
+
+# The budgets above are per account (or email) and client address. Over them, one
+# address has ADDRESS_CEILING times that budget whatever the emails posted: enough
+# for a classroom behind one address, not for guessing passwords across every
+# account or having the site mail every address one cares to type.
+ADDRESS_CEILING = 10
+
+
+def _address_limit() -> str:
+    return ";".join(str(type(item)(item.amount * ADDRESS_CEILING, item.multiples))
+                    for item in parse_many(_attempt_limit()))
 
 
 def _refused(response) -> bool:
@@ -82,6 +95,8 @@ def _sign_in(user, remember: bool = False) -> None:
 @bp.route("/login", methods=["GET", "POST"])
 @rate_limited(_attempt_limit, methods=["POST"], deduct_when=_refused,
               key_func=account_and_address)
+@rate_limited(_address_limit, methods=["POST"], deduct_when=_refused,
+              key_func=client_address)
 def login():
     if current_user.is_authenticated:
         return redirect_next(DASHBOARD)
@@ -115,6 +130,7 @@ def logout():
 # Every attempt counts, as for /reset: each one that is accepted sends a mail, and
 # the budget per address and email keeps the form from mailing anyone over and over.
 @rate_limited(_attempt_limit, methods=["POST"], key_func=account_and_address)
+@rate_limited(_address_limit, methods=["POST"], key_func=client_address)
 def register():
     if not current_app.config["LMS_ALLOW_REGISTRATION"]:
         abort(404)
@@ -180,6 +196,7 @@ def confirm_registration(token: str):
 
 @bp.route("/reset", methods=["GET", "POST"])
 @rate_limited(_attempt_limit, methods=["POST"], key_func=account_and_address)
+@rate_limited(_address_limit, methods=["POST"], key_func=client_address)
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():

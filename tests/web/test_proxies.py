@@ -87,6 +87,23 @@ def test_reset_requests_are_limited_per_address_and_email(apps):
     assert reset(second) == 302
 
 
+def test_one_address_has_a_ceiling_whatever_the_emails(apps):
+    """Ten times one account's budget: no guessing across every account, and no
+    mailing every address one types, from a single address."""
+    from lms.accounts.views import ADDRESS_CEILING
+
+    client = _client(apps[0])
+    ceiling = 2 * ADDRESS_CEILING  # LIMITS: 2 per minute for each account
+    login_token, reset_token = csrf_token(client, "/login"), csrf_token(client, "/reset")
+
+    logins = [_failed_login(client, login_token, next(_emails)) for _ in range(ceiling + 1)]
+    resets = [client.post("/reset", data={"csrf_token": reset_token, "email": next(_emails)})
+              .status_code for _ in range(ceiling + 1)]
+
+    assert logins == [422] * ceiling + [429]
+    assert resets == [302] * ceiling + [429]
+
+
 def test_behind_one_proxy_the_verification_budget_is_per_visitor(apps):
     client = _client(apps[1])
 
