@@ -17,7 +17,7 @@ from lms.assessments.models import QuestionKind
 from lms.assessments.quiz_forms import GiftImportForm, QuestionForm
 from lms.catalog.forms import other_locales
 from lms.errors import DomainError
-from lms.web.input import bounded_int
+from lms.web.input import bounded_int, has_control_characters, refusal_message
 from lms.web.pages import page_number, show_refusal
 from lms.web.permissions import require
 
@@ -123,9 +123,12 @@ def _gift_text(form: GiftImportForm, max_bytes: int) -> str:
         raise DomainError(_("The text is larger than %(size)s kB; split it into smaller files.",
                             size=max_bytes // 1024), field="file")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DomainError(_("The file is not UTF-8 text."), field="file") from None
+    if has_control_characters(text):  # a file's text is held to the forms' rule
+        raise DomainError(refusal_message(), field="file")
+    return text
 
 
 @bp.route("/manage/courses/<int:course_id>/questions/import", methods=["GET", "POST"])

@@ -61,6 +61,17 @@ def int_arg(name: str, default: int | None = None, minimum: int = 0) -> int | No
     return default if number is None else number
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds what no form field may (TAB, LF and CR aside): for text
+    the request check below cannot see, such as an uploaded file's content."""
+    return bool(_FORM_CONTROL.search(text))
+
+
+def refusal_message() -> str:
+    return _("The request contains control characters or invalid text, which this site "
+             "does not accept. Nothing was changed.")
+
+
 def _invalid_utf8(raw: str, *, encoded: bool) -> bool:
     """Whether a raw WSGI string (bytes as latin-1) is not UTF-8: Werkzeug would quietly
     replace the bad bytes. The query string is still percent-encoded, the path is not."""
@@ -113,9 +124,7 @@ def _refuse_control_characters():
     if refused():
         from lms.web.errors import render_error
 
-        return render_error(400, _("The request contains control characters or invalid "
-                                   "text, which this site does not accept. Nothing was "
-                                   "changed."))
+        return render_error(400, refusal_message())
     return None
 
 

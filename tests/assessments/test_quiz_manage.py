@@ -308,3 +308,18 @@ def test_import_needs_something(client, world):
     response = submit(client, import_url(world), {"text": "  "})
     assert response.status_code == 422
     assert "Choose a file or paste the questions." in page_text(response)
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\u0085"])
+def test_an_uploaded_gift_file_with_control_characters_is_refused(client, world, character):
+    login(client, world.coordinator)
+    before = (count(Question), count(QuestionOption), count(AuditLog))
+    token = csrf_token(client, import_url(world))
+    text = f"::Sum:: What is 2{character}+2? {{=4 ~3}}\n"
+    response = client.post(import_url(world), data={
+        "csrf_token": token, "file": (io.BytesIO(text.encode()), "questions.gift")},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "control characters" in page_text(response)
+    db.session.expire_all()
+    assert (count(Question), count(QuestionOption), count(AuditLog)) == before
