@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from lms.cohorts.models import LessonCompletion
 from lms.extensions import db
 from lms.web.database import CONNECT_TIMEOUT_SECONDS, RETRY_AFTER_SECONDS, unavailable
+from lms.web.mail import read_outbox
 from tests.conftest import (
     POSTGRES_URL,
     csrf_token,
@@ -121,6 +122,21 @@ def test_failed_commit_is_503_and_writes_nothing(client, failing):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonCompletion)
                              .where(LessonCompletion.enrolment_id == enrolment.id)) == 0
+
+
+def test_a_mail_whose_request_fails_to_commit_is_not_sent(client, failing):
+    """Mail leaves after the commit: a reset request whose commit fails mails nothing."""
+    make_user(email="rosa@example.org")
+    token = csrf_token(client, "/reset")
+    with failing(statements=("RELEASE",)):  # the request's commit, in the tests' savepoint
+        response = client.post("/reset", data={"csrf_token": token,
+                                               "email": "rosa@example.org"})
+    assert response.status_code == 503
+    assert read_outbox() == []
+    # The same request that commits does mail: the refusal above was the commit's.
+    assert client.post("/reset", data={"csrf_token": token,
+                                       "email": "rosa@example.org"}).status_code == 302
+    assert [m["to"] for m in read_outbox()] == ["rosa@example.org"]
 
 
 def test_api_answers_503_in_problem_json(client, failing):
