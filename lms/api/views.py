@@ -26,6 +26,7 @@ from lms.cohorts.models import Cohort
 from lms.extensions import csrf, db
 from lms.web.errors import problem
 from lms.web.input import MAX_INT
+from lms.web.urls import public_url
 
 
 class _IdText(BaseConverter):
@@ -114,10 +115,6 @@ def verify_many():
 # ---------------------------------------------------------------- Open Badges documents
 
 
-def _base() -> str:
-    return verification.public_base_url()
-
-
 @bp.get("/api/v1/issuers/<int:issuer_id>")
 def issuer(issuer_id: int):
     """The issuer's Open Badges 3.0 Profile: public facts only (no officers, no email)."""
@@ -128,7 +125,7 @@ def issuer(issuer_id: int):
     return body.response({
         "@context": ["https://www.w3.org/ns/credentials/v2",
                      "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
-        "id": f"{_base()}/api/v1/issuers/{row.id}",
+        "id": f"{public_url()}/api/v1/issuers/{row.id}",
         "type": ["Profile"],
         "name": row.name,
         "address": {"type": ["Address"], "addressCountry": row.country},
@@ -150,7 +147,7 @@ def revocations(issuer_id: int):
         select(Certificate.code, Certificate.snapshot, Certificate.revocation_reason)
         .where(Certificate.issuer_id == issuer_id, Certificate.revoked_at.is_not(None))
         .order_by(Certificate.revoked_at, Certificate.id)).all()
-    base = _base()
+    base = public_url()
     return body.response({
         "id": f"{base}/api/v1/issuers/{issuer_id}/revocations",
         "issuer": f"{base}/api/v1/issuers/{issuer_id}",
@@ -199,7 +196,7 @@ def _achievement_in(claims: dict) -> dict | None:
 
 @bp.get("/api/v1/openapi.json")
 def openapi_document():
-    document = openapi.document(_base())
+    document = openapi.document(public_url())
     response = body.response(document)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

@@ -25,16 +25,8 @@ from lms.web.urls import public_url
 SNAPSHOT_VERSION = 1
 
 
-def base_url() -> str:
-    """The public address of the site (LMS_PUBLIC_URL), without a trailing slash.
-
-    Never the request's host: what a certificate prints lasts as long as it is valid.
-    """
-    return public_url()
-
-
 def verify_url(code: str, base: str | None = None) -> str:
-    return f"{base or base_url()}/verify/{code}"
+    return f"{base or public_url()}/verify/{code}"
 
 
 def _long_date(value: date | None) -> str:
@@ -54,7 +46,8 @@ class SnapshotTemplate:
                  country: str | None, competencies: Sequence[Any] = (),
                  base: str | None = None) -> None:
         self.kind = kind
-        self.base = base or base_url()
+        # Never the request's host: what a certificate prints lasts as long as it is valid.
+        self.base = base or public_url()
         self.hours_text: dict[int, dict[str, str]] = {}
         self.shared: dict[str, Any] = {
             "v": SNAPSHOT_VERSION,

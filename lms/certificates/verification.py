@@ -83,13 +83,6 @@ def retry_after() -> str:
     return str(g.get("retry_after", 60))
 
 
-def public_base_url() -> str:
-    """The site's public address without a trailing slash (LMS_PUBLIC_URL, never this host)."""
-    from lms.certificates.snapshot import base_url
-
-    return base_url()
-
-
 def iso(value: date | datetime | None) -> str | None:
     if value is None:
         return None
