@@ -180,9 +180,6 @@ class UploadCheck:
     problem: str | None
     exact: bool | None
     kid: str | None = None
-    # The file shows this certificate's ID but carries another's credential: then
-    # no record is shown at all, since neither is the file's (see ``swapped_check``).
-    shown_code: str | None = None
 
 
 def check_upload(data: bytes) -> UploadCheck:
@@ -230,7 +227,7 @@ def swapped_check(credential_code: str, shown_code: str, kid: str | None) -> Upl
                                "certificate (%(credential)s) from the one the file shows "
                                "(%(shown)s). This file is not a valid certificate.",
                                credential=credential_code, shown=shown_code),
-                       None, kid, shown_code=shown_code)
+                       None, kid)
 
 
 # An ID as printed (PREFIX-XXXX-XXXX-C), not inside a longer run of letters or digits.
