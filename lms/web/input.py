@@ -26,8 +26,8 @@ _LINE_BREAKS = "\t\n\r"
 _ANY_CONTROL = re.compile(f"[{re.escape(_CONTROLS)}\ud800-\udfff]")
 _FORM_CONTROL = re.compile(
     f"[{re.escape(''.join(c for c in _CONTROLS if c not in _LINE_BREAKS))}\ud800-\udfff]")
-# In a JSON text, controls can only arrive escaped (\u0000); a surrogate pair is an
-# emoji, a lone surrogate cannot be stored.
+# In a JSON text, C0 controls can only arrive escaped (\u0000), DEL and C1 controls
+# escaped or not; a surrogate pair is an emoji, a lone surrogate cannot be stored.
 _JSON_PAIR = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 _JSON_CONTROL = re.compile(
     r"\\u(000[0-8bcefBCEF]|001[0-9a-fA-F]|007[fF]|00[89][0-9a-fA-F]"
@@ -98,7 +98,9 @@ def _json_refused() -> bool:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return True
-    return bool(_JSON_CONTROL.search(_JSON_PAIR.sub("", text)))
+    # Raw, JSON escapes only C0 controls: DEL and C1 controls may arrive unescaped.
+    return bool(_FORM_CONTROL.search(text)
+                or _JSON_CONTROL.search(_JSON_PAIR.sub("", text)))
 
 
 def refused() -> bool:

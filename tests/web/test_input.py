@@ -98,6 +98,10 @@ def test_form_text_with_nul_is_refused_and_writes_nothing(client, database):
     (b'{"id": "x\\udc00"}', True),
     (b'{"\\u0007": 1}', True),
     (b'{"id": "\xff"}', True),
+    # JSON lets these through unescaped; they are controls all the same.
+    ('{"id": "a\u007fb"}'.encode(), True),
+    ('{"id": "a\u0085b"}'.encode(), True),
+    ('{"id": "\u009b31m"}'.encode(), True),
     (b'{"id": "\\ud83d\\ude00 line\\nbreak\\ttab"}', False),
     (b'{"id": "\\\\u0000 is only text"}', True),  # refusing the rare literal is harmless
     (b'{"id": "plain"}', False),
