@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts.models import utcnow
+from lms.api import body as json_body
 from lms.assessments import quiz_queries as queries
 from lms.assessments import quiz_services as services
 from lms.assessments.grades import window_for
@@ -186,8 +187,11 @@ def attempt(cohort_id: int, attempt_id: int):
 def _submitted_values() -> dict:
     """The answer as sent: a form (browser) or a JSON body (script)."""
     if request.is_json:
-        body = request.get_json(silent=True)
-        body = body if isinstance(body, dict) else {}  # a list or a string: nothing sent
+        try:  # the API's strict reader: a body nested too deep is no RecursionError
+            body = json_body.parse(request)
+        except json_body.BadBody:
+            body = None
+        body = body if isinstance(body, dict) else {}  # a list, a string, bad JSON: nothing
         options = body.get("options") or []
         return {"question_id": body.get("question_id"), "q": body.get("q"),
                 "options": [str(o) for o in options] if isinstance(options, list) else [],

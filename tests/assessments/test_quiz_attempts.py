@@ -542,3 +542,13 @@ def test_attempt_and_review_pages_do_not_grow_with_the_quiz(client, browser, dat
         counts[size] = (attempt_queries, counter.count)
     assert counts[5] == counts[40]
     assert count(Answer) == 45
+
+
+@pytest.mark.parametrize("body", [b"[" * 200_000 + b"]" * 200_000,
+                                  b'{"question_id": 1, "q": ' + b"[" * 5000 + b"]" * 5000 + b"}"])
+def test_json_nested_too_deep_is_refused_not_a_500(client, world, body):
+    attempt = started(client, world)
+    token = csrf_token(client, world.attempt_url(attempt))
+    response = client.post(world.attempt_url(attempt, "/answers"), data=body,
+                           content_type="application/json", headers={"X-CSRFToken": token})
+    assert response.status_code == 400
