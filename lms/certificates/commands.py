@@ -16,8 +16,6 @@ them; exit code 1 when there is any.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import urllib.request
 from collections.abc import Iterator
@@ -29,6 +27,7 @@ from sqlalchemy import select
 
 from lms.certificates import credential as credentials
 from lms.certificates import signing
+from lms.certificates.verification import unverified_claims
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 _JWKS_TIMEOUT = 10  # seconds; an offline check should fail fast, not hang
@@ -154,15 +153,6 @@ def certificates() -> None:
     """Issued certificates."""
 
 
-def _jwt_payload(token: str) -> object:
-    """The JWT's claims, unverified: only their addresses are read."""
-    try:
-        part = token.split(".")[1]
-        return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-    except (IndexError, ValueError, binascii.Error):
-        return None
-
-
 def _urls(value: object) -> Iterator[str]:
     if isinstance(value, dict):
         for item in value.values():
@@ -176,7 +166,7 @@ def _urls(value: object) -> Iterator[str]:
 
 def foreign_urls(snapshot: object, token: str, public_url: str) -> list[str]:
     """The stored addresses of one certificate that are not on ``public_url``."""
-    found = [*_urls(snapshot), *_urls(_jwt_payload(token))]
+    found = [*_urls(snapshot), *_urls(unverified_claims(token))]  # its addresses only
     ours = (public_url + "/", public_url + "#")
     return sorted({url for url in found if url not in _EXTERNAL_URLS
                    and url != public_url and not url.startswith(ours)})
