@@ -37,6 +37,7 @@ from lms.catalog.markdown import render as render_markdown
 from lms.cohorts.models import Cohort, Enrolment
 from lms.errors import DomainError
 from lms.web.errors import render_error
+from lms.web.input import bounded_int
 from lms.web.pages import page_number
 from lms.web.permissions import require
 
@@ -199,9 +200,10 @@ def download(cohort_id: int, submission_id: int):
 def _posted_choices(assessment: Assessment) -> dict[int, int]:
     choices: dict[int, int] = {}
     for criterion in assessment.criteria:
-        value = request.form.get(f"criterion-{criterion.id}", "")
-        if value.isdigit():
-            choices[criterion.id] = int(value)
+        # bounded_int, not str.isdigit: "²" is a digit that int() refuses.
+        level_id = bounded_int(request.form.get(f"criterion-{criterion.id}"))
+        if level_id is not None:
+            choices[criterion.id] = level_id
     return choices
 
 
@@ -299,7 +301,7 @@ def _rubric_form_data(assessment: Assessment) -> dict:
 
 
 def _optional_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return bounded_int(value) if value else None
 
 
 def _rubric_data(form: RubricForm) -> list[services.CriterionData]:

@@ -224,3 +224,16 @@ def test_a_trainee_never_sees_another_trainees_work(app, database):
 
     assert "My work" not in page and "work.pdf" not in page
     assert "You have not submitted this assignment yet." in page
+
+
+def test_a_level_that_is_not_a_plain_number_is_refused_not_a_500(app, database):
+    s, submission, grader, _trainee = submitted(app, database)
+    content, form = add_rubric(s.assignment, [("Content", [("Weak", 0), ("Good", 2)]),
+                                              ("Form", [("Poor", 1), ("Clear", 6)])])
+    login(grader, s.instructor)
+
+    response = submit(grader, grade_url(s, submission), {  # "²" passes str.isdigit()
+        f"criterion-{content.id}": "²", f"criterion-{form.id}": form.levels[1].id})
+
+    assert response.status_code == 422
+    assert grade_of(database, s) is None

@@ -155,3 +155,15 @@ def test_a_quiz_has_no_rubric_page(client, database):
     login(client, s.coordinator)
 
     assert client.get(f"/manage/assessments/{quiz.id}/rubric").status_code == 404
+
+
+def test_an_id_that_is_not_a_plain_number_is_no_id(client, database):
+    s = setting()
+    login(client, s.coordinator)
+    data = block(0, "Mine", [("Level", 1)])
+    data["criteria-0-id"] = data["criteria-0-levels-0-id"] = "²"  # str.isdigit() says yes
+
+    response = submit(client, rubric_url(s), data)
+
+    assert response.status_code == 302  # a new criterion, as for any id that is not one
+    assert rubric(database, s) == [("Mine", [("Level", Decimal(1))])]
