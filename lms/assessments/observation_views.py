@@ -27,7 +27,7 @@ from lms.assessments.observation_forms import (
 from lms.catalog.forms import other_locales
 from lms.cohorts.queries import enrolment_of
 from lms.errors import DomainError
-from lms.web.input import int_arg
+from lms.web.input import bounded_int, int_arg
 from lms.web.pages import page_number, percent, show_refusal
 from lms.web.permissions import require
 
@@ -78,7 +78,7 @@ def items(assessment_id: int):
     return render_template(
         "assessments/observation_items.html", assessment=assessment, course=assessment.course,
         items=checklist, form=form, locales=locales, percent=percent,
-        editing=by_id.get(int(editing_id)) if editing_id and editing_id.isdigit() else None,
+        editing=by_id.get(bounded_int(editing_id)) if editing_id else None,
     ), status
 
 
@@ -94,7 +94,8 @@ def _item_action(assessment, item: ObservationItem, action: str):
 
 def _save_item(assessment, form: ObservationItemForm, by_id: dict, locales: list[str]):
     item_id = form.item_id.data
-    item = by_id.get(int(item_id)) if item_id and item_id.isdigit() else None
+    # bounded_int, not str.isdigit: "²" is a digit that int() refuses.
+    item = by_id.get(bounded_int(item_id)) if item_id else None
     if item_id and item is None:
         abort(404)  # not an item of this checklist
     translations = item_translations(form, locales)

@@ -287,13 +287,13 @@ def save(cohort_id: int, attempt_id: int):
     if finish:
         flash(_("Your attempt has been submitted."), "success")
         return redirect(url_for(".review", cohort_id=cohort_id, attempt_id=attempt.id))
-    go = values["go"] or ""
+    go = values["go"]  # from JSON, any type: bounded_int, not str.isdigit
     if go == "prev":
         index -= 1
     elif go == "next":
         index += 1
-    elif go.isdigit():
-        index = int(go)
+    elif (number := bounded_int(go)) is not None:
+        index = number
     return redirect(url_for(".attempt", cohort_id=cohort_id, attempt_id=attempt.id,
                             q=_index(attempt, index)))
 

@@ -101,3 +101,13 @@ def test_an_item_of_another_checklist_cannot_be_touched(client, database):
     assert submit(client, url, {"item_id": str(other_item.id), "text": "Hijacked"}
                   ).status_code == 404
     assert _items(database, theirs) == [(1, "Theirs")]
+
+
+def test_an_item_id_that_is_not_a_plain_number_names_no_item(client, database):
+    world = make_world()
+    mine = make_checklist(world.course, ["Mine"])
+    login(client, world.coordinator)
+    url = f"/manage/assessments/{mine.id}/items"
+    # "²" passes str.isdigit(), which int() refuses.
+    assert submit(client, url, {"item_id": "²", "text": "Changed"}).status_code == 404
+    assert _items(database, mine) == [(1, "Mine")]

@@ -552,3 +552,16 @@ def test_json_nested_too_deep_is_refused_not_a_500(client, world, body):
     response = client.post(world.attempt_url(attempt, "/answers"), data=body,
                            content_type="application/json", headers={"X-CSRFToken": token})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("go", ["²", 3, ["next"], {"q": 1}])
+def test_a_go_that_is_not_a_question_number_stays_on_the_question(client, world, go):
+    attempt = started(client, world)
+    question = world.questions[0]
+    token = csrf_token(client, world.attempt_url(attempt))
+    response = client.post(world.attempt_url(attempt, "/answers"),
+                           json={"question_id": question.id, "go": go, "options": []},
+                           headers={"X-CSRFToken": token})
+    assert response.status_code == 302
+    if isinstance(go, str):  # the same through the page's form
+        assert save(client, world, attempt, question, 1, go=go).status_code == 302
