@@ -304,13 +304,16 @@ def admin_sessions():
     require(current_user.is_admin)
     form = SessionLookupForm(request.args, meta={"csrf": False})
     user = browsers = None
-    if request.args and form.validate():
+    status = 200
+    if request.args and not form.validate():
+        status = 422  # a blank or overlong address is a mistyped form, not a missing user
+    elif request.args:
         user = services.find_by_email(form.email.data)
         if user is None:
             form.email.errors = [_("There is no account with this email address.")]
+            status = 404
         else:
             browsers = queries.open_sessions(user)
-    status = 404 if form.email.errors and request.args else 200
     return render_template("accounts/admin_sessions.html", form=form, user=user,
                            browsers=browsers, end_form=FlaskForm()), status
 

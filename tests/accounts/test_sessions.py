@@ -142,6 +142,7 @@ def test_the_administrators_page_refuses_unknown_and_bad_input(client, database)
     before = database.session.scalar(database.select(database.func.count(AuditLog.id)))
 
     unknown = client.get("/admin/sessions?email=nobody@example.org")
+    blank = client.get("/admin/sessions?email=")
     too_big = submit(client, "/admin/sessions/end", {"user_id": "9" * 30},
                      form_url="/admin/sessions")
     missing = submit(client, "/admin/sessions/end", {"user_id": "987654"},
@@ -149,6 +150,8 @@ def test_the_administrators_page_refuses_unknown_and_bad_input(client, database)
 
     assert unknown.status_code == 404
     assert "There is no account with this email address." in page_text(unknown)
+    assert blank.status_code == 422
+    assert "Enter an email address." in page_text(blank)
     assert (too_big.status_code, missing.status_code) == (400, 404)
     assert database.session.scalar(
         database.select(database.func.count(AuditLog.id))) == before
