@@ -33,7 +33,7 @@ from lms.accounts.forms import (
 from lms.errors import DomainError
 from lms.extensions import account_and_address, client_address, rate_limited
 from lms.web.permissions import require
-from lms.web.redirects import is_local, redirect_next
+from lms.web.redirects import is_local, local_next, redirect_next
 
 # Its commands are "lms users ...".
 bp = Blueprint("accounts", __name__, cli_group="users")
@@ -142,7 +142,7 @@ def register():
             address = services.request_registration(
                 email=form.email.data, full_name=form.full_name.data,
                 password=form.password.data, locale=form.locale.data,
-                country=form.country.data, next_path=_local_next())
+                country=form.country.data, next_path=local_next())
         except DomainError as error:
             _show_error(form, error)
         else:
@@ -152,11 +152,6 @@ def register():
                     "creating your account.", email=address), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form), _status(form)
-
-
-def _local_next() -> str | None:
-    target = request.values.get("next")
-    return target if is_local(target) else None
 
 
 @bp.route("/register/<token>", methods=["GET", "POST"])

@@ -16,10 +16,15 @@ def is_local(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+def local_next() -> str | None:
+    """The ``next`` of the request if it is a local path, else None."""
+    target = request.values.get("next")
+    return target if is_local(target) else None
+
+
 def next_url(default_endpoint: str = "web.home") -> str:
     """The ``next`` of the request if it is a local path, else ``default_endpoint``."""
-    target = request.values.get("next")
-    return target if is_local(target) else url_for(default_endpoint)
+    return local_next() or url_for(default_endpoint)
 
 
 def redirect_next(default_endpoint: str = "web.home"):
