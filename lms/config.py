@@ -80,8 +80,8 @@ SETTINGS: dict[str, tuple] = {
     "LMS_RATELIMIT_STORAGE_URI": (str, "memory://", "Flask-Limiter storage, e.g. redis://127.0.0.1:6379"),
     "LMS_LOGIN_RATE_LIMIT": (str, "10 per minute",
                              "refused sign-ins per account and client address; also "
-                             "reset requests per address and email, refused registrations "
-                             "per address"),
+                             "reset requests and registrations per address and email; "
+                             "each address has 10 times this over all accounts"),
     "LMS_PASSWORD_RESET_MAX_AGE": (_int, 3600, "seconds a password reset link stays valid"),
     "LMS_MAIL_FROM": (str, "no-reply@lms.invalid", "sender of outgoing mail"),
     "LMS_SMTP_HOST": (str, None, "SMTP server; without it mail goes to instance/outbox.log"),
