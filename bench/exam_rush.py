@@ -64,7 +64,7 @@ TARGET_P95 = 0.250
 TARGET_RATIO = 0.5
 OPTIONS_PER_QUESTION = 4
 ATTEMPT_IN_LOCATION = re.compile(r"/attempts/(\d+)")
-# The form field that carries a single-choice response (see lms/assessments/quiz_views.py).
+# The form field that carries a single-choice response (see lms/assessments/quizzes/views.py).
 ANSWER_FIELD = "option"
 
 

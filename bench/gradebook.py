@@ -111,7 +111,7 @@ def over_http(port: int, seeded: common.SeededCohort, runs: int) -> list[list[st
 
 def in_process(app, seeded: common.SeededCohort, runs: int) -> list[list[str]]:
     """Every trainee on one page: the view with its page size raised, and its queries."""
-    from lms.assessments import gradebook_queries as queries
+    from lms.assessments.gradebook import queries
     from lms.extensions import db
 
     client = common.local_client(app)

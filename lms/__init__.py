@@ -70,15 +70,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.api import views as api_views
-    from lms.assessments import (
-        assignment_views,
-        attendance_views,
-        gradebook_views,
-        manage_views,
-        observation_views,
-        quiz_manage_views,
-        quiz_views,
-    )
+    from lms.assessments import manage_views
+    from lms.assessments.assignments import views as assignment_views
+    from lms.assessments.attendance import views as attendance_views
+    from lms.assessments.gradebook import views as gradebook_views
+    from lms.assessments.observations import views as observation_views
+    from lms.assessments.quizzes import manage_views as quiz_manage_views
+    from lms.assessments.quizzes import views as quiz_views
     from lms.catalog.manage_views import bp as catalog_manage_bp
     from lms.catalog.views import bp as catalog_bp
     from lms.certificates import verify_views

@@ -19,12 +19,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lms.accounts.models import BodyOfficer, Institution, ProgramCoordinator, User
-from lms.assessments import (
-    assignment_services,
-    observation_services,
-    quiz_services,
-)
-from lms.assessments.attendance_services import update_attendance_grades
+from lms.assessments.assignments import services as assignment_services
+from lms.assessments.attendance.services import update_attendance_grades
 from lms.assessments.manage_services import AssessmentData, create_assessment
 from lms.assessments.models import (
     Assessment,
@@ -37,6 +33,8 @@ from lms.assessments.models import (
     QuestionKind,
     Submission,
 )
+from lms.assessments.observations import services as observation_services
+from lms.assessments.quizzes import services as quiz_services
 from lms.catalog.models import (
     Course,
     CourseTranslation,

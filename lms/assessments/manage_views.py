@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import as_utc
 from lms.assessments import manage_services as services
-from lms.assessments.gradebook_queries import link
+from lms.assessments.gradebook.queries import link
 from lms.assessments.grades import window_for
 from lms.assessments.manage_forms import KIND_FIELDS, TRANSLATED, AssessmentForm, CohortWindowForm
 from lms.assessments.models import Assessment, AssessmentKind, AssessmentWindow

@@ -39,7 +39,7 @@ def _max_bytes() -> int:
 
 
 def _human_size(size: int) -> str:
-    from lms.assessments import uploads
+    from lms.assessments.assignments import uploads
 
     return uploads.human_size(size)
 

@@ -285,7 +285,7 @@ def test_the_submission_list_uses_the_same_queries_for_one_or_many(app, client, 
 
 def test_a_file_written_before_a_refusal_is_removed_with_the_rollback(app, client, database,
                                                                       monkeypatch):
-    from lms.assessments import assignment_services
+    from lms.assessments.assignments import services as assignment_services
     from lms.errors import DomainError
 
     def refuse(*_args, **_kwargs):

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from lms.assessments import uploads
+from lms.assessments.assignments import uploads
 from lms.assessments.models import Submission
 from lms.errors import DomainError
 from tests.assessments.assignment_helpers import (

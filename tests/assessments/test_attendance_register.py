@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from lms.assessments import attendance_services
+from lms.assessments.attendance import services as attendance_services
 from lms.assessments.models import (
     AssessmentKind,
     AttendanceRecord,

@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 
 from lms.accounts.models import as_utc
-from lms.assessments import quiz_services
 from lms.assessments.models import (
     Answer,
     AssessmentWindow,
@@ -19,6 +18,7 @@ from lms.assessments.models import (
     GradeSource,
     QuestionTranslation,
 )
+from lms.assessments.quizzes import services as quiz_services
 from lms.extensions import db
 from tests.assessments.factories import add_to_quiz, make_question
 from tests.assessments.quiz_helpers import (

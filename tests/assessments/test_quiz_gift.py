@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from lms.assessments.gift import parse
+from lms.assessments.quizzes.gift import parse
 
 
 def only(text: str):

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from lms.assessments import scoring
-from lms.assessments.scoring import (
+from lms.assessments.quizzes import scoring
+from lms.assessments.quizzes.scoring import (
     normalise_text,
     parse_number,
     percent_of,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from lms.accounts.models import utcnow
-from lms.assessments import uploads
+from lms.assessments.assignments import uploads
 from lms.assessments.models import (
     AssessmentKind,
     Attempt,

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import as_utc, utcnow
 from lms.assessments import grades
-from lms.assessments.attendance_queries import attendance_assessments, tallies
+from lms.assessments.attendance.queries import attendance_assessments, tallies
 from lms.assessments.models import (
     AttendanceRecord,
     AttendanceSession,

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import as_utc, utcnow
-from lms.assessments import uploads
+from lms.assessments.assignments import uploads
 from lms.assessments.grades import HUNDRED, as_percent, set_grade, window_for
 from lms.assessments.models import (
     Assessment,

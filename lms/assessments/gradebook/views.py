@@ -21,7 +21,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from lms.assessments import completion
-from lms.assessments import gradebook_queries as queries
+from lms.assessments.gradebook import queries
 from lms.assessments.grades import override_grade
 from lms.assessments.models import Assessment
 from lms.cohorts.models import EnrolmentStatus

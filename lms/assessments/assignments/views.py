@@ -20,10 +20,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lms.assessments import assignment_queries as queries
-from lms.assessments import assignment_services as services
-from lms.assessments import uploads
-from lms.assessments.assignment_forms import (
+from lms.assessments.assignments import queries, services, uploads
+from lms.assessments.assignments.forms import (
     LEVELS_PER_CRITERION,
     NEW_CRITERIA_BLOCKS,
     GradeForm,

@@ -13,10 +13,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.assessments import observation_queries as queries
-from lms.assessments import observation_services as services
 from lms.assessments.models import ObservationItem
-from lms.assessments.observation_forms import (
+from lms.assessments.observations import queries, services
+from lms.assessments.observations.forms import (
     ItemActionForm,
     ObservationItemForm,
     fill_item,

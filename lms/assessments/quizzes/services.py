@@ -19,7 +19,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import as_utc, utcnow
-from lms.assessments import gift, scoring
 from lms.assessments.grades import set_grade, window_for
 from lms.assessments.models import (
     Answer,
@@ -33,6 +32,7 @@ from lms.assessments.models import (
     QuestionTranslation,
     QuizQuestion,
 )
+from lms.assessments.quizzes import gift, scoring
 from lms.audit.services import record
 from lms.catalog.models import Course
 from lms.cohorts.models import Enrolment

@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 
 MAX_NAME = 200
 MAX_TEXT = 10_000
-# As many as the question form can edit (lms.assessments.quiz_services.MAX_OPTIONS).
+# As many as the question form can edit (lms.assessments.quizzes.services.MAX_OPTIONS).
 MAX_OPTIONS = 8
 # Numeric answers and tolerances are stored as Numeric(18, 6): below 10^12. A tenth of
 # that leaves room for rounding and is far beyond any sensible quiz answer.

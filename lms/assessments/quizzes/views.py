@@ -17,11 +17,10 @@ from flask_login import current_user
 
 from lms.accounts.models import utcnow
 from lms.api import body as json_body
-from lms.assessments import quiz_queries as queries
-from lms.assessments import quiz_services as services
 from lms.assessments.grades import window_for
 from lms.assessments.models import Attempt, AttemptStatus, QuestionKind
-from lms.assessments.scoring import chosen_option_ids
+from lms.assessments.quizzes import queries, services
+from lms.assessments.quizzes.scoring import chosen_option_ids
 from lms.cohorts.models import SEATED
 from lms.errors import DomainError
 from lms.web.database import one_statement_writes, reads_first

@@ -11,9 +11,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.assessments import attendance_queries as queries
-from lms.assessments import attendance_services as services
-from lms.assessments.attendance_forms import SessionForm, register_form, status_choices
+from lms.assessments.attendance import queries, services
+from lms.assessments.attendance.forms import SessionForm, register_form, status_choices
 from lms.assessments.models import AttendanceStatus
 from lms.cohorts.queries import enrolment_of
 from lms.errors import DomainError

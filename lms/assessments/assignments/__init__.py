@@ -1,0 +1,1 @@
+"""Assignments: submissions (text or an uploaded file), rubrics and grading by hand."""

@@ -1,0 +1,1 @@
+"""Attendance: a cohort's sessions and registers, graded as the share of sessions attended."""

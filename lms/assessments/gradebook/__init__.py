@@ -1,0 +1,1 @@
+"""The gradebook: every grade of a cohort, overrides, the CSV export and the trainee's view."""

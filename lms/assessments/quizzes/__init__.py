@@ -1,0 +1,1 @@
+"""Quizzes: the question bank, GIFT import, attempts and their automatic scoring."""
