@@ -83,14 +83,8 @@ def seed_exam(app, trainees: int, answers: int) -> Exam:
     """A cohort of ``trainees`` and a 30-minute quiz of ``answers`` single-choice questions."""
     from decimal import Decimal
 
-    from lms.assessments.models import (
-        Assessment,
-        AssessmentKind,
-        Question,
-        QuestionKind,
-        QuestionOption,
-        QuizQuestion,
-    )
+    from lms.assessments.models import Assessment, AssessmentKind
+    from lms.assessments.quizzes.models import Question, QuestionKind, QuestionOption, QuizQuestion
     from lms.extensions import db
 
     seeded = common.seed_cohort(app, trainees)

@@ -20,21 +20,15 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import BodyOfficer, Institution, ProgramCoordinator, User
 from lms.assessments.assignments import services as assignment_services
+from lms.assessments.assignments.models import Submission
+from lms.assessments.attendance.models import AttendanceRecord, AttendanceSession
 from lms.assessments.attendance.services import update_attendance_grades
 from lms.assessments.manage_services import AssessmentData, create_assessment
-from lms.assessments.models import (
-    Assessment,
-    AssessmentKind,
-    Attempt,
-    AttendanceRecord,
-    AttendanceSession,
-    Observation,
-    ObservationItem,
-    QuestionKind,
-    Submission,
-)
+from lms.assessments.models import Assessment, AssessmentKind
 from lms.assessments.observations import services as observation_services
+from lms.assessments.observations.models import Observation, ObservationItem
 from lms.assessments.quizzes import services as quiz_services
+from lms.assessments.quizzes.models import Attempt, QuestionKind
 from lms.catalog.models import (
     Course,
     CourseTranslation,

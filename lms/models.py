@@ -1,27 +1,22 @@
 """Imports every model so that the metadata (and Alembic) sees all tables."""
 
 from lms.accounts.models import BodyOfficer, Institution, ProgramCoordinator, User
-from lms.assessments.models import (
-    Answer,
-    Assessment,
-    AssessmentTranslation,
-    AssessmentWindow,
-    Attempt,
-    AttendanceRecord,
-    AttendanceSession,
-    Grade,
+from lms.assessments.assignments.models import RubricCriterion, RubricLevel, RubricScore, Submission
+from lms.assessments.attendance.models import AttendanceRecord, AttendanceSession
+from lms.assessments.models import Assessment, AssessmentTranslation, AssessmentWindow, Grade
+from lms.assessments.observations.models import (
     Observation,
     ObservationItem,
     ObservationItemTranslation,
+)
+from lms.assessments.quizzes.models import (
+    Answer,
+    Attempt,
     Question,
     QuestionOption,
     QuestionOptionTranslation,
     QuestionTranslation,
     QuizQuestion,
-    RubricCriterion,
-    RubricLevel,
-    RubricScore,
-    Submission,
 )
 from lms.audit.models import AuditLog
 from lms.catalog.models import (

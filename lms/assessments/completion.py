@@ -34,15 +34,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.accounts.models import utcnow
-from lms.assessments.models import (
-    Assessment,
-    AssessmentKind,
-    Attempt,
-    Grade,
-    GradeSource,
-    Submission,
-    SubmissionStatus,
-)
+from lms.assessments.assignments.models import Submission, SubmissionStatus
+from lms.assessments.models import Assessment, AssessmentKind, Grade, GradeSource
+from lms.assessments.quizzes.models import Attempt
 from lms.audit.services import record
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.extensions import db

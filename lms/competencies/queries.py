@@ -18,13 +18,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.accounts.models import User
-from lms.assessments.models import (
-    Assessment,
-    Grade,
-    Observation,
-    ObservationItem,
-    ObservationResult,
-)
+from lms.assessments.models import Assessment, Grade
+from lms.assessments.observations.models import Observation, ObservationItem, ObservationResult
 from lms.catalog.models import Course, Program
 from lms.cohorts.models import SEATED, Cohort, Enrolment
 from lms.competencies.models import (

@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 
 from lms.accounts.models import utcnow
-from lms.assessments.models import Assessment, AssessmentKind, ObservationItem
+from lms.assessments.models import Assessment, AssessmentKind
+from lms.assessments.observations.models import ObservationItem
 from lms.audit.services import record
 from lms.audit.services import state as audit_state
 from lms.catalog.models import Program

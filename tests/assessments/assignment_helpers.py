@@ -10,13 +10,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from lms.accounts.models import User
-from lms.assessments.models import (
-    Assessment,
-    AssessmentKind,
-    RubricCriterion,
-    RubricLevel,
-    Submission,
-)
+from lms.assessments.assignments.models import RubricCriterion, RubricLevel, Submission
+from lms.assessments.models import Assessment, AssessmentKind
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
 from tests.assessments.factories import make_assessment

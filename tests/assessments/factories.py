@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from lms.assessments.models import (
-    Assessment,
-    AssessmentKind,
-    Question,
-    QuestionKind,
-    QuestionOption,
-    QuizQuestion,
-)
+from lms.assessments.models import Assessment, AssessmentKind
+from lms.assessments.quizzes.models import Question, QuestionKind, QuestionOption, QuizQuestion
 from lms.catalog.models import Course
 from lms.extensions import db
 from tests.factories import make_course

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from lms.assessments.models import Attempt, AttemptStatus, Grade, Submission
+from lms.assessments.assignments.models import Submission
+from lms.assessments.models import Grade
+from lms.assessments.quizzes.models import Attempt, AttemptStatus
 from lms.extensions import db
 
 

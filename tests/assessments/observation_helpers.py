@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lms.assessments.models import Assessment, AssessmentKind, ObservationItem
+from lms.assessments.models import Assessment, AssessmentKind
+from lms.assessments.observations.models import ObservationItem
 from lms.audit.models import AuditLog
 from lms.catalog.models import Course, Program
 from lms.cohorts.models import Cohort, Enrolment

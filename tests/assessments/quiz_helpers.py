@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from lms.assessments.models import Answer, Assessment, Attempt, Grade, Question, QuestionKind
+from lms.assessments.models import Assessment, Grade
+from lms.assessments.quizzes.models import Answer, Attempt, Question, QuestionKind
 from lms.extensions import db
 from tests.assessments.factories import add_to_quiz, make_assessment, make_question
 from tests.factories import enrol, make_cohort, make_coordinator, make_course, make_user

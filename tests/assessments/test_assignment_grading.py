@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from lms.assessments.models import Grade, GradeSource, RubricScore, SubmissionStatus
+from lms.assessments.assignments.models import RubricScore, SubmissionStatus
+from lms.assessments.models import Grade, GradeSource
 from lms.audit.models import AuditLog
 from tests.assessments.assignment_helpers import (
     PDF,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from lms.assessments.models import AssessmentKind, RubricCriterion, RubricScore, Submission
+from lms.assessments.assignments.models import RubricCriterion, RubricScore, Submission
+from lms.assessments.models import AssessmentKind
 from lms.audit.models import AuditLog
 from tests.assessments.assignment_helpers import add_rubric, setting
 from tests.assessments.factories import make_assessment

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from lms.assessments.models import AssessmentWindow, Submission
+from lms.assessments.assignments.models import Submission
+from lms.assessments.models import AssessmentWindow
 from tests.assessments.assignment_helpers import (
     EXE,
     JPEG,

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from lms.assessments.assignments import uploads
-from lms.assessments.models import Submission
+from lms.assessments.assignments.models import Submission
 from lms.errors import DomainError
 from tests.assessments.assignment_helpers import (
     EXE,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lms.assessments.models import AttendanceSession
+from lms.assessments.attendance.models import AttendanceSession
 from tests.assessments.observation_helpers import ROLES, TEACHERS_OF_A, check_matrix, make_world
 
 

@@ -8,12 +8,8 @@ from decimal import Decimal
 import pytest
 
 from lms.assessments.attendance import services as attendance_services
-from lms.assessments.models import (
-    AssessmentKind,
-    AttendanceRecord,
-    AttendanceSession,
-    Grade,
-)
+from lms.assessments.attendance.models import AttendanceRecord, AttendanceSession
+from lms.assessments.models import AssessmentKind, Grade
 from lms.audit.models import AuditLog
 from tests.assessments.factories import make_assessment
 from tests.assessments.observation_helpers import audit_actions, make_world

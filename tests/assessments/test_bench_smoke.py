@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from bench import common
 from bench.common import Recorder, Response, Sample
-from lms.assessments.models import Answer, Attempt, AttemptStatus
+from lms.assessments.quizzes.models import Answer, Attempt, AttemptStatus
 from tests.assessments.factories import add_to_quiz, make_assessment, make_question
 from tests.factories import enrol, make_cohort
 

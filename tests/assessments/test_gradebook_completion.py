@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from lms.assessments.completion import course_result
 from lms.assessments.grades import override_grade, set_grade
-from lms.assessments.models import Attempt, GradeSource
+from lms.assessments.models import GradeSource
+from lms.assessments.quizzes.models import Attempt
 from lms.audit.models import AuditLog
 from lms.cohorts.models import EnrolmentStatus
 from lms.errors import DomainError

@@ -10,15 +10,9 @@ from decimal import Decimal
 import pytest
 
 from lms.accounts.models import as_utc
-from lms.assessments.models import (
-    Answer,
-    AssessmentWindow,
-    Attempt,
-    Grade,
-    GradeSource,
-    QuestionTranslation,
-)
+from lms.assessments.models import AssessmentWindow, Grade, GradeSource
 from lms.assessments.quizzes import services as quiz_services
+from lms.assessments.quizzes.models import Answer, Attempt, QuestionTranslation
 from lms.extensions import db
 from tests.assessments.factories import add_to_quiz, make_question
 from tests.assessments.quiz_helpers import (

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from lms.assessments.models import Answer, Attempt, AttemptStatus
 from lms.assessments.quizzes import services
+from lms.assessments.quizzes.models import Answer, Attempt, AttemptStatus
 from lms.audit.models import AuditLog
 from lms.extensions import db
 from tests.assessments.quiz_helpers import build_world, right_option

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from lms.assessments.models import Question, QuestionOption, QuizQuestion
+from lms.assessments.quizzes.models import Question, QuestionOption, QuizQuestion
 from lms.audit.models import AuditLog
 from lms.extensions import db
 from tests.assessments.factories import make_question

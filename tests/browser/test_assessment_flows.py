@@ -11,14 +11,10 @@ from __future__ import annotations
 import pytest
 
 from lms.accounts.models import utcnow
-from lms.assessments.models import (
-    AssessmentKind,
-    AttendanceSession,
-    ObservationItem,
-    RubricCriterion,
-    RubricLevel,
-    Submission,
-)
+from lms.assessments.assignments.models import RubricCriterion, RubricLevel, Submission
+from lms.assessments.attendance.models import AttendanceSession
+from lms.assessments.models import AssessmentKind
+from lms.assessments.observations.models import ObservationItem
 from lms.extensions import db
 from tests.assessments.factories import make_assessment
 from tests.browser.conftest import assert_accessible, sign_in, translated

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from lms.assessments.models import AssessmentKind, QuestionKind
+from lms.assessments.models import AssessmentKind
+from lms.assessments.quizzes.models import QuestionKind
 from lms.extensions import db
 from tests.assessments.factories import add_to_quiz, make_assessment, make_question
 from tests.browser.conftest import assert_accessible, translated

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from lms.assessments.models import ObservationItem
+from lms.assessments.observations.models import ObservationItem
 from lms.audit.models import AuditLog
 from lms.competencies.models import Evidence
 from lms.extensions import db

@@ -8,7 +8,7 @@ import pytest
 
 from lms.accounts.models import utcnow
 from lms.assessments.grades import set_grade
-from lms.assessments.models import Observation, ObservationItem, ObservationResult
+from lms.assessments.observations.models import Observation, ObservationItem, ObservationResult
 from lms.competencies.queries import met_competencies
 from lms.extensions import db
 from tests.assessments.factories import make_assessment

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.assessments.grades import set_grade
-from lms.assessments.models import Observation, ObservationItem, ObservationResult
+from lms.assessments.observations.models import Observation, ObservationItem, ObservationResult
 from lms.audit.models import AuditLog
 from lms.competencies.models import Signoff, Track
 from lms.competencies.queries import met_competencies

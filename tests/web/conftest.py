@@ -8,14 +8,11 @@ import pytest
 
 from lms.accounts.models import utcnow
 from lms.assessments.assignments import uploads
-from lms.assessments.models import (
-    AssessmentKind,
-    Attempt,
-    AttemptStatus,
-    AttendanceSession,
-    ObservationItem,
-    Submission,
-)
+from lms.assessments.assignments.models import Submission
+from lms.assessments.attendance.models import AttendanceSession
+from lms.assessments.models import AssessmentKind
+from lms.assessments.observations.models import ObservationItem
+from lms.assessments.quizzes.models import Attempt, AttemptStatus
 from lms.extensions import db
 from tests.assessments.factories import add_to_quiz, make_assessment, make_question
 from tests.certificates.factories import issue_certificate

@@ -9,21 +9,11 @@ from sqlalchemy import func, select
 
 from lms import demo, demo_certificates
 from lms.accounts.models import User
-from lms.assessments.models import (
-    Answer,
-    Assessment,
-    AssessmentKind,
-    Attempt,
-    AttemptStatus,
-    AttendanceRecord,
-    AttendanceSession,
-    Grade,
-    Observation,
-    Question,
-    QuestionKind,
-    Submission,
-    SubmissionStatus,
-)
+from lms.assessments.assignments.models import Submission, SubmissionStatus
+from lms.assessments.attendance.models import AttendanceRecord, AttendanceSession
+from lms.assessments.models import Assessment, AssessmentKind, Grade
+from lms.assessments.observations.models import Observation
+from lms.assessments.quizzes.models import Answer, Attempt, AttemptStatus, Question, QuestionKind
 from lms.catalog.models import Course
 from lms.cohorts.models import SEATED, Cohort, Enrolment, EnrolmentStatus
 from lms.config import ROOT

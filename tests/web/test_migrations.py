@@ -95,7 +95,8 @@ def test_upgrade_twice_changes_nothing(migrated_app):
 
 
 def test_upgrade_cleans_upload_names_stored_before_names_were_cleaned(migrated_app):
-    from lms.assessments.models import AssessmentKind, Submission
+    from lms.assessments.assignments.models import Submission
+    from lms.assessments.models import AssessmentKind
     from tests.assessments.factories import make_assessment
     from tests.factories import enrol, make_cohort
 

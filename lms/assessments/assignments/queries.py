@@ -6,14 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import User
-from lms.assessments.models import (
-    Assessment,
-    AssessmentKind,
-    Grade,
-    RubricCriterion,
-    RubricScore,
-    Submission,
-)
+from lms.assessments.assignments.models import RubricCriterion, RubricScore, Submission
+from lms.assessments.models import Assessment, AssessmentKind, Grade
 from lms.catalog.models import Course
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db

@@ -16,17 +16,15 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import as_utc, utcnow
 from lms.assessments.assignments import uploads
-from lms.assessments.grades import HUNDRED, as_percent, set_grade, window_for
-from lms.assessments.models import (
-    Assessment,
-    Grade,
-    GradeSource,
+from lms.assessments.assignments.models import (
     RubricCriterion,
     RubricLevel,
     RubricScore,
     Submission,
     SubmissionStatus,
 )
+from lms.assessments.grades import HUNDRED, as_percent, set_grade, window_for
+from lms.assessments.models import Assessment, Grade, GradeSource
 from lms.audit.services import record
 from lms.cohorts.models import Enrolment
 from lms.errors import DomainError

@@ -29,8 +29,9 @@ from lms.assessments.assignments.forms import (
     RubricForm,
     SubmitForm,
 )
+from lms.assessments.assignments.models import Submission, SubmissionStatus
 from lms.assessments.grades import window_for
-from lms.assessments.models import Assessment, Submission, SubmissionStatus
+from lms.assessments.models import Assessment
 from lms.catalog.markdown import render as render_markdown
 from lms.cohorts.models import Cohort, Enrolment
 from lms.errors import DomainError

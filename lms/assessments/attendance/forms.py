@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TimeField
 from wtforms.validators import InputRequired, Length
 
-from lms.assessments.models import AttendanceRecord, AttendanceStatus
+from lms.assessments.attendance.models import AttendanceRecord, AttendanceStatus
 from lms.cohorts.models import Enrolment
 from lms.web.fields import DateField
 

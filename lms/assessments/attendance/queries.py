@@ -9,13 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.accounts.models import User
-from lms.assessments.models import (
-    Assessment,
-    AssessmentKind,
-    AttendanceRecord,
-    AttendanceSession,
-    Grade,
-)
+from lms.assessments.attendance.models import AttendanceRecord, AttendanceSession
+from lms.assessments.models import Assessment, AssessmentKind, Grade
 from lms.catalog.models import Course
 from lms.cohorts.models import SEATED, Cohort, Enrolment
 from lms.extensions import db

@@ -17,14 +17,9 @@ from sqlalchemy import select
 
 from lms.accounts.models import as_utc, utcnow
 from lms.assessments import grades
+from lms.assessments.attendance.models import AttendanceRecord, AttendanceSession, AttendanceStatus
 from lms.assessments.attendance.queries import attendance_assessments, tallies
-from lms.assessments.models import (
-    AttendanceRecord,
-    AttendanceSession,
-    AttendanceStatus,
-    Grade,
-    GradeSource,
-)
+from lms.assessments.models import Grade, GradeSource
 from lms.audit.services import record
 from lms.cohorts.models import Cohort, Enrolment
 from lms.errors import DomainError

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from lms.assessments.attendance import queries, services
 from lms.assessments.attendance.forms import SessionForm, register_form, status_choices
-from lms.assessments.models import AttendanceStatus
+from lms.assessments.attendance.models import AttendanceStatus
 from lms.cohorts.queries import enrolment_of
 from lms.errors import DomainError
 from lms.web.pages import page_number, percent, show_refusal

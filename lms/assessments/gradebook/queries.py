@@ -18,20 +18,12 @@ from werkzeug.routing import BuildError
 
 from lms.accounts.models import User, as_utc
 from lms.assessments import completion
+from lms.assessments.assignments.models import Submission, SubmissionStatus
+from lms.assessments.attendance.models import AttendanceRecord, AttendanceSession
 from lms.assessments.grades import windows_for
-from lms.assessments.models import (
-    Assessment,
-    AssessmentKind,
-    Attempt,
-    AttemptStatus,
-    AttendanceRecord,
-    AttendanceSession,
-    Grade,
-    Observation,
-    ObservationItem,
-    Submission,
-    SubmissionStatus,
-)
+from lms.assessments.models import Assessment, AssessmentKind, Grade
+from lms.assessments.observations.models import Observation, ObservationItem
+from lms.assessments.quizzes.models import Attempt, AttemptStatus
 from lms.audit.models import AuditLog
 from lms.catalog.models import Course
 from lms.cohorts.models import SEATED, Cohort, Enrolment

@@ -13,22 +13,18 @@ import io
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from lms.assessments import completion
 from lms.assessments.gradebook import queries
+from lms.assessments.gradebook.forms import OverrideForm
 from lms.assessments.grades import override_grade
 from lms.assessments.models import Assessment
 from lms.cohorts.models import EnrolmentStatus
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import decimal_formatter
-from lms.web.fields import DecimalField
 from lms.web.pages import page_number
 from lms.web.permissions import require
 
@@ -137,21 +133,6 @@ def export(cohort_id: int):
 
 
 # ---------------------------------------------------------------- override
-
-class OverrideForm(FlaskForm):
-    percent = DecimalField(
-        _l("Grade (%)"), places=2,
-        validators=[InputRequired(message=_l("Enter a number between 0 and 100.")),
-                    NumberRange(min=0, max=100,
-                                message=_l("Enter a number between 0 and 100."))])
-    reason = TextAreaField(
-        _l("Reason for the change"),
-        validators=[DataRequired(message=_l("Give a reason for changing this grade.")),
-                    Length(max=2000)],
-        description=_l("Kept in the grade's history and the audit log."))
-    feedback = TextAreaField(_l("Feedback to the trainee (optional)"),
-                             validators=[Length(max=10_000)])
-
 
 @bp.route("/cohorts/<int:cohort_id>/grades/<int:enrolment_id>/<int:assessment_id>",
           methods=["GET", "POST"])

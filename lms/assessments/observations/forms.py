@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
-from lms.assessments.models import ObservationItem, ObservationResult
+from lms.assessments.observations.models import ObservationItem, ObservationResult
 from lms.i18n import LANGUAGES
 from lms.web.fields import DateField, IntegerField
 

@@ -8,14 +8,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.accounts.models import User
-from lms.assessments.models import (
-    Assessment,
-    AssessmentKind,
-    Grade,
-    Observation,
-    ObservationItem,
-    ObservationResult,
-)
+from lms.assessments.models import Assessment, AssessmentKind, Grade
+from lms.assessments.observations.models import Observation, ObservationItem, ObservationResult
 from lms.catalog.models import Course
 from lms.cohorts.models import SEATED, Cohort, Enrolment
 from lms.extensions import db

@@ -16,11 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from lms.assessments import grades
-from lms.assessments.models import (
-    Assessment,
-    AssessmentKind,
-    Grade,
-    GradeSource,
+from lms.assessments.models import Assessment, AssessmentKind, Grade, GradeSource
+from lms.assessments.observations.models import (
     Observation,
     ObservationItem,
     ObservationItemTranslation,

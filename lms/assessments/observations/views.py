@@ -13,7 +13,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.assessments.models import ObservationItem
 from lms.assessments.observations import queries, services
 from lms.assessments.observations.forms import (
     ItemActionForm,
@@ -23,6 +22,7 @@ from lms.assessments.observations.forms import (
     record_form,
     result_choices,
 )
+from lms.assessments.observations.models import ObservationItem
 from lms.catalog.forms import other_locales
 from lms.cohorts.queries import enrolment_of
 from lms.errors import DomainError

@@ -8,7 +8,7 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lms.assessments.models import QuestionKind
+from lms.assessments.quizzes.models import QuestionKind
 from lms.assessments.quizzes.services import MAX_OPTIONS, OptionData, QuestionData
 from lms.i18n import LANGUAGES
 from lms.web.fields import DecimalField

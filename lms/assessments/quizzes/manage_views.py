@@ -10,10 +10,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.assessments.models import QuestionKind
 from lms.assessments.quizzes import queries, services
 from lms.assessments.quizzes.forms import GiftImportForm, QuestionForm
 from lms.assessments.quizzes.gift import GiftError
+from lms.assessments.quizzes.models import QuestionKind
 from lms.catalog.forms import other_locales
 from lms.errors import DomainError
 from lms.web.input import bounded_int, has_control_characters, refusal_message

@@ -9,16 +9,8 @@ from functools import cache
 from sqlalchemy import String, and_, bindparam, cast, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.assessments.models import (
-    Answer,
-    Assessment,
-    AssessmentKind,
-    AssessmentWindow,
-    Attempt,
-    Question,
-    QuestionOption,
-    QuizQuestion,
-)
+from lms.assessments.models import Assessment, AssessmentKind, AssessmentWindow
+from lms.assessments.quizzes.models import Answer, Attempt, Question, QuestionOption, QuizQuestion
 from lms.catalog.models import Course
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db

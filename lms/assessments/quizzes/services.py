@@ -20,19 +20,18 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import as_utc, utcnow
 from lms.assessments.grades import set_grade, window_for
-from lms.assessments.models import (
+from lms.assessments.models import Assessment, GradeSource
+from lms.assessments.quizzes import gift, scoring
+from lms.assessments.quizzes.models import (
     Answer,
-    Assessment,
     Attempt,
     AttemptStatus,
-    GradeSource,
     Question,
     QuestionKind,
     QuestionOption,
     QuestionTranslation,
     QuizQuestion,
 )
-from lms.assessments.quizzes import gift, scoring
 from lms.audit.services import record
 from lms.catalog.models import Course
 from lms.cohorts.models import Enrolment

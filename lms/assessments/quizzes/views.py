@@ -18,8 +18,8 @@ from flask_login import current_user
 from lms.accounts.models import utcnow
 from lms.api import body as json_body
 from lms.assessments.grades import window_for
-from lms.assessments.models import Attempt, AttemptStatus, QuestionKind
 from lms.assessments.quizzes import queries, services
+from lms.assessments.quizzes.models import Attempt, AttemptStatus, QuestionKind
 from lms.assessments.quizzes.scoring import chosen_option_ids
 from lms.cohorts.models import SEATED
 from lms.errors import DomainError
