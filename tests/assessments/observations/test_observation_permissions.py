@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.assessments.observation_helpers import (
+from tests.assessments.observations.helpers import (
     MANAGERS,
     ROLES,
     TEACHERS_OF_A,

@@ -13,7 +13,7 @@ from lms.assessments.models import Grade, GradeSource
 from lms.audit.models import AuditLog
 from lms.cohorts.models import Enrolment, EnrolmentStatus
 from tests.assessments.factories import make_assessment
-from tests.assessments.gradebook_helpers import bulk_grades
+from tests.assessments.gradebook.helpers import bulk_grades
 from tests.conftest import page_text, submit
 from tests.conftest import sign_in_quickly as login
 from tests.factories import (

@@ -12,7 +12,7 @@ from lms.assessments.attendance.models import AttendanceRecord, AttendanceSessio
 from lms.assessments.models import AssessmentKind, Grade
 from lms.audit.models import AuditLog
 from tests.assessments.factories import make_assessment
-from tests.assessments.observation_helpers import audit_actions, make_world
+from tests.assessments.observations.helpers import audit_actions, make_world
 from tests.conftest import page_text, submit
 from tests.conftest import sign_in_quickly as login
 from tests.factories import enrol, enrol_many, make_user

@@ -9,7 +9,7 @@ import pytest
 
 from lms.assessments.models import Grade
 from lms.assessments.observations.models import Observation
-from tests.assessments.observation_helpers import audit_actions, make_checklist, make_world
+from tests.assessments.observations.helpers import audit_actions, make_checklist, make_world
 from tests.conftest import page_text, submit
 from tests.conftest import sign_in_quickly as login
 from tests.factories import enrol_many

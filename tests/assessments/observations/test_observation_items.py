@@ -5,7 +5,7 @@ from __future__ import annotations
 from lms.assessments.models import AssessmentKind
 from lms.assessments.observations.models import ObservationItem
 from tests.assessments.factories import make_assessment
-from tests.assessments.observation_helpers import audit_actions, make_checklist, make_world
+from tests.assessments.observations.helpers import audit_actions, make_checklist, make_world
 from tests.conftest import page_text, submit
 from tests.conftest import sign_in_quickly as login
 

@@ -9,7 +9,7 @@ import pytest
 from lms.assessments.grades import set_grade
 from lms.assessments.models import AssessmentWindow, GradeSource
 from tests.assessments.factories import make_assessment
-from tests.assessments.gradebook_helpers import attempts, submission
+from tests.assessments.gradebook.helpers import attempts, submission
 from tests.conftest import page_text
 from tests.conftest import sign_in_quickly as login
 from tests.factories import (

@@ -7,7 +7,7 @@ from decimal import Decimal
 from lms.assessments.assignments.models import RubricScore, SubmissionStatus
 from lms.assessments.models import Grade, GradeSource
 from lms.audit.models import AuditLog
-from tests.assessments.assignment_helpers import (
+from tests.assessments.assignments.helpers import (
     PDF,
     add_rubric,
     send,

@@ -13,7 +13,7 @@ import pytest
 from lms.assessments.assignments import uploads
 from lms.assessments.assignments.models import Submission
 from lms.errors import DomainError
-from tests.assessments.assignment_helpers import (
+from tests.assessments.assignments.helpers import (
     EXE,
     PDF,
     docx_bytes,

@@ -15,7 +15,7 @@ from lms.audit.models import AuditLog
 from lms.cohorts.models import EnrolmentStatus
 from lms.errors import DomainError
 from tests.assessments.factories import make_assessment
-from tests.assessments.gradebook_helpers import attempts, submission
+from tests.assessments.gradebook.helpers import attempts, submission
 from tests.factories import enrol, make_cohort, make_course, make_user
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from lms.assessments.assignments.models import Submission
 from lms.assessments.models import AssessmentWindow
-from tests.assessments.assignment_helpers import (
+from tests.assessments.assignments.helpers import (
     EXE,
     JPEG,
     PDF,

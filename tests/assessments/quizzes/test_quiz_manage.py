@@ -11,7 +11,7 @@ from lms.assessments.quizzes.models import Question, QuestionOption, QuizQuestio
 from lms.audit.models import AuditLog
 from lms.extensions import db
 from tests.assessments.factories import make_question
-from tests.assessments.quiz_helpers import QuizWorld, build_world, count
+from tests.assessments.quizzes.helpers import QuizWorld, build_world, count
 from tests.conftest import csrf_token, page_text, submit
 from tests.conftest import sign_in_quickly as login
 

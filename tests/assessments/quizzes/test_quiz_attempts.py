@@ -15,7 +15,7 @@ from lms.assessments.quizzes import services as quiz_services
 from lms.assessments.quizzes.models import Answer, Attempt, QuestionTranslation
 from lms.extensions import db
 from tests.assessments.factories import add_to_quiz, make_question
-from tests.assessments.quiz_helpers import (
+from tests.assessments.quizzes.helpers import (
     QuizWorld,
     answers_of,
     attempts_of,

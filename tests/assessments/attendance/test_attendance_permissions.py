@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from lms.assessments.attendance.models import AttendanceSession
-from tests.assessments.observation_helpers import ROLES, TEACHERS_OF_A, check_matrix, make_world
+from tests.assessments.observations.helpers import ROLES, TEACHERS_OF_A, check_matrix, make_world
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -19,7 +19,7 @@ from lms.assessments.quizzes import services
 from lms.assessments.quizzes.models import Answer, Attempt, AttemptStatus
 from lms.audit.models import AuditLog
 from lms.extensions import db
-from tests.assessments.quiz_helpers import build_world, right_option
+from tests.assessments.quizzes.helpers import build_world, right_option
 from tests.conftest import (
     app_with_tables,
     csrf_token,

@@ -7,7 +7,7 @@ from decimal import Decimal
 from lms.assessments.assignments.models import RubricCriterion, RubricScore, Submission
 from lms.assessments.models import AssessmentKind
 from lms.audit.models import AuditLog
-from tests.assessments.assignment_helpers import add_rubric, setting
+from tests.assessments.assignments.helpers import add_rubric, setting
 from tests.assessments.factories import make_assessment
 from tests.conftest import new_browser, page_text, submit
 from tests.conftest import sign_in_quickly as login
