@@ -263,6 +263,7 @@ class Figures:
     missing: int
     stopping: float        # pg_ctl stop called (monotonic)
     down: float            # pg_ctl stop returned: the server is gone
+    restarting: float      # pg_ctl start called: until then the server is surely gone
     up: float              # pg_ctl start returned: the server accepts connections
     recovered: float | None  # the first write answered 302 after ``up``
     worker_timeouts: int   # gunicorn's "WORKER TIMEOUT" lines
@@ -362,6 +363,7 @@ def run(*, clients: int = 4, workers: int = 2, warm: float = 1.5, outage: float 
                 server.stop(mode)
                 down = time.monotonic()
                 time.sleep(outage)
+                restarting = time.monotonic()
                 server.start()
                 up = time.monotonic()
                 deadline = up + recover_within
@@ -377,7 +379,7 @@ def run(*, clients: int = 4, workers: int = 2, warm: float = 1.5, outage: float 
             answers = sorted(load.answers, key=lambda a: a.started)
             acknowledged = set(load.acknowledged)
         return Figures(mode, answers, len(acknowledged), _missing(server.url, acknowledged),
-                       stopping, down, up, load.first_write_after(up),
+                       stopping, down, restarting, up, load.first_write_after(up),
                        log.count("WORKER TIMEOUT"), log.count("Traceback"),
                        list(load.problems))
 
