@@ -193,12 +193,15 @@ def request_registration(*, email: str, full_name: str, password: str, locale: s
     link = mail.external_url("accounts.confirm_registration", token=token.decode())
     with force_locale(locale):
         subject = _("Finish creating your account")
+        days = max(1, REGISTRATION_MAX_AGE // 86400)
+        validity = ngettext("The link works for %(num)d day.",
+                            "The link works for %(num)d days.", days)
         body = _("Hello %(name)s,\n\n"
                  "Open this link to finish creating your account on the OAS training and "
                  "certification site:\n\n%(link)s\n\n"
-                 "The link works for %(days)d days. If you did not ask for an account, "
+                 "%(validity)s If you did not ask for an account, "
                  "you can ignore this message: nothing is created without it.",
-                 name=full_name, link=link, days=REGISTRATION_MAX_AGE // 86400)
+                 name=full_name, link=link, validity=validity)
     mail.send(email, subject, body)
     return email
 

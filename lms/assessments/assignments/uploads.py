@@ -229,20 +229,20 @@ def check_archive(data: bytes, kind: str, *, max_unzipped: int = MAX_UNZIPPED_BY
                             kind=label, ratio=max_ratio), field="file")
 
 
-def refusal_on_download(path: Path, name: str) -> str | None:
-    """Why a stored file is not served, or None.
+def unsafe_to_serve(path: Path, name: str) -> bool:
+    """True for a stored office file that is damaged or unpacks too far.
 
     Files stored before the archive check existed are checked again when they
     are asked for, so a zip bomb accepted then is not handed to a grader now.
     """
     extension = extension_of(name)
     if extension not in ZIP_BASED:
-        return None
+        return False
     try:
         check_archive(path.read_bytes(), extension)
-    except DomainError as error:
-        return error.message
-    return None
+    except DomainError:
+        return True
+    return False
 
 
 def _damaged(label: str) -> DomainError:

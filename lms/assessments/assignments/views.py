@@ -181,9 +181,11 @@ def download(cohort_id: int, submission_id: int):
         abort(404)
     # Names stored before bidi and format characters were stripped are cleaned here too.
     name = uploads.display_name(submission.file_name or "") or "file"
-    refusal = uploads.refusal_on_download(path, name)
-    if refusal is not None:
-        flash(_("This file is not offered for download. %(reason)s", reason=refusal), "error")
+    if uploads.unsafe_to_serve(path, name):
+        # The upload refusals speak to the trainee who sends the file; this reader
+        # is usually a grader, who can only ask for it again.
+        flash(_("This file is not offered for download: it is damaged, or it unpacks to "
+                "far more than a document does. Ask the trainee to send it again."), "error")
         return redirect(url_for(".assignment", cohort_id=cohort_id,
                                 assessment_id=submission.assessment_id), 303)
     response = send_file(path, mimetype=uploads.download_type(submission.content_type),

@@ -234,5 +234,6 @@ def test_a_bomb_stored_before_the_check_is_not_handed_to_graders(app, client, da
     response = grader.get(url)
 
     assert response.status_code == 303 and response.headers["Location"].endswith(s.page_url)
-    assert ("This file is not offered for download. This DOCX file unpacks to more than "
-            "50 MB.") in page_text(grader.get(s.page_url))
+    assert ("This file is not offered for download: it is damaged, or it unpacks to far "
+            "more than a document does. Ask the trainee to send it again."
+            ) in page_text(grader.get(s.page_url))
