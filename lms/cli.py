@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from lms.extensions import db
+from lms.i18n import LANGUAGES
 
 
 def _create_app():
@@ -41,7 +42,7 @@ def init_app(app: Flask) -> None:
 @click.option("--program", "program_code", help="Program code, for --role coordinator.")
 @click.option("--cohort", "cohort_code", help="Cohort code, for --role instructor.")
 @click.option("--body", "body_name", help="Certifying body name, for --role officer.")
-@click.option("--locale", default="en", type=click.Choice(["en", "es", "fr", "pt"]))
+@click.option("--locale", default="en", type=click.Choice(list(LANGUAGES)))
 @click.option("--country", default=None, help="ISO 3166 alpha-2 code.")
 @with_appcontext
 def create_user(email, full_name, password, role, program_code, cohort_code, body_name,

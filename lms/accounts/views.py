@@ -32,6 +32,7 @@ from lms.accounts.forms import (
 )
 from lms.errors import DomainError
 from lms.extensions import account_and_address, client_address, rate_limited
+from lms.web.pages import show_refusal
 from lms.web.permissions import require
 from lms.web.redirects import is_local, local_next, redirect_next
 
@@ -62,14 +63,6 @@ def _refused(response) -> bool:
     """Only refused attempts count towards the limit, so that a classroom behind
     one address can still sign in or register together, while guessing is slowed."""
     return response.status_code >= 400
-
-
-def _show_error(form: FlaskForm, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _status(form: FlaskForm) -> int:
@@ -144,7 +137,7 @@ def register():
                 password=form.password.data, locale=form.locale.data,
                 country=form.country.data, next_path=local_next())
         except DomainError as error:
-            _show_error(form, error)
+            show_refusal(form, error)
         else:
             # The same answer whether or not the address has an account: the mail
             # says which (a link to finish, or a notice to the account's holder).
@@ -212,7 +205,7 @@ def reset_password(token: str):
         try:
             services.reset_password(user, form.password.data)
         except DomainError as error:
-            _show_error(form, error)
+            show_refusal(form, error)
         else:
             _sign_in(user)
             services.record_login(user)
@@ -247,7 +240,7 @@ def profile():
                 country=form.country.data, institution_id=form.institution_id.data,
                 gender=form.gender.data)
         except DomainError as error:
-            _show_error(form, error)
+            show_refusal(form, error)
         else:
             refresh_locale()  # the language just chosen, which the next page uses
             flash(_("Your profile has been saved."), "success")
@@ -265,7 +258,7 @@ def change_password():
             services.change_password(user, form.current_password.data,
                                      form.new_password.data)
         except DomainError as error:
-            _show_error(form, error)
+            show_refusal(form, error)
         else:
             # The session id names the password: renew it here, so that only the
             # other browsers are signed out.

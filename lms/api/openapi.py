@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from lms.certificates.verification import MAX_BULK_IDS
+from lms.i18n import LANGUAGES
 from lms.web.input import MAX_INT
 
 ID_EXAMPLE = "PRC-7K3M-Q9XD-K"
@@ -124,7 +125,7 @@ SCHEMAS: dict[str, Any] = {
             "title": {"type": "string", "description": "The title in English."},
             "titles": {"type": "object", "description": "The title in each language.",
                        "properties": {lang: {"type": ["string", "null"]}
-                                      for lang in ("en", "es", "fr", "pt")}},
+                                      for lang in LANGUAGES}},
             "program": {"type": "object", "properties": {
                 "code": {"type": "string"}, "name": {"type": "string"}}},
             "issuer": {"type": "object", "properties": {

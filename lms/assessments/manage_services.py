@@ -64,7 +64,6 @@ class AssessmentData:
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
-
 def _decimal(value, field_name: str, message: str) -> Decimal:
     try:
         number = Decimal(str(value)).quantize(Decimal("0.01"))

@@ -17,7 +17,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import as_utc
 from lms.assessments import manage_services as services
-from lms.assessments.gradebook.queries import link
 from lms.assessments.grades import window_for
 from lms.assessments.manage_forms import KIND_FIELDS, TRANSLATED, AssessmentForm, CohortWindowForm
 from lms.assessments.models import Assessment, AssessmentKind, AssessmentWindow
@@ -32,23 +31,18 @@ from lms.web.permissions import require
 
 bp = Blueprint("assessments_manage", __name__, url_prefix="/manage")
 
-# Where each kind's own content is edited (built by the quiz, assignment and
-# observation areas): endpoint and agreed address.
+# Where each kind's own content is edited (questions, rubric, checklist).
 EDITORS = {
-    AssessmentKind.QUIZ: ("quizzes_manage.quiz_questions",
-                          "/manage/assessments/{id}/questions"),
-    AssessmentKind.ASSIGNMENT: ("assignments.rubric", "/manage/assessments/{id}/rubric"),
-    AssessmentKind.OBSERVATION: ("observations.items", "/manage/assessments/{id}/items"),
+    AssessmentKind.QUIZ: "quizzes_manage.quiz_questions",
+    AssessmentKind.ASSIGNMENT: "assignments.rubric",
+    AssessmentKind.OBSERVATION: "observations.items",
 }
 
 
 def _editor(assessment: Assessment) -> str:
     if assessment.kind not in EDITORS:
         return ""
-    endpoint, path = EDITORS[assessment.kind]
-    return link(endpoint, path.format(id=assessment.id), assessment_id=assessment.id)
-
-
+    return url_for(EDITORS[assessment.kind], assessment_id=assessment.id)
 
 
 def _course(course_id: int) -> Course:

@@ -49,10 +49,6 @@ def _is_admin() -> bool:
     return current_user.is_authenticated and current_user.is_admin
 
 
-
-
-
-
 def _get(model, object_id: int):
     obj = db.session.get(model, object_id)
     if obj is None:

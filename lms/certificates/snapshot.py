@@ -134,7 +134,7 @@ def build_snapshot(*, code: str, kind: str, holder_name: str, hours: int, achiev
                    program: Any, issuer: Any, issued_on: date, valid_from: date,
                    expires_on: date | None, country: str | None,
                    competencies: Sequence[Any] = (), base: str | None = None) -> dict[str, Any]:
-    """The snapshot of one certificate (see common.md for its shape)."""
+    """The snapshot of one certificate (its shape: the keys built below)."""
     template = SnapshotTemplate(kind=kind, achievement=achievement, program=program,
                                 issuer=issuer, issued_on=issued_on, valid_from=valid_from,
                                 expires_on=expires_on, country=country,

@@ -30,9 +30,8 @@ from sqlalchemy import bindparam, select
 from lms.certificates import ids
 from lms.certificates.models import Certificate, status_of
 from lms.extensions import db, limiter
-from lms.i18n import DEFAULT_LOCALE
+from lms.i18n import DEFAULT_LOCALE, LANGUAGES
 
-LANGUAGES = ("en", "es", "fr", "pt")
 MAX_BULK_IDS = 1000
 
 

@@ -18,12 +18,11 @@ from lms.certificates import ids, verification
 from lms.certificates.verification import verify_limit
 from lms.i18n import current_locale
 from lms.web.errors import render_error
+from lms.web.pages import UNPROCESSABLE
 
 bp = Blueprint("verify", __name__)
 # The same budget as the API (see lms.certificates.verification.verify_limit).
 verify_limit(bp)
-
-UNPROCESSABLE = 422
 
 
 class VerifyForm(FlaskForm):

@@ -14,12 +14,10 @@ from lms.cohorts.forms import CohortForm, EnrolUserForm, ImportForm, StatusForm,
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.web.pages import page_number
+from lms.web.pages import UNPROCESSABLE, page_number, show_refusal
 from lms.web.permissions import require
 
 bp = Blueprint("cohorts_manage", __name__, url_prefix="/manage")
-
-UNPROCESSABLE = 422
 
 
 def _cohort_form(cohort: Cohort | None = None, submitted: bool = False) -> CohortForm:
@@ -45,15 +43,6 @@ def _data(form: CohortForm) -> services.CohortData:
         instructor_emails=email_lines(form.instructors.data))
 
 
-def _show_error(form, error: DomainError) -> None:
-    """Put the service's message next to its field, or flash it when it has none."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
-
-
 @bp.route("/courses/<int:course_id>/cohorts/new", methods=["GET", "POST"])
 def new_cohort(course_id: int):
     course = db.get_or_404(Course, course_id)
@@ -66,7 +55,7 @@ def new_cohort(course_id: int):
         try:
             cohort = services.create_cohort(current_user, course, _data(form))
         except DomainError as error:
-            _show_error(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Cohort %(code)s created.", code=cohort.code), "success")
             return redirect(url_for(".edit_cohort", cohort_id=cohort.id))
@@ -100,7 +89,7 @@ def edit_cohort(cohort_id: int):
         try:
             services.update_cohort(current_user, cohort, _data(form))
         except DomainError as error:
-            _show_error(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Cohort %(code)s saved.", code=cohort.code), "success")
             return redirect(url_for(".edit_cohort", cohort_id=cohort.id))
@@ -117,7 +106,7 @@ def enrol_user(cohort_id: int):
         try:
             enrolled = services.enrol_user(current_user, cohort, email)
         except DomainError as error:
-            _show_error(enrol_form, error)
+            show_refusal(enrol_form, error)
         else:
             if enrolled:
                 flash(_("%(email)s is enrolled.", email=email), "success")

@@ -20,8 +20,6 @@ from lms.web.permissions import require
 bp = Blueprint("cohorts", __name__)
 
 
-
-
 @bp.get("/dashboard")
 def dashboard():
     require(current_user.is_authenticated)

@@ -49,7 +49,6 @@ COMPETENCY_FIELDS = ("framework_id", "code", "position", "title", "description",
 COMPETENCY_TRANSLATED = ("title", "description")
 
 
-
 # ---------------------------------------------------------------- helpers
 
 def clean_country(country: str | None) -> str | None:

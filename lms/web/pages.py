@@ -8,6 +8,9 @@ from flask_babel import format_percent
 from lms.errors import DomainError
 from lms.web.input import int_arg
 
+# A form that was sent and refused: the page again, with its errors.
+UNPROCESSABLE = 422
+
 
 def page_number() -> int:
     """The ``page`` query argument, at least 1; anything else, too large included, is 1."""

@@ -37,12 +37,11 @@ from lms.cohorts.models import Cohort, Enrolment
 from lms.errors import DomainError
 from lms.web.errors import render_error
 from lms.web.input import bounded_int
-from lms.web.pages import page_number
+from lms.web.pages import UNPROCESSABLE, page_number, show_refusal
 from lms.web.permissions import require
 
 bp = Blueprint("assignments", __name__)
 
-UNPROCESSABLE = 422
 
 SUBMISSION_STATUS_TITLES = {
     SubmissionStatus.SUBMITTED: _l("Submitted"),
@@ -57,17 +56,6 @@ bp.add_app_template_global(uploads.human_size, "assignment_file_size")
 @bp.app_template_global()
 def assignment_status_title(status: str) -> str:
     return str(SUBMISSION_STATUS_TITLES.get(SubmissionStatus(status), status))
-
-
-
-
-def _show_error(form, error: DomainError) -> None:
-    """Put the service's message next to its field, or flash it when it has none."""
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _assignment_in_cohort(cohort_id: int, assessment_id: int) -> tuple[Cohort, Assessment]:
@@ -135,7 +123,7 @@ def submit(cohort_id: int, assessment_id: int):
                                          text=form.text.data or "", upload=upload,
                                          max_bytes=max_bytes)
         except DomainError as error:
-            _show_error(form, error)
+            show_refusal(form, error)
         else:
             if submission.late:
                 flash(_("Your work was submitted after the due date."), "warning")
@@ -255,7 +243,7 @@ def grade(cohort_id: int, submission_id: int):
             if error.field == "rubric":
                 rubric_errors.append(error.message)
             else:
-                _show_error(form, error)
+                show_refusal(form, error)
         else:
             flash(_("Grade saved for %(name)s: %(percent)s%%.",
                     name=submission.enrolment.user.full_name,
@@ -274,7 +262,7 @@ def return_submission(cohort_id: int, submission_id: int):
         try:
             services.return_submission(current_user, submission, return_form.message.data)
         except DomainError as error:
-            _show_error(return_form, error)
+            show_refusal(return_form, error)
         else:
             flash(_("The submission of %(name)s was returned for resubmission.",
                     name=submission.enrolment.user.full_name), "success")

@@ -33,7 +33,6 @@ def _session_state(session: AttendanceSession) -> dict:
             "title": session.title}
 
 
-
 def local_to_utc(day: date, at: time) -> datetime:
     """The moment ``day`` at ``at`` in the interface's time zone, as UTC."""
     zone = get_timezone()

@@ -22,12 +22,6 @@ from lms.web.permissions import require
 bp = Blueprint("attendance", __name__)
 
 
-
-
-
-
-
-
 def _cohort(cohort_id: int):
     return queries.cohort_with_course(cohort_id) or abort(404)
 

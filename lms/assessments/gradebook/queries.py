@@ -14,7 +14,6 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
-from werkzeug.routing import BuildError
 
 from lms.accounts.models import User, as_utc
 from lms.assessments import completion
@@ -30,7 +29,6 @@ from lms.cohorts.models import SEATED, Cohort, Enrolment
 from lms.extensions import db
 
 PER_PAGE = 50
-
 
 
 def cohort_with_course(cohort_id: int) -> Cohort | None:
@@ -171,28 +169,20 @@ class AssessmentLine:
     link: str
 
 
-def link(endpoint: str, fallback: str, **values) -> str:
-    """``url_for(endpoint)``; the agreed address while another area has not built it."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return fallback
+# Where the trainee does each kind of assessment.
+_TRAINEE_PAGES = {
+    AssessmentKind.QUIZ: "quizzes.quiz",
+    AssessmentKind.ASSIGNMENT: "assignments.assignment",
+    AssessmentKind.OBSERVATION: "observations.mine",
+}
 
 
 def trainee_link(assessment: Assessment, cohort_id: int) -> str:
     """Where the trainee does the assessment (pages built by each kind's area)."""
-    aid = assessment.id
-    if assessment.kind == AssessmentKind.QUIZ:
-        return link("quizzes.quiz", f"/cohorts/{cohort_id}/quizzes/{aid}",
-                    cohort_id=cohort_id, assessment_id=aid)
-    if assessment.kind == AssessmentKind.ASSIGNMENT:
-        return link("assignments.assignment", f"/cohorts/{cohort_id}/assignments/{aid}",
-                    cohort_id=cohort_id, assessment_id=aid)
-    if assessment.kind == AssessmentKind.OBSERVATION:
-        return link("observations.mine", f"/cohorts/{cohort_id}/observations/{aid}/mine",
-                    cohort_id=cohort_id, assessment_id=aid)
-    return link("attendance.mine", f"/cohorts/{cohort_id}/attendance/mine",
-                cohort_id=cohort_id)
+    endpoint = _TRAINEE_PAGES.get(assessment.kind)
+    if endpoint is None:
+        return url_for("attendance.mine", cohort_id=cohort_id)
+    return url_for(endpoint, cohort_id=cohort_id, assessment_id=assessment.id)
 
 
 def _activity(enrolment: Enrolment) -> tuple[dict[int, set[str]], dict[int, str], set[int],

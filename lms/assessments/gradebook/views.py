@@ -44,8 +44,6 @@ def _decimals():
     return formatted
 
 
-
-
 def _cohort(cohort_id: int):
     cohort = queries.cohort_with_course(cohort_id)
     if cohort is None:
@@ -54,9 +52,7 @@ def _cohort(cohort_id: int):
 
 
 def _grading_link(cohort_id: int, submission_id: int) -> str:
-    return queries.link("assignments.grade",
-                        f"/cohorts/{cohort_id}/submissions/{submission_id}/grade",
-                        cohort_id=cohort_id, submission_id=submission_id)
+    return url_for("assignments.grade", cohort_id=cohort_id, submission_id=submission_id)
 
 
 # ---------------------------------------------------------------- gradebook

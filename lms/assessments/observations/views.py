@@ -33,12 +33,6 @@ from lms.web.permissions import require
 bp = Blueprint("observations", __name__)
 
 
-
-
-
-
-
-
 def _cohort_and_assessment(cohort_id: int, assessment_id: int):
     found = queries.cohort_and_assessment(cohort_id, assessment_id)
     if found is None:

@@ -17,14 +17,10 @@ from lms.assessments.quizzes.models import QuestionKind
 from lms.catalog.forms import other_locales
 from lms.errors import DomainError
 from lms.web.input import bounded_int, has_control_characters, refusal_message
-from lms.web.pages import page_number, show_refusal
+from lms.web.pages import UNPROCESSABLE, page_number, show_refusal
 from lms.web.permissions import require
 
 bp = Blueprint("quizzes_manage", __name__)
-
-UNPROCESSABLE = 422
-
-
 
 
 def _course_or_404(course_id: int):

@@ -280,7 +280,6 @@ def past_deadline(deadline_at: datetime | None, due_at: datetime | None,
     return deadline is not None and now > deadline + GRACE
 
 
-
 def is_expired(attempt: Attempt, due_at: datetime | None, now: datetime) -> bool:
     """True when an in-progress attempt is past its deadline plus the grace."""
     return (attempt.status == AttemptStatus.IN_PROGRESS
@@ -368,7 +367,6 @@ def clean_response_for(kind: str, valid: set[int] | frozenset[int], raw: dict) -
     if len(value) > MAX_NUMBER_ANSWER or (value and scoring.parse_number(value) is None):
         raise DomainError(_("Enter a number, such as 12.5 or 12,5."), field="value")
     return {"value": value}
-
 
 
 def submitted_message() -> str:

@@ -25,12 +25,11 @@ from lms.cohorts.models import SEATED
 from lms.errors import DomainError
 from lms.web.database import one_statement_writes, reads_first
 from lms.web.input import MAX_INT, bounded_int
-from lms.web.pages import page_number
+from lms.web.pages import UNPROCESSABLE, page_number
 from lms.web.permissions import require
 
 bp = Blueprint("quizzes", __name__)
 
-UNPROCESSABLE = 422
 CONFLICT = 409
 
 

@@ -47,8 +47,6 @@ def odt_bytes() -> bytes:
     return buffer.getvalue()
 
 
-
-
 def now() -> datetime:
     return datetime.now(UTC)
 
