@@ -2,7 +2,7 @@
 #
 #   make run        install, compile translations, migrate, load the demo, serve :5000
 #   make test       install, compile translations, run pytest (PYTEST_ARGS="-k foo -x")
-#   make lint       ruff
+#   make lint       ruff, and the import contracts of the floors (ARCHITECTURE.md)
 #   make i18n       extract messages, update (or create) the es/fr/pt catalogs, compile
 #   make serve      gunicorn with 4 workers on 127.0.0.1:8000, production settings
 #                   (LMS_SECRET_KEY, LMS_PUBLIC_URL ... see README; for a proxy in front)
@@ -53,6 +53,7 @@ test: install translations
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 i18n: install
 	$(BIN)/pybabel extract -F babel.cfg $(EXTRACT_KEYWORDS) --add-comments=TRANSLATORS: \

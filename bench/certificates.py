@@ -73,8 +73,9 @@ def seed_track(app, trainees: int, tag: str) -> Seeded:
     """A PROCCER-like track (one course, ten competencies, 36 months) and ``trainees``
     trainees who completed the course and were signed off on every competency."""
     from lms.accounts.models import BodyOfficer, Institution, User
+    from lms.certification.tracks.models import Track
     from lms.cohorts.models import Enrolment, EnrolmentStatus
-    from lms.competencies.models import Competency, Framework, Signoff, Track
+    from lms.competencies.models import Competency, Framework, Signoff
     from lms.extensions import db
 
     seeded = common.seed_cohort(app, trainees, tag=tag)
@@ -123,9 +124,9 @@ def seed_track(app, trainees: int, tag: str) -> Seeded:
 
 
 def common_now():
-    from lms.accounts.models import utcnow
+    from lms.kernel import clock
 
-    return utcnow()
+    return clock.now()
 
 
 # ---------------------------------------------------------------- 1. rendering
@@ -134,8 +135,8 @@ def common_now():
 def measure_rendering(app, renders: int) -> list[list[str]]:
     """Each render is of another record (another ID, holder name and QR code), so
     nothing is served from a previous render of the same certificate."""
-    from lms.certificates import issuance
-    from lms.certificates.models import Certificate
+    from lms.certification import issuance
+    from lms.certification.models import Certificate
     from lms.extensions import db
 
     rows = []
@@ -181,9 +182,9 @@ class IssueResult:
 
 def issue_cohort(app, seeded: Seeded) -> IssueResult:
     from lms.accounts.models import User
-    from lms.certificates import issuance
-    from lms.competencies import progress
-    from lms.competencies.models import Track
+    from lms.certification import issuance
+    from lms.certification.tracks import progress
+    from lms.certification.tracks.models import Track
     from lms.extensions import db
 
     with app.app_context(), app.test_request_context():

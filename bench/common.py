@@ -611,7 +611,7 @@ class SeededCohort:
 def seed_cohort(app, trainees: int, *, tag: str = "bench") -> SeededCohort:
     """A program, a published course, a running cohort, a coordinator and ``trainees``
     active trainees, inserted in bulk and committed."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from werkzeug.security import generate_password_hash
 
@@ -619,9 +619,10 @@ def seed_cohort(app, trainees: int, *, tag: str = "bench") -> SeededCohort:
     from lms.catalog.models import Course, Program
     from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
     from lms.extensions import db
+    from lms.kernel import clock
 
     password_hash = generate_password_hash(PASSWORD, method=CHEAP_HASH_METHOD)
-    today = date.today()
+    today = clock.today(clock.UTC)
     with app.app_context():
         program = Program(code=f"{tag.upper()}P", certificate_prefix="BEN", name="Bench program",
                           language="en")

@@ -45,18 +45,18 @@ ROW_HEADER = re.compile(r'<th scope="row"')
 
 def seed_gradebook(app, trainees: int, assessments: int) -> common.SeededCohort:
     """The cohort, its course's assessments (the four kinds in turn) and every grade."""
-    from datetime import UTC, datetime
     from decimal import Decimal
 
     import sqlalchemy as sa
 
     from lms.assessments.models import Assessment, AssessmentKind, Grade, GradeSource
     from lms.extensions import db
+    from lms.kernel import clock
 
     seeded = common.seed_cohort(app, trainees)
     kinds = list(AssessmentKind)
     chooser = random.Random(7)
-    now = datetime.now(UTC)
+    now = clock.now()
     with app.app_context():
         db.session.execute(sa.insert(Assessment), [
             {"course_id": seeded.course_id, "kind": kinds[i % len(kinds)], "position": i,

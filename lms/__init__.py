@@ -24,6 +24,7 @@ def create_app(**overrides: object) -> Flask:
     app.config.update(settings)
     register_proxies(app)
     register_extensions(app)
+    register_reactions()
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -67,6 +68,17 @@ def register_extensions(app: Flask) -> None:
     auth.init_login_manager(login_manager)
 
 
+def register_reactions() -> None:
+    """Higher floors subscribe to the events of the lower ones (lms.kernel.events)."""
+    from lms.assessments import completion
+    from lms.certification import reactions
+    from lms.cohorts import reactions as cohort_reactions
+
+    completion.connect()
+    reactions.connect()
+    cohort_reactions.connect()
+
+
 def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.api import views as api_views
@@ -78,16 +90,16 @@ def register_blueprints(app: Flask) -> None:
     from lms.assessments.quizzes import manage_views as quiz_manage_views
     from lms.assessments.quizzes import views as quiz_views
     from lms.catalog.manage_views import bp as catalog_manage_bp
-    from lms.catalog.views import bp as catalog_bp
-    from lms.certificates import verify_views
-    from lms.certificates import views as certificate_views
+    from lms.certification import verify_views
+    from lms.certification import views as certificate_views
+    from lms.certification.tracks import views as track_views
+    from lms.cohorts.catalogue_views import bp as catalog_bp
     from lms.cohorts.manage_views import bp as cohorts_manage_bp
     from lms.cohorts.views import bp as cohorts_bp
-    from lms.competencies import track_views
     from lms.competencies import views as competency_views
+    from lms.home.views import bp as web_bp
     from lms.web import input as web_input
     from lms.web import layout
-    from lms.web.views import bp as web_bp
 
     web_input.init_app(app)  # bounded <int:> converter: before any route is added
     for blueprint in (web_bp, accounts_bp, catalog_bp, catalog_manage_bp, cohorts_bp,

@@ -25,12 +25,15 @@ def main() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(demo)
-    from lms.certificates import commands, reminders
+    from lms.certification import commands, reminders
 
     app.cli.add_command(commands.keys)
     app.cli.add_command(commands.certificates)
     app.cli.add_command(commands.verify_pdf)
     app.cli.add_command(reminders.remind_expiring)
+    from lms.kernel import mail
+
+    app.cli.add_command(mail.mail_commands)
 
 
 @click.command("create-user")
@@ -48,13 +51,13 @@ def init_app(app: Flask) -> None:
 def create_user(email, full_name, password, role, program_code, cohort_code, body_name,
                 locale, country) -> None:
     """Create a user (or grant a role to an existing one)."""
-    from lms.accounts import services
+    from lms.cohorts.roles import create_user_with_role
     from lms.errors import DomainError, clean_name
 
     try:
         if body_name:  # a new certifying body's name is printed on certificates
             body_name = clean_name(body_name, "body_name", 200)
-        user = services.create_user_with_role(
+        user = create_user_with_role(
             email=email, full_name=full_name, password=password, role=role,
             program_code=program_code, cohort_code=cohort_code, body_name=body_name,
             locale=locale, country=country)

@@ -11,13 +11,14 @@ The names of people and institutions are invented.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from textwrap import dedent
 from typing import Any
 
 from sqlalchemy import func, select
 
+from lms import demo_certificates
 from lms.accounts.models import BodyOfficer, Institution, ProgramCoordinator, User
 from lms.assessments.assignments import services as assignment_services
 from lms.assessments.assignments.models import Submission
@@ -41,6 +42,7 @@ from lms.catalog.models import (
 )
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus, LessonCompletion
 from lms.extensions import db
+from lms.kernel import clock
 
 # Every demo account signs in with this password. Demo data only: never load it
 # into a database that real people use.
@@ -1345,8 +1347,8 @@ def _lessons_in_order(course: Course) -> list[Lesson]:
 
 def _load_cohorts(courses: dict[str, Course], institutions: dict[str, Institution],
                   users: dict[str, User]) -> None:
-    today = date.today()
-    now = datetime.now(UTC)
+    today = clock.today(clock.UTC)
+    now = clock.now()
     for spec in COHORTS:
         course = courses[spec["course"]]
         cohort = _get_or_create(Cohort, code=spec["code"], defaults={
@@ -1403,8 +1405,6 @@ def load() -> list[tuple[str, str]]:
                        user_id=users[email].id)
     _load_cohorts(courses, institutions, users)
     _load_assessments(courses, users)
-    from lms import demo_certificates
-
     demo_certificates.load()
     return list(LOGINS)
 
@@ -1691,7 +1691,7 @@ def _load_quizzes(courses: dict[str, Course], cohorts: dict[str, Cohort],
             if db.session.scalars(select(Attempt.id).filter_by(
                     assessment_id=quiz.id, enrolment_id=enrolment.id)).first() is not None:
                 continue
-            started = datetime.now(UTC) - timedelta(days=days_ago)
+            started = clock.now() - timedelta(days=days_ago)
             attempt, _resumed = quiz_services.start_attempt(trainee, quiz, enrolment,
                                                             now=started)
             for number, (question_id, mark) in enumerate(
@@ -1726,7 +1726,7 @@ def _load_assignment(courses: dict[str, Course], cohorts: dict[str, Cohort],
             continue
         submission = assignment_services.submit(
             trainee, assignment, enrolment, text=text, upload=None, max_bytes=0,
-            now=datetime.now(UTC) - timedelta(days=days_ago))
+            now=clock.now() - timedelta(days=days_ago))
         if levels is not None:
             choices = {criterion.id: criterion.levels[level].id
                        for criterion, level in zip(assignment.criteria, levels, strict=True)}
@@ -1750,12 +1750,12 @@ def _load_observation(courses: dict[str, Course], cohorts: dict[str, Cohort],
                 ObservationItem.assessment_id == checklist.id,
                 Observation.enrolment_id == enrolment.id)).first() is not None:
             continue
-        observed_on = date.today() - timedelta(days=days_ago)
+        observed_on = clock.today(clock.UTC) - timedelta(days=days_ago)
         entries = {item.id: observation_services.ObservationEntry(
                        result, comment if position == 0 else "", observed_on)
                    for position, (item, result) in enumerate(zip(items, results, strict=True))}
         observation_services.record_observations(users[spec["assessor"]], checklist,
-                                                 enrolment, entries, today=date.today())
+                                                 enrolment, entries, today=clock.today(clock.UTC))
 
 
 def _load_attendance(courses: dict[str, Course], cohorts: dict[str, Cohort],

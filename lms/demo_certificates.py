@@ -17,8 +17,15 @@ from sqlalchemy import select
 from lms.accounts.models import Institution, User
 from lms.assessments.models import Assessment
 from lms.catalog.models import Course, Program
-from lms.certificates import issuance
-from lms.certificates.models import Certificate
+from lms.certification import issuance
+from lms.certification.models import Certificate, RevocationReason
+from lms.certification.tracks.models import (
+    HoursKind,
+    HoursLog,
+    HoursStatus,
+    Track,
+    TrackTranslation,
+)
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.competencies.models import (
     Competency,
@@ -26,14 +33,10 @@ from lms.competencies.models import (
     Evidence,
     Framework,
     FrameworkTranslation,
-    HoursKind,
-    HoursLog,
-    HoursStatus,
     Signoff,
-    Track,
-    TrackTranslation,
 )
 from lms.extensions import db
+from lms.kernel import clock
 
 MX_BODY = "Comisión Nacional de Prevención y Atención de las Adicciones"
 PICAP_BODY = "Policía Nacional de Colombia, Escuela de Cooperación Internacional"
@@ -234,7 +237,7 @@ def _signoffs_and_hours(framework: Framework, track: Track, users: dict[str, Use
             db.session.add(Signoff(user_id=maria.id, competency_id=competency.id,
                                    assessor_id=assessor.id if assessor else None,
                                    note="Observed in supervised practice."))
-    today = date.today()
+    today = clock.today(clock.UTC)
     logs = [(maria, 24, HoursStatus.APPROVED, HoursKind.PRACTICE, 40),
             (maria, 12, HoursStatus.APPROVED, HoursKind.PRACTICE, 20),
             (maria, 8, HoursStatus.PENDING, HoursKind.PRACTICE, 3),
@@ -262,7 +265,7 @@ def _certificates(track: Track, users: dict[str, User]) -> list[tuple[str, str]]
 
 
 def _make_certificates(track: Track, users: dict[str, User]) -> None:
-    today = date.today()
+    today = clock.today(clock.UTC)
     hours = track.min_hours
     people = {key: users.get(email) for key, email in (
         ("valid", "maria.nunez@example.org"), ("revoked", "guadalupe.ramirez@example.org"),
@@ -271,9 +274,10 @@ def _make_certificates(track: Track, users: dict[str, User]) -> None:
         _issue(track, people["valid"], today=today - timedelta(days=20), hours=hours)
     if people["revoked"]:
         revoked = _issue(track, people["revoked"], today=today - timedelta(days=90), hours=hours)
-        # Officers write the reason in their own language; this body works in Spanish.
-        issuance.revoke(revoked, None, "Emitido por error: las horas de práctica supervisada "
-                                       "no estaban aprobadas.")
+        # The reason is a code, shown in each reader's language; the officer's note is
+        # written in the officer's own language, and this body works in Spanish.
+        issuance.revoke(revoked, None, RevocationReason.ISSUED_IN_ERROR,
+                        "Las horas de práctica supervisada no estaban aprobadas.")
     if people["expired"]:
         _issue(track, people["expired"], today=issuance.add_months(today, -40), hours=hours)
     if people["superseded"]:
@@ -289,7 +293,7 @@ def _make_certificates(track: Track, users: dict[str, User]) -> None:
 
 
 def _labels(track: Track) -> list[tuple[str, str]]:
-    today = date.today()
+    today = clock.today(clock.UTC)
     labels: list[tuple[str, str]] = []
     rows = list(db.session.scalars(select(Certificate).where(
         Certificate.track_id == track.id).order_by(Certificate.id)))

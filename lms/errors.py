@@ -6,6 +6,8 @@ import unicodedata
 
 from flask_babel import gettext as _
 
+from lms.kernel import glyphs
+
 
 class DomainError(Exception):
     """A rule of the domain refused the change; nothing was written.
@@ -48,8 +50,6 @@ def clean_name(value: str | None, field: str, max_length: int) -> str:
     """An institution's name, held to the rules of a person's name
     (lms.accounts.services.validate_full_name): printable on a certificate, no
     markup, no control, format or bidi-override characters. Spaces are collapsed."""
-    from lms.certificates.pdf import unprintable_characters  # reportlab only when needed
-
     text = unicodedata.normalize("NFC", " ".join((value or "").split()))
     if not text:
         raise DomainError(_("This field is required."), field=field)
@@ -60,7 +60,7 @@ def clean_name(value: str | None, field: str, max_length: int) -> str:
                             "control characters."), field=field)
     if not any(ch.isalpha() for ch in text):
         raise DomainError(_("A name must contain letters."), field=field)
-    unprintable = unprintable_characters(text)
+    unprintable = glyphs.unprintable_characters(text)
     if unprintable:
         raise DomainError(_("Certificates cannot print these characters in a name: "
                             "%(chars)s.", chars=" ".join(unprintable)), field=field)

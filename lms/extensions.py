@@ -56,7 +56,7 @@ def account_and_address() -> str:
 # default or application-wide limits, so every other request skips Flask-Limiter's
 # evaluation, which resolves each limit anew and would cost a page or an answer
 # save more than its own queries. (The verification pages and API count their
-# shared budget themselves: lms.certificates.verification.check_rate.)
+# shared budget themselves: lms.certification.verification.check_rate.)
 _limited_views: set = set()
 
 

@@ -11,6 +11,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.errors import DomainError
+
 # Each language named in itself, as the switcher shows it.
 LANGUAGES: dict[str, str] = {
     "en": "English",
@@ -129,8 +131,6 @@ def check_translations(translations: Translations, language: str,
                        limits: Mapping[str, int]) -> None:
     """Refuse translations into the content's own or an unknown language, of fields that
     are not translated (``limits`` names those that are), or longer than their limit."""
-    from lms.errors import DomainError
-
     for locale, values in translations.items():
         if locale not in LANGUAGES or locale == language or set(values) - set(limits):
             raise DomainError(_("Translations are for the other languages only."))

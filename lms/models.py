@@ -1,6 +1,12 @@
 """Imports every model so that the metadata (and Alembic) sees all tables."""
 
-from lms.accounts.models import BodyOfficer, Institution, ProgramCoordinator, User
+from lms.accounts.models import (
+    BodyOfficer,
+    Institution,
+    ProgramCoordinator,
+    User,
+    cohort_instructors,
+)
 from lms.assessments.assignments.models import RubricCriterion, RubricLevel, RubricScore, Submission
 from lms.assessments.attendance.models import AttendanceRecord, AttendanceSession
 from lms.assessments.models import Assessment, AssessmentTranslation, AssessmentWindow, Grade
@@ -29,21 +35,24 @@ from lms.catalog.models import (
     Program,
     ProgramTranslation,
 )
-from lms.certificates.models import Certificate, Reminder
-from lms.cohorts.models import Cohort, Enrolment, LessonCompletion, cohort_instructors
+from lms.certification.models import Certificate, Reminder
+from lms.certification.tracks.models import (
+    HoursLog,
+    Track,
+    TrackTranslation,
+    track_competencies,
+    track_courses,
+)
+from lms.cohorts.models import Cohort, Enrolment, LessonCompletion
 from lms.competencies.models import (
     Competency,
     CompetencyTranslation,
     Evidence,
     Framework,
     FrameworkTranslation,
-    HoursLog,
     Signoff,
-    Track,
-    TrackTranslation,
-    track_competencies,
-    track_courses,
 )
+from lms.kernel.mail import OutboxMessage
 
 __all__ = [
     "Answer", "Assessment", "AssessmentTranslation", "AssessmentWindow", "Attempt",
@@ -58,4 +67,5 @@ __all__ = [
     "Certificate", "Reminder",
     "Competency", "CompetencyTranslation", "Evidence", "Framework", "FrameworkTranslation",
     "HoursLog", "Signoff", "Track", "TrackTranslation", "track_competencies", "track_courses",
+    "OutboxMessage",
 ]

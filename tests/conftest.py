@@ -12,6 +12,7 @@ import contextvars
 import os
 import re
 from contextlib import contextmanager
+from datetime import date, datetime, timedelta, tzinfo
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from flask.testing import FlaskClient
 
 from lms import create_app
 from lms.extensions import db, limiter
+from lms.kernel import clock
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_URL = os.environ.get(
@@ -218,6 +220,38 @@ def page_text(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+# ---------------------------------------------------------------- time
+
+class FrozenClock:
+    """The controller ``frozen_clock`` yields: the time stands still until moved."""
+
+    def now(self) -> datetime:
+        return clock.now()
+
+    def today(self, zone: tzinfo | str = clock.UTC) -> date:
+        return clock.today(zone)
+
+    def set(self, at: datetime) -> datetime:
+        """Jump to ``at`` (a naive ``at`` is UTC); returns the new now."""
+        clock.freeze(at)
+        return clock.now()
+
+    def advance(self, delta: timedelta | None = None, **parts: float) -> datetime:
+        """Move forward by ``delta`` or by ``timedelta(**parts)``; returns the new now."""
+        return self.set(clock.now() + (delta or timedelta(**parts)))
+
+
+@pytest.fixture
+def frozen_clock():
+    """The one place tests fix the time: stopped at the current second, then moved at will.
+
+    Stopping at the real moment keeps module-level "today" constants of other
+    tests true; ``set`` jumps to any date. The clock runs again afterwards.
+    """
+    with clock.frozen(clock.now().replace(microsecond=0)):
+        yield FrozenClock()
 
 
 # ---------------------------------------------------------------- query counting

@@ -11,6 +11,7 @@ from lms.accounts.models import BodyOfficer, Institution, ProgramCoordinator, Us
 from lms.catalog.models import Course, CourseTranslation, Lesson, Module, Program
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.extensions import db
+from lms.kernel import clock
 
 PASSWORD = "correct horse battery staple"
 # Hashing once keeps factories fast; login still checks a real scrypt hash.
@@ -93,7 +94,7 @@ def make_cohort(course: Course | None = None, *, code: str | None = None,
                 starts: date | None = None, language: str = "en", country: str = "MX",
                 self_enrolment: bool = True, host: Institution | None = None) -> Cohort:
     course = course or make_course()
-    today = date.today()
+    today = clock.today(clock.UTC)
     cohort = Cohort(course=course, code=code or f"COH-{_n()}", language=language,
                     country=country, starts_on=starts or today + timedelta(days=7),
                     ends_on=(starts or today + timedelta(days=7)) + timedelta(days=60),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from lms.accounts import services
 from lms.extensions import db
 
 
@@ -13,8 +14,6 @@ from lms.extensions import db
 @with_appcontext
 def end_sessions(email: str) -> None:
     """Sign EMAIL's account out of every browser (remember-me cookies included)."""
-    from lms.accounts import services
-
     user = services.find_by_email(email)
     if user is None:
         raise click.ClickException(f"There is no account with the email {email}.")

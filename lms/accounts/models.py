@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import enum
 import hmac
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, func
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, String, Table, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.extensions import db
-
-if TYPE_CHECKING:
-    from lms.catalog.models import Program
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    """A stored moment as an aware UTC datetime (SQLite hands back naive ones)."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+from lms.kernel import clock
 
 
 class InstitutionKind(enum.StrEnum):
@@ -109,6 +95,16 @@ class BodyOfficer(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
+# The instructors of a cohort: a role assignment like the two above, kept on this
+# floor so that User can read its roles without importing cohorts.
+cohort_instructors = Table(
+    "cohort_instructors",
+    db.metadata,
+    Column("cohort_id", ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -128,12 +124,10 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now())
+        DateTime(timezone=True), default=clock.now, server_default=func.now())
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     institution: Mapped[Institution | None] = relationship(lazy="joined")
-    coordinated_programs: Mapped[list[Program]] = relationship(
-        secondary="program_coordinators", viewonly=True)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
@@ -183,8 +177,6 @@ class User(UserMixin, db.Model):
     def _roles(self) -> dict[str, frozenset[int]]:
         cached = self.__dict__.get("_role_ids")
         if cached is None:
-            from lms.cohorts.models import cohort_instructors
-
             rows = db.session.execute(db.union_all(
                 db.select(db.literal("program"), ProgramCoordinator.program_id)
                 .where(ProgramCoordinator.user_id == self.id),
@@ -239,9 +231,9 @@ class UserSession(db.Model):
                                          index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now())
+        DateTime(timezone=True), default=clock.now, server_default=func.now())
     last_seen_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now())
+        DateTime(timezone=True), default=clock.now, server_default=func.now())
     # "Firefox, Linux": enough to recognise one's own browsers, no fingerprint.
     user_agent: Mapped[str] = mapped_column(String(80), default="")
     address: Mapped[str | None] = mapped_column(String(45))

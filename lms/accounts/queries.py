@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from lms.accounts.models import User, UserSession
 from lms.extensions import db
+from lms.kernel import clock
 
 # A browser not seen for this long is signed out, whatever its cookies say: a
 # forgotten remember-me cookie (Flask-Login keeps it a year) or a session cookie of
@@ -15,7 +16,7 @@ IDLE_LIMIT = timedelta(days=30)
 
 
 def _recent():
-    return UserSession.last_seen_at >= datetime.now(UTC) - IDLE_LIMIT
+    return UserSession.last_seen_at >= clock.now() - IDLE_LIMIT
 
 
 def token_hash(token: str) -> str:

@@ -11,7 +11,7 @@ import json
 import re
 import secrets
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -25,23 +25,14 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms.accounts.models import (
-    BodyOfficer,
-    Gender,
-    Institution,
-    InstitutionKind,
-    ProgramCoordinator,
-    Role,
-    User,
-    UserSession,
-    as_utc,
-)
+from lms.accounts.models import Gender, Institution, User, UserSession
 from lms.accounts.queries import token_hash
 from lms.audit.services import record
 from lms.errors import DomainError, has_markup_or_hidden
 from lms.extensions import db
 from lms.i18n import LANGUAGES, country_codes
-from lms.web import mail
+from lms.kernel import clock, glyphs, mail
+from lms.web.urls import absolute_url
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
@@ -89,10 +80,7 @@ def validate_full_name(name: str | None) -> str:
                              "invisible control characters."), field="full_name")
     if not any(ch.isalpha() for ch in clean):
         raise AccountError(_("Your name must contain letters."), field="full_name")
-    # Imported here: no import cycle, and reportlab loads only when a name is checked.
-    from lms.certificates.pdf import unprintable_characters
-
-    unprintable = unprintable_characters(clean)
+    unprintable = glyphs.unprintable_characters(clean)
     if unprintable:
         raise AccountError(_("Certificates cannot print these characters in a name: "
                              "%(chars)s. Write your name in Latin, Greek or Cyrillic "
@@ -115,13 +103,15 @@ def check_password_rules(password: str | None, email: str | None = None,
     return password
 
 
-def _check_locale(locale: str | None) -> str:
+def check_locale(locale: str | None) -> str:
+    """``locale`` if the site offers that language, else AccountError."""
     if locale not in LANGUAGES:
         raise AccountError(_("Choose one of the languages offered."), field="locale")
     return locale
 
 
-def _check_country(country: str | None, required: bool = True) -> str | None:
+def check_country(country: str | None, required: bool = True) -> str | None:
+    """The ISO 3166 alpha-2 code, upper-cased; None only when not ``required``."""
     code = (country or "").strip().upper()
     if not code:
         if required:
@@ -155,7 +145,7 @@ def _changes(before: dict, after: dict) -> tuple[dict, dict]:
     return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
 
 
-def _add_user(user: User) -> None:
+def add_user(user: User) -> None:
     """Insert ``user``; a concurrent insert of the same email becomes an AccountError."""
     try:
         with db.session.begin_nested():
@@ -180,8 +170,8 @@ def request_registration(*, email: str, full_name: str, password: str, locale: s
     email = normalise_email(email)
     full_name = validate_full_name(full_name)
     check_password_rules(password, email)
-    locale = _check_locale(locale)
-    country = _check_country(country)
+    locale = check_locale(locale)
+    country = check_country(country)
     password_hash = generate_password_hash(password)
     holder = find_by_email(email)
     if holder is not None:
@@ -190,7 +180,7 @@ def request_registration(*, email: str, full_name: str, password: str, locale: s
     token = _registration_box().encrypt(json.dumps({
         "email": email, "full_name": full_name, "locale": locale, "country": country,
         "password_hash": password_hash, "next": next_path}).encode())
-    link = mail.external_url("accounts.confirm_registration", token=token.decode())
+    link = absolute_url("accounts.confirm_registration", token=token.decode())
     with force_locale(locale):
         subject = _("Finish creating your account")
         days = max(1, REGISTRATION_MAX_AGE // 86400)
@@ -207,8 +197,8 @@ def request_registration(*, email: str, full_name: str, password: str, locale: s
 
 
 def _mail_registration_notice(holder: User) -> None:
-    sign_in = mail.external_url("accounts.login")
-    reset = mail.external_url("accounts.reset_request")
+    sign_in = absolute_url("accounts.login")
+    reset = absolute_url("accounts.reset_request")
     with force_locale(holder.locale if holder.locale in LANGUAGES else "en"):
         subject = _("Someone tried to register with your address")
         body = _("Hello %(name)s,\n\n"
@@ -253,7 +243,7 @@ def complete_registration(token: str) -> User:
     user = User(email=data["email"], full_name=data["full_name"], locale=data["locale"],
                 country=data["country"], password_hash=data["password_hash"],
                 is_admin=False, active=True)
-    _add_user(user)
+    add_user(user)
     record(user, "user.register", user, None,
            {"email": user.email, "full_name": user.full_name, "locale": user.locale,
             "country": user.country})
@@ -284,7 +274,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def record_login(user: User) -> None:
     """Remember when the user last signed in (not audited: it changes no data of theirs)."""
-    user.last_login_at = datetime.now(UTC)
+    user.last_login_at = clock.now()
     db.session.flush()
 
 
@@ -328,8 +318,8 @@ def start_session(user: User, *, user_agent: str | None, address: str | None) ->
 
 def touch_session(browser: UserSession) -> None:
     """Note that the browser was seen, at most every SESSION_TOUCH_INTERVAL."""
-    now = datetime.now(UTC)
-    if now - as_utc(browser.last_seen_at) < SESSION_TOUCH_INTERVAL:
+    now = clock.now()
+    if now - clock.as_utc(browser.last_seen_at) < SESSION_TOUCH_INTERVAL:
         return
     try:
         with db.session.begin_nested():
@@ -344,7 +334,7 @@ def end_session(browser: UserSession | None) -> None:
     """Sign this browser out: its session and remember-me cookies stop working."""
     if browser is None or browser.ended_at is not None:
         return
-    browser.ended_at = datetime.now(UTC)
+    browser.ended_at = clock.now()
     db.session.flush()
 
 
@@ -364,7 +354,7 @@ def _end_open_sessions(user: User, keep: UserSession | None) -> int:
     if keep is not None:
         conditions.append(UserSession.id != keep.id)
     return db.session.execute(
-        db.update(UserSession).where(*conditions).values(ended_at=datetime.now(UTC))
+        db.update(UserSession).where(*conditions).values(ended_at=clock.now())
         .execution_options(synchronize_session="fetch")).rowcount
 
 
@@ -376,8 +366,8 @@ def update_profile(user: User, *, full_name: str, locale: str, country: str | No
                    actor: User | None = None) -> User:
     """Change what the user may change about themselves (not the email)."""
     full_name = validate_full_name(full_name)
-    locale = _check_locale(locale)
-    country = _check_country(country)
+    locale = check_locale(locale)
+    country = check_country(country)
     gender = _check_gender(gender)
     if institution_id is not None and db.session.get(Institution, institution_id) is None:
         raise AccountError(_("Choose an institution from the list."), field="institution_id")
@@ -396,7 +386,7 @@ def update_profile(user: User, *, full_name: str, locale: str, country: str | No
 
 def set_locale(user: User, locale: str) -> None:
     """Remember the interface language the user chose (the language switcher)."""
-    locale = _check_locale(locale)
+    locale = check_locale(locale)
     if user.locale == locale:
         return
     record(user, "user.set_locale", user, {"locale": user.locale}, {"locale": locale})
@@ -462,7 +452,7 @@ def send_reset_link(email: str) -> None:
     user = find_by_email(address)
     if user is None or not user.active:
         return
-    link = mail.external_url("accounts.reset_password", token=make_reset_token(user))
+    link = absolute_url("accounts.reset_password", token=make_reset_token(user))
     minutes = max(1, int(current_app.config["LMS_PASSWORD_RESET_MAX_AGE"]) // 60)
     with force_locale(user.locale if user.locale in LANGUAGES else "en"):
         subject = _("Reset your password")
@@ -484,99 +474,3 @@ def reset_password(user: User, new: str) -> None:
     _end_open_sessions(user, keep=None)  # whoever knew the old password is signed out
     record(user, "user.reset_password", user)
     db.session.flush()
-
-
-# ---------------------------------------------------------------- roles (lms create-user)
-
-
-def create_user_with_role(*, email: str, full_name: str, password: str, role: str,
-                          program_code: str | None = None, cohort_code: str | None = None,
-                          body_name: str | None = None, locale: str = "en",
-                          country: str | None = None, actor: User | None = None) -> User:
-    """Create a user with ``role``, or grant the role to the user who has this email.
-
-    An existing user keeps their name, password and settings: only the role is added.
-    Everything is checked before anything is written.
-    """
-    from lms.catalog.models import Program
-    from lms.cohorts.models import Cohort
-
-    try:
-        role = Role(role)
-    except ValueError as exc:
-        raise AccountError(_("Unknown role: %(role)s.", role=role), field="role") from exc
-    email = normalise_email(email)
-    country = _check_country(country, required=False)
-    user = find_by_email(email)
-    if user is None:
-        full_name = validate_full_name(full_name)
-        check_password_rules(password, email)
-        locale = _check_locale(locale)
-
-    program = cohort = body = None
-    body_country: str | None = None
-    if role is Role.COORDINATOR:
-        if not program_code:
-            raise AccountError(_("A coordinator needs a program code."), field="program_code")
-        program = db.session.scalar(db.select(Program).where(Program.code == program_code))
-        if program is None:
-            raise AccountError(_("There is no program with the code %(code)s.",
-                                 code=program_code), field="program_code")
-    elif role is Role.INSTRUCTOR:
-        if not cohort_code:
-            raise AccountError(_("An instructor needs a cohort code."), field="cohort_code")
-        cohort = db.session.scalar(db.select(Cohort).where(Cohort.code == cohort_code))
-        if cohort is None:
-            raise AccountError(_("There is no cohort with the code %(code)s.",
-                                 code=cohort_code), field="cohort_code")
-    elif role is Role.OFFICER:
-        body_name = " ".join((body_name or "").split())
-        if not body_name:
-            raise AccountError(_("An officer needs the name of a certifying body."),
-                               field="body_name")
-        body = db.session.scalar(db.select(Institution).where(Institution.name == body_name))
-        if body is not None and body.kind != InstitutionKind.CERTIFYING_BODY:
-            raise AccountError(_("%(name)s is not a certifying body.", name=body_name),
-                               field="body_name")
-        body_country = (user.country if user is not None else None) or country
-        if body is None and not body_country:
-            raise AccountError(_("A new certifying body needs a country: give the user's "
-                                 "country."), field="country")
-
-    if user is None:
-        user = User(email=email, full_name=full_name, locale=locale, country=country,
-                    is_admin=False, active=True)
-        user.set_password(password)
-        _add_user(user)
-        record(actor, "user.create", user, None,
-               {"email": email, "full_name": full_name, "locale": locale, "country": country})
-
-    granted: dict[str, object] = {"role": role.value}
-    if program is not None:
-        granted["program"] = program.code
-        if program.id not in user.coordinated_program_ids:
-            db.session.add(ProgramCoordinator(program_id=program.id, user_id=user.id))
-    elif cohort is not None:
-        granted["cohort"] = cohort.code
-        if user not in cohort.instructors:
-            cohort.instructors.append(user)
-    elif role is Role.OFFICER:
-        if body is None:
-            body = Institution(name=body_name, kind=InstitutionKind.CERTIFYING_BODY,
-                               country=body_country)
-            db.session.add(body)
-            db.session.flush()
-            record(actor, "institution.create", body, None,
-                   {"name": body.name, "kind": body.kind, "country": body.country})
-        granted["body"] = body.name
-        officer = db.session.get(BodyOfficer, (body.id, user.id))
-        if officer is None:
-            db.session.add(BodyOfficer(institution_id=body.id, user_id=user.id))
-    elif role is Role.ADMIN:
-        user.is_admin = True
-    if role is not Role.TRAINEE:
-        record(actor, "user.grant_role", user, None, granted)
-    # Role caches on the instance would now be stale.
-    user.__dict__.pop("_role_ids", None)
-    db.session.flush()
-    return user

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lms.certificates.verification import MAX_BULK_IDS
+from lms.certification.models import RevocationReason
+from lms.certification.verification import MAX_BULK_IDS
 from lms.i18n import LANGUAGES
 from lms.web.input import MAX_INT
 
@@ -150,8 +151,18 @@ SCHEMAS: dict[str, Any] = {
     },
     "Competency": {"type": "object", "required": ["code", "title"], "properties": {
         "code": {"type": "string"}, "title": {"type": "string"}}},
-    "Revocation": {"type": "object", "required": ["revoked_on", "reason"], "properties": {
-        "revoked_on": DATE, "reason": {"type": "string"}}},
+    "Revocation": {
+        "type": "object", "required": ["revoked_on", "code", "reason", "note"],
+        "properties": {
+            "revoked_on": DATE,
+            "code": {"type": "string", "enum": [reason.value for reason in RevocationReason],
+                     "description": "Why it was revoked, as a code."},
+            "reason": {"type": "string",
+                       "description": "The code's title, in the request's language."},
+            "note": {"type": "string", "description": "The certifying body's note, as "
+                     "written (empty when none); it explains the code \"other\"."},
+        },
+    },
     "BulkRequest": {
         "type": "object", "required": ["ids"], "additionalProperties": False,
         "properties": {"ids": {"type": "array", "minItems": 1, "maxItems": MAX_BULK_IDS,
@@ -200,7 +211,9 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object", "required": ["id", "revoked"], "properties": {
                     "id": {"type": "string", "format": "uri"},
                     "revoked": {"type": "boolean"},
-                    "revocationReason": {"type": "string"}}}},
+                    "revocationReason": {"type": "string", "description": "The reason in "
+                                         "the request's language, then the certifying "
+                                         "body's note as written."}}}},
         },
     },
     "Achievement": {

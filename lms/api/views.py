@@ -18,12 +18,13 @@ from sqlalchemy import select
 from werkzeug.routing import BaseConverter
 
 from lms.accounts.models import Institution
-from lms.api import body, openapi
-from lms.certificates import ids, verification
-from lms.certificates.models import Certificate
-from lms.certificates.verification import verify_limit
+from lms.api import openapi
+from lms.certification import ids, signing, verification
+from lms.certification.models import Certificate, revocation_shown
+from lms.certification.verification import verify_limit
 from lms.cohorts.models import Cohort
 from lms.extensions import csrf, db
+from lms.web import body
 from lms.web.errors import problem
 from lms.web.input import MAX_INT
 from lms.web.urls import public_url
@@ -67,8 +68,6 @@ _ACHIEVEMENT = re.compile(r"(track|course)-([0-9]{1,10})")
 @bp.get("/.well-known/jwks.json")
 @verification.rate_exempt
 def jwks():
-    from lms.certificates import signing
-
     response = body.response(signing.jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
@@ -144,7 +143,8 @@ def revocations(issuer_id: int):
     if not _has_issued(issuer_id):
         abort(404)
     rows = db.session.execute(
-        select(Certificate.code, Certificate.snapshot, Certificate.revocation_reason)
+        select(Certificate.code, Certificate.snapshot, Certificate.revocation_code,
+               Certificate.revocation_reason)
         .where(Certificate.issuer_id == issuer_id, Certificate.revoked_at.is_not(None))
         .order_by(Certificate.revoked_at, Certificate.id)).all()
     base = public_url()
@@ -153,9 +153,17 @@ def revocations(issuer_id: int):
         "issuer": f"{base}/api/v1/issuers/{issuer_id}",
         "revokedCredentials": [
             {"id": (row.snapshot or {}).get("verify_url") or f"{base}/verify/{row.code}",
-             "revoked": True, "revocationReason": row.revocation_reason}
+             "revoked": True,
+             "revocationReason": _revocation_line(row.revocation_code, row.revocation_reason)}
             for row in rows],
     })
+
+
+def _revocation_line(code: str | None, note: str) -> str:
+    """The list has one text per credential: the reason in the request's language, then
+    the officer's note as written."""
+    reason, note = revocation_shown(code, note)
+    return _("%(reason)s: %(note)s", reason=reason, note=note) if note else reason
 
 
 @bp.get("/api/v1/achievements/<achievement>")

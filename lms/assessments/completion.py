@@ -33,13 +33,13 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from lms.accounts.models import utcnow
 from lms.assessments.assignments.models import Submission, SubmissionStatus
 from lms.assessments.models import Assessment, AssessmentKind, Grade, GradeSource
 from lms.assessments.quizzes.models import Attempt
 from lms.audit.services import record
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.extensions import db
+from lms.kernel import clock, events
 
 COMPLETED = "completed"
 FAILED = "failed"
@@ -205,15 +205,14 @@ def apply_result(enrolment: Enrolment, result: CourseResult, actor) -> bool:
         return False
     before = {"status": str(enrolment.status)}
     enrolment.status = target
-    enrolment.completed_at = utcnow() if target == EnrolmentStatus.COMPLETED else None
+    enrolment.completed_at = clock.now() if target == EnrolmentStatus.COMPLETED else None
     db.session.flush()
     record(actor, "enrolment.status", enrolment, before,
            {"status": str(target), "total": None if result.total is None else str(result.total),
             "reason": "course_result"})
-    # Completion certificates and track eligibility follow the course result.
-    from lms.certificates import issuance
-
-    issuance.enrolment_result_changed(enrolment, actor)
+    # Certification reacts in this transaction: issues or revokes the course certificate
+    # and re-checks auto-issue tracks (lms.certification.reactions).
+    events.enrolment_result_changed.send(enrolment, actor=actor)
     return True
 
 
@@ -222,6 +221,16 @@ def update_completion(enrolment: Enrolment, actor) -> CourseResult:
     result = course_result(enrolment)
     apply_result(enrolment, result, actor)
     return result
+
+
+def _grade_changed(enrolment: Enrolment, *, assessment_id: int, actor) -> None:
+    update_completion(enrolment, actor)
+
+
+def connect() -> None:
+    """React to grades: the features (quizzes, assignments, ...) set grades through
+    ``lms.assessments.grades``, a floor below this module, which announces them."""
+    events.grade_changed.connect(_grade_changed, weak=False)
 
 
 def refresh_course(course_id: int, actor) -> int:

@@ -13,13 +13,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms.accounts.models import utcnow
-from lms.assessments.completion import update_completion
 from lms.assessments.models import Assessment, AssessmentWindow, Grade, GradeSource
 from lms.audit.services import record
 from lms.cohorts.models import Cohort, Enrolment
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.kernel import clock, events
 
 HUNDRED = Decimal("100")
 
@@ -81,10 +80,11 @@ def set_grade(assessment: Assessment, enrolment: Enrolment, percent, *, actor,
     grade.feedback = feedback if feedback or source == GradeSource.AUTO else grade.feedback or ""
     grade.override_reason = reason.strip() if source == GradeSource.OVERRIDE else ""
     grade.grader_id = getattr(actor, "id", None) if source != GradeSource.AUTO else None
-    grade.graded_at = utcnow()
+    grade.graded_at = clock.now()
     db.session.flush()
     record(actor, "grade.set", grade, before=before, after=_snapshot(grade))
-    update_completion(enrolment, actor)
+    # The course result is computed again (lms.assessments.completion reacts).
+    events.grade_changed.send(enrolment, assessment_id=assessment.id, actor=actor)
     return grade
 
 

@@ -16,7 +16,6 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from lms.accounts.models import as_utc
 from lms.assessments.completion import refresh_course
 from lms.assessments.models import (
     Assessment,
@@ -31,6 +30,7 @@ from lms.cohorts.models import Cohort
 from lms.errors import DomainError, clean_text
 from lms.extensions import db
 from lms.i18n import apply_translations, check_translations
+from lms.kernel import clock
 
 TRANSLATED = ("title", "instructions")
 MAX_INSTRUCTIONS = 20_000
@@ -105,7 +105,7 @@ def _validated(kind: str, data: AssessmentData, language: str) -> dict[str, Any]
         raise DomainError(weight_message, field="weight")
     if data.position is not None and not 1 <= data.position <= 10_000:
         raise DomainError(_("Enter a position between 1 and 10000."), field="position")
-    opens_at, due_at = as_utc(data.opens_at), as_utc(data.due_at)
+    opens_at, due_at = clock.as_utc(data.opens_at), clock.as_utc(data.due_at)
     _check_window(opens_at, due_at)
     values: dict[str, Any] = {
         "title": title, "instructions": instructions, "pass_mark": pass_mark,
@@ -193,7 +193,7 @@ def set_window(actor, assessment: Assessment, cohort: Cohort, opens_at: datetime
     """The cohort's own dates for the assessment; both blank: back to the course's dates."""
     if cohort.course_id != assessment.course_id:
         raise DomainError(_("This cohort does not follow the assessment's course."))
-    opens_at, due_at = as_utc(opens_at), as_utc(due_at)
+    opens_at, due_at = clock.as_utc(opens_at), clock.as_utc(due_at)
     _check_window(opens_at, due_at)
     window = db.session.get(AssessmentWindow, (assessment.id, cohort.id))
     before = None if window is None else {
@@ -216,4 +216,4 @@ def set_window(actor, assessment: Assessment, cohort: Cohort, opens_at: datetime
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else as_utc(moment).isoformat()
+    return None if moment is None else clock.as_utc(moment).isoformat()

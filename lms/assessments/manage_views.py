@@ -6,8 +6,6 @@ The coordinators of the course's program (and admins) manage; each view checks
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -15,7 +13,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.accounts.models import as_utc
 from lms.assessments import manage_services as services
 from lms.assessments.grades import window_for
 from lms.assessments.manage_forms import KIND_FIELDS, TRANSLATED, AssessmentForm, CohortWindowForm
@@ -26,6 +23,7 @@ from lms.cohorts.queries import cohorts_for_course
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import LANGUAGES
+from lms.kernel import clock
 from lms.web.pages import show_refusal
 from lms.web.permissions import require
 
@@ -87,7 +85,7 @@ def _render_form(form: AssessmentForm, course: Course, kind: str, assessment, st
         kind_title=AssessmentKind(kind).title, assessment=assessment,
         kind_fields=KIND_FIELDS[kind], locales=_locales(course.language),
         editor=_editor(assessment) if assessment else "",
-        cohorts=cohorts_for_course(course.id, date.today(), include_past=True)
+        cohorts=cohorts_for_course(course.id, clock.today(clock.UTC), include_past=True)
         if assessment else [],
         windows=_windows(assessment) if assessment else {}), status
 
@@ -108,7 +106,7 @@ def list_assessments(course_id: int):
         .order_by(Assessment.position, Assessment.id)).all()
     return render_template("assessments/manage_list.html", course=course,
                            assessments=assessments, kinds=list(AssessmentKind),
-                           format_decimal=format_decimal, as_utc=as_utc)
+                           format_decimal=format_decimal, as_utc=clock.as_utc)
 
 
 @bp.route("/courses/<int:course_id>/assessments/new", methods=["GET", "POST"])
@@ -167,7 +165,7 @@ def edit(assessment_id: int):
 
 def _naive(moment):
     """A stored UTC moment as the datetime-local input shows it."""
-    moment = as_utc(moment)
+    moment = clock.as_utc(moment)
     return None if moment is None else moment.replace(tzinfo=None)
 
 
@@ -194,7 +192,8 @@ def window(assessment_id: int, cohort_id: int):
             flash(_("Dates of %(code)s saved.", code=cohort.code), "success")
             return redirect(url_for(".edit", assessment_id=assessment.id))
     opens_at, due_at = window_for(assessment, cohort)
-    return render_template(
+    page = render_template(
         "assessments/manage_window.html", form=form, assessment=assessment, cohort=cohort,
-        course_opens=as_utc(assessment.opens_at), course_due=as_utc(assessment.due_at),
-        opens_at=as_utc(opens_at), due_at=as_utc(due_at)), 422 if form.is_submitted() else 200
+        course_opens=clock.as_utc(assessment.opens_at), course_due=clock.as_utc(assessment.due_at),
+        opens_at=clock.as_utc(opens_at), due_at=clock.as_utc(due_at))
+    return page, 422 if form.is_submitted() else 200

@@ -28,11 +28,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.accounts.models import User, utcnow
+from lms.accounts.models import User
 from lms.catalog.models import Course
 from lms.cohorts.models import Enrolment
 from lms.extensions import db
 from lms.i18n import Translatable
+from lms.kernel import clock
 
 if TYPE_CHECKING:
     from lms.assessments.assignments.models import RubricCriterion
@@ -159,7 +160,7 @@ class Grade(db.Model):
     source: Mapped[str] = mapped_column(String(20), default=GradeSource.AUTO)
     override_reason: Mapped[str] = mapped_column(Text, default="")
     grader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    graded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    graded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
     assessment: Mapped[Assessment] = relationship()
     enrolment: Mapped[Enrolment] = relationship()

@@ -18,9 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.accounts.models import utcnow
 from lms.extensions import db
 from lms.i18n import Translatable
+from lms.kernel import clock
 
 
 class Modality(enum.StrEnum):
@@ -86,7 +86,7 @@ class Course(Translatable, db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now())
+        DateTime(timezone=True), default=clock.now, server_default=func.now())
 
     program: Mapped[Program] = relationship()
     translations: Mapped[list[CourseTranslation]] = relationship(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
+from lms.accounts.services import validate_full_name
 from lms.errors import DomainError, clean_name
 from lms.i18n import DEFAULT_LOCALE, LANGUAGES, normalise_language
 
@@ -287,8 +288,6 @@ def _check_record(record: Record, context: ImportContext,
 
 def _full_name(value: str) -> str:
     # The one rule for people's names, whichever way they enter the system.
-    from lms.accounts.services import validate_full_name
-
     return validate_full_name(value)
 
 

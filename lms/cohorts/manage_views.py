@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +12,7 @@ from lms.cohorts.forms import CohortForm, EnrolUserForm, ImportForm, StatusForm,
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.kernel import clock
 from lms.web.pages import UNPROCESSABLE, page_number, show_refusal
 from lms.web.permissions import require
 
@@ -142,7 +141,7 @@ def import_csv():
     form = ImportForm()
     form.default_cohort_id.choices = [("", _("None: each row names its cohort"))] + [
         (str(cohort.id), f"{cohort.code} · {cohort.course.in_locale('title')}")
-        for cohort in queries.manageable_cohorts(current_user, date.today())]
+        for cohort in queries.manageable_cohorts(current_user, clock.today(clock.UTC))]
     problems = []
     status = 200
     if form.validate_on_submit():

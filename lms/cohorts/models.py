@@ -6,29 +6,13 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (
-    Column,
-    Date,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Table,
-    UniqueConstraint,
-    func,
-)
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.accounts.models import Institution, User, utcnow
+from lms.accounts.models import Institution, User, cohort_instructors
 from lms.catalog.models import Course, Lesson
 from lms.extensions import db
-
-cohort_instructors = Table(
-    "cohort_instructors",
-    db.metadata,
-    Column("cohort_id", ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
-)
+from lms.kernel import clock
 
 
 class EnrolmentStatus(enum.StrEnum):
@@ -75,7 +59,7 @@ class Cohort(db.Model):
     capacity: Mapped[int | None] = mapped_column(Integer)
     self_enrolment: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now())
+        DateTime(timezone=True), default=clock.now, server_default=func.now())
 
     course: Mapped[Course] = relationship()
     host_institution: Mapped[Institution | None] = relationship()
@@ -123,7 +107,7 @@ class Enrolment(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=EnrolmentStatus.ACTIVE)
     enrolled_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now())
+        DateTime(timezone=True), default=clock.now, server_default=func.now())
     # The lesson the trainee last opened: "continue where you left off".
     last_lesson_id: Mapped[int | None] = mapped_column(
         ForeignKey("lessons.id", ondelete="SET NULL"))
@@ -157,4 +141,4 @@ class LessonCompletion(db.Model):
         ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True)
     lesson_id: Mapped[int] = mapped_column(
         ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True, index=True)
-    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)

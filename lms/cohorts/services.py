@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from lms.accounts.models import Institution, User, utcnow
+from lms.accounts.models import Institution, User
 from lms.audit.services import record
 from lms.catalog.models import Course, Lesson
 from lms.cohorts import csv_import
@@ -26,7 +26,8 @@ from lms.cohorts.queries import enrolment_of, seats_taken
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import country_codes
-from lms.web import mail
+from lms.kernel import clock, events, mail
+from lms.web.urls import absolute_url
 
 
 def lock_cohort(cohort_id: int) -> Cohort | None:
@@ -57,11 +58,13 @@ def _seat(actor, cohort: Cohort, user: User, existing: Enrolment | None,
         existing.status = EnrolmentStatus.ACTIVE
         db.session.flush()
         record(actor, action, existing, before, _enrolment_state(existing))
+        events.user_enrolled.send(existing, actor=actor)
         return existing
     enrolment = Enrolment(cohort_id=cohort.id, user_id=user.id, status=EnrolmentStatus.ACTIVE)
     db.session.add(enrolment)
     db.session.flush()
     record(actor, action, enrolment, None, _enrolment_state(enrolment))
+    events.user_enrolled.send(enrolment, actor=actor)
     return enrolment
 
 
@@ -114,7 +117,7 @@ def withdraw(user: User, enrolment: Enrolment) -> None:
 def record_visit(enrolment: Enrolment, lesson: Lesson) -> None:
     """Remember the lesson opened last, for "Continue" on the dashboard (not audited)."""
     enrolment.last_lesson_id = lesson.id
-    enrolment.last_seen_at = utcnow()
+    enrolment.last_seen_at = clock.now()
     db.session.flush()
 
 
@@ -122,7 +125,7 @@ def complete_lesson(enrolment: Enrolment, lesson: Lesson) -> bool:
     """Mark the lesson done; False when it was done already. Progress is not audited."""
     if db.session.get(LessonCompletion, (enrolment.id, lesson.id)) is not None:
         return False
-    enrolment.last_seen_at = utcnow()
+    enrolment.last_seen_at = clock.now()
     try:
         with db.session.begin_nested():
             db.session.add(LessonCompletion(enrolment_id=enrolment.id, lesson_id=lesson.id))
@@ -441,5 +444,5 @@ def _welcome(user: User, cohorts: list[Cohort]) -> None:
                  "To choose your password, open this page and enter your email address "
                  "(%(email)s):\n%(url)s\n",
                  name=user.full_name, courses=courses, email=user.email,
-                 url=mail.external_url("accounts.reset_request"))
+                 url=absolute_url("accounts.reset_request"))
     mail.send(user.email, subject, body)

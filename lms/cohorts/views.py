@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import format_percent
 from flask_babel import gettext as _
@@ -14,6 +12,7 @@ from lms.cohorts import queries, services
 from lms.cohorts.models import Cohort
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.kernel import clock
 from lms.web.pages import page_number
 from lms.web.permissions import require
 
@@ -56,7 +55,7 @@ def enrol(cohort_id: int):
     require(current_user.is_authenticated)
     cohort = db.get_or_404(Cohort, cohort_id)
     try:
-        enrolled = services.self_enrol(current_user, cohort, date.today())
+        enrolled = services.self_enrol(current_user, cohort, clock.today(clock.UTC))
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("catalog.course", code=cohort.course.code))

@@ -1,1 +1,1 @@
-"""Competency frameworks, competencies, tracks and the progress towards them."""
+"""Competency frameworks, competencies, evidence and sign-offs (tracks belong to certification)."""

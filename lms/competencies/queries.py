@@ -22,15 +22,9 @@ from lms.assessments.models import Assessment, Grade
 from lms.assessments.observations.models import Observation, ObservationItem, ObservationResult
 from lms.catalog.models import Course, Program
 from lms.cohorts.models import SEATED, Cohort, Enrolment
-from lms.competencies.models import (
-    Competency,
-    Evidence,
-    Framework,
-    Signoff,
-    track_competencies,
-    track_courses,
-)
+from lms.competencies.models import Competency, Evidence, Framework, Signoff
 from lms.extensions import db
+from lms.kernel import events
 
 PAGE_SIZE = 25
 
@@ -236,7 +230,8 @@ def cohort(cohort_id: int) -> Cohort | None:
 
 
 def relevant_competencies(course: Course) -> list[Competency]:
-    """Competencies the course gives evidence for, or that a track requiring it needs.
+    """Competencies the course gives evidence for, or that a higher floor requires of
+    its trainees (a track requiring the course: ``events.competencies_required_by_course``).
 
     One query, ordered framework by framework.
     """
@@ -246,13 +241,11 @@ def relevant_competencies(course: Course) -> list[Competency]:
     by_item = select(ObservationItem.competency_id).where(
         ObservationItem.assessment_id.in_(course_assessments),
         ObservationItem.competency_id.isnot(None))
-    by_track = select(track_competencies.c.competency_id).join(
-        track_courses, track_courses.c.track_id == track_competencies.c.track_id).where(
-        track_courses.c.course_id == course.id)
+    required = events.answers(events.competencies_required_by_course, course)
     return list(db.session.scalars(
         select(Competency).join(Competency.framework)
         .where(or_(Competency.id.in_(by_evidence), Competency.id.in_(by_item),
-                   Competency.id.in_(by_track)))
+                   *(Competency.id.in_(ids) for ids in required)))
         .options(contains_eager(Competency.framework))
         .order_by(Framework.code, Competency.position, Competency.code)))
 

@@ -13,7 +13,6 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 
-from lms.accounts.models import utcnow
 from lms.assessments.models import Assessment, AssessmentKind
 from lms.assessments.observations.models import ObservationItem
 from lms.audit.services import record
@@ -27,11 +26,11 @@ from lms.competencies.models import (
     Framework,
     FrameworkTranslation,
     Signoff,
-    track_competencies,
 )
 from lms.errors import DomainError, clean_text
 from lms.extensions import db
 from lms.i18n import LANGUAGES, Translations, apply_translations, check_translations, country_codes
+from lms.kernel import clock, events
 
 _FRAMEWORK_CODE = re.compile(r"^[A-Za-z0-9-]+$")
 # Competency codes are often numbered like "T1.2".
@@ -229,14 +228,15 @@ def update_competency(actor, competency: Competency, *, code: str, title: str,
 
 
 def competency_in_use(competency: Competency) -> bool:
-    """Evidence, an observation item, a sign-off (even withdrawn) or a track uses it."""
+    """Evidence, an observation item, a sign-off (even withdrawn) or a higher floor uses it
+    (a certification track: it answers ``events.competency_referenced``)."""
     uses = (
         exists().where(Evidence.competency_id == competency.id),
         exists().where(ObservationItem.competency_id == competency.id),
         exists().where(Signoff.competency_id == competency.id),
-        exists().where(track_competencies.c.competency_id == competency.id),
     )
-    return any(db.session.execute(select(*uses)).one())
+    return any(db.session.execute(select(*uses)).one()) or any(
+        events.answers(events.competency_referenced, competency))
 
 
 def delete_competency(actor, competency: Competency) -> None:
@@ -327,15 +327,6 @@ def _signoff_state(signoff: Signoff) -> dict:
             "withdrawal_note": signoff.withdrawal_note}
 
 
-def _progress_changed(user_id: int, actor) -> None:
-    """Let certification react (auto-issue tracks); the hook may not exist yet."""
-    from lms.certificates import issuance
-
-    hook = getattr(issuance, "progress_changed", None)
-    if hook is not None:
-        hook(user_id, actor)
-
-
 def sign_off(actor, enrolment: Enrolment, competency: Competency, note: str = "") -> Signoff:
     """The assessor judges that the trainee of ``enrolment`` has ``competency``."""
     if competency.framework.program_id != enrolment.cohort.course.program_id:
@@ -353,7 +344,7 @@ def sign_off(actor, enrolment: Enrolment, competency: Competency, note: str = ""
     db.session.add(signoff)
     db.session.flush()
     record(actor, "competency.signed_off", signoff, None, _signoff_state(signoff))
-    _progress_changed(enrolment.user_id, actor)
+    events.competency_signed_off.send(signoff, actor=actor)
     return signoff
 
 
@@ -363,10 +354,10 @@ def withdraw_signoff(actor, signoff: Signoff, note: str) -> Signoff:
         raise DomainError(_("This sign-off was already withdrawn."))
     note = clean_text(note, "note", MAX_NOTE)
     before = _signoff_state(signoff)
-    signoff.withdrawn_at = utcnow()
+    signoff.withdrawn_at = clock.now()
     signoff.withdrawn_by_id = getattr(actor, "id", None)
     signoff.withdrawal_note = note
     db.session.flush()
     record(actor, "competency.signoff_withdrawn", signoff, before, _signoff_state(signoff))
-    _progress_changed(signoff.user_id, actor)
+    events.competency_withdrawn.send(signoff, actor=actor)
     return signoff

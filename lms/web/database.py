@@ -14,7 +14,7 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy import exc as sa_exc
 
 from lms.extensions import db, login_manager
-from lms.web import mail
+from lms.kernel import mail
 from lms.web.errors import render_error
 from lms.web.layout import SECURITY_HEADERS
 

@@ -122,7 +122,7 @@ def _passed_headers(error: HTTPException) -> dict[str, str]:
     headers = {name: value for name, value in error.get_headers()
                if name.lower() in _PASSED_HEADERS}
     if error.code == 429 and "Retry-After" not in headers and "retry_after" in g:
-        # The verification budget (lms.certificates.verification.check_rate) says here
+        # The verification budget (lms.certification.verification.check_rate) says here
         # when it refills.
         headers["Retry-After"] = str(g.retry_after)
     return headers

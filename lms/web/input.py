@@ -16,6 +16,8 @@ from flask import Flask, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
+from lms.web.errors import render_error
+
 # The largest value of a PostgreSQL ``integer`` column: every id and count the app stores.
 MAX_INT = 2**31 - 1
 
@@ -124,8 +126,6 @@ def refused() -> bool:
 
 def _refuse_control_characters():
     if refused():
-        from lms.web.errors import render_error
-
         return render_error(400, refusal_message())
     return None
 

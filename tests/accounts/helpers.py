@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from lms.accounts.models import User
 from lms.audit.models import AuditLog
-from lms.web.mail import read_outbox
+from lms.kernel.mail import read_outbox
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -10,7 +10,7 @@ import pytest
 
 from lms.accounts import services
 from lms.accounts.models import User
-from lms.web.mail import read_outbox
+from lms.kernel.mail import read_outbox
 from tests.accounts.helpers import mailed_link_path, rows_written, user_by_email
 from tests.conftest import page_text, submit
 from tests.factories import PASSWORD, make_user

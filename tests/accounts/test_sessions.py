@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from flask_login.utils import _create_identifier
 
-from lms.accounts.models import UserSession, as_utc, utcnow
+from lms.accounts.models import UserSession
 from lms.accounts.services import summarise_user_agent
 from lms.audit.models import AuditLog
+from lms.kernel import clock
 from tests.accounts.helpers import NEW_PASSWORD
 from tests.conftest import csrf_token, login, new_browser, page_text, submit
 from tests.factories import PASSWORD, make_user
@@ -42,6 +41,11 @@ def _open_sessions(database, user) -> list[UserSession]:
     database.session.expire_all()
     return list(database.session.scalars(database.select(UserSession).where(
         UserSession.user_id == user.id, UserSession.ended_at.is_(None))))
+
+
+def _last_seen(database, browser: UserSession):
+    database.session.expire_all()
+    return database.session.get(UserSession, browser.id).last_seen_at
 
 
 def _browser_with_cookie(app, name: str, value: str):
@@ -170,40 +174,37 @@ def test_the_command_line_ends_every_session_of_a_user(app, client, database):
     assert unknown.exit_code != 0
 
 
-def test_last_seen_is_written_by_page_views_at_most_every_few_minutes(client, database):
+def test_last_seen_is_written_by_page_views_at_most_every_few_minutes(client, database,
+                                                                      frozen_clock):
     user = make_user()
     _sign_in_as(client, user, FIREFOX)
+    signed_in_at = frozen_clock.now()
     [browser] = _open_sessions(database, user)
-    signed_in_at = browser.last_seen_at
+    assert clock.as_utc(browser.last_seen_at) == signed_in_at
 
+    frozen_clock.advance(minutes=4)
     client.get("/dashboard")
-    assert _open_sessions(database, user)[0].last_seen_at == signed_in_at  # fresh: no write
+    assert clock.as_utc(_last_seen(database, browser)) == signed_in_at  # fresh: no write
 
-    token = csrf_token(client, "/profile")
-    long_ago = utcnow() - timedelta(minutes=10)
-    _open_sessions(database, user)[0].last_seen_at = long_ago
-    database.session.commit()  # to the test's savepoint, where requests see it
+    frozen_clock.advance(minutes=6)
+    token = csrf_token(client, "/profile")  # a page view, ten minutes on: written
+    assert clock.as_utc(_last_seen(database, browser)) == frozen_clock.now()
+    seen_at = frozen_clock.now()
+    frozen_clock.advance(minutes=10)
     # A POST (like an answer saved during an exam) writes no "last seen".
     client.post("/logout", data={"csrf_token": token})
-    assert as_utc(database.session.get(UserSession, browser.id).last_seen_at) == long_ago
-
-    _sign_in_as(client, user, FIREFOX)
-    [browser] = _open_sessions(database, user)
-    browser.last_seen_at = long_ago
-    database.session.commit()
-    client.get("/dashboard")  # a page view, the last one long ago: written
-
-    assert utcnow() - as_utc(_open_sessions(database, user)[0].last_seen_at) < \
-        timedelta(minutes=1)
+    assert clock.as_utc(_last_seen(database, browser)) == seen_at
 
 
-def test_a_browser_unused_for_a_month_is_signed_out(client, database):
+def test_a_browser_unused_for_a_month_is_signed_out(client, database, frozen_clock):
     user = make_user()
     _sign_in_as(client, user, FIREFOX, remember=True)
-    [browser] = _open_sessions(database, user)
-    browser.last_seen_at = utcnow() - timedelta(days=31)
-    database.session.commit()
 
+    frozen_clock.advance(days=29)
+    assert client.get("/dashboard").status_code == 200  # and seen again: a fresh month
+    frozen_clock.advance(days=29)
+    assert client.get("/dashboard").status_code == 200
+    frozen_clock.advance(days=31)
     assert client.get("/dashboard").status_code == 302
 
 

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy.exc as sa_exc
 
 from lms.api import openapi
-from lms.certificates import ids
-from tests.certificates.factories import issue_certificate
-from tests.certificates.test_verify_pages import _mistype
+from lms.certification import ids
+from tests.certification.factories import issue_certificate
+from tests.certification.test_verify_pages import _mistype
 from tests.conftest import make_app
 
 VERIFY = "/api/v1/certificates/verify"
@@ -166,7 +166,7 @@ def test_an_unexpected_error_is_a_problem(tmp_path):
 
 
 def test_a_database_that_cannot_answer_is_a_problem_with_retry_after(client, monkeypatch):
-    from lms.certificates import verification
+    from lms.certification import verification
 
     def unreachable(_code):
         raise sa_exc.DisconnectionError("the server closed the connection")

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from lms.api import openapi
-from tests.certificates.factories import issue_certificate, yesterday
+from tests.certification.factories import issue_certificate, yesterday
 
 SERVER = "http://127.0.0.1:5000"
 # Requests made, per database: tests/api/conftest.py prints them after the run.

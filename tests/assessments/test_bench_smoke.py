@@ -7,7 +7,6 @@ here: they are timed runs of real servers, not tests.
 from __future__ import annotations
 
 import http.client
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -15,6 +14,7 @@ from sqlalchemy import text
 from bench import common
 from bench.common import Recorder, Response, Sample
 from lms.assessments.quizzes.models import Answer, Attempt, AttemptStatus
+from lms.kernel import clock
 from tests.assessments.factories import add_to_quiz, make_assessment, make_question
 from tests.factories import enrol, make_cohort
 
@@ -174,7 +174,7 @@ def two_attempts(database):
     quiz = make_assessment(cohort.course, time_limit_minutes=30)
     first, second = make_question(cohort.course), make_question(cohort.course)
     add_to_quiz(quiz, first, second)
-    now = datetime.now(UTC)
+    now = clock.now()
     attempts = []
     for status in (AttemptStatus.SUBMITTED, AttemptStatus.IN_PROGRESS):
         attempt = Attempt(assessment_id=quiz.id, enrolment_id=enrol(cohort).id, number=1,

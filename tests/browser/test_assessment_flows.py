@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-from lms.accounts.models import utcnow
 from lms.assessments.assignments.models import RubricCriterion, RubricLevel, Submission
 from lms.assessments.attendance.models import AttendanceSession
 from lms.assessments.models import AssessmentKind
 from lms.assessments.observations.models import ObservationItem
 from lms.extensions import db
+from lms.kernel import clock
 from tests.assessments.factories import make_assessment
 from tests.browser.conftest import assert_accessible, sign_in, translated
 from tests.factories import PASSWORD, enrol, make_cohort, make_course, make_program, make_user
@@ -52,7 +52,7 @@ def flows(live_app):
                 ObservationItem(position=2, text="Uses open questions")])
             make_assessment(course, AssessmentKind.ATTENDANCE, title=f"Attendance {locale}",
                             pass_mark=80)
-            session = AttendanceSession(cohort=cohort, starts_at=utcnow(), title="Day 1")
+            session = AttendanceSession(cohort=cohort, starts_at=clock.now(), title="Day 1")
             db.session.add(session)
             db.session.flush()
             worlds[locale] = {"cohort": cohort.id, "enrolment": enrolment.id,

@@ -7,11 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from lms import demo, demo_certificates
-from lms.accounts.models import User
+from lms.accounts.models import User, cohort_instructors
 from lms.catalog.models import Course
-from lms.certificates.models import Certificate
-from lms.cohorts.models import Cohort, Enrolment, cohort_instructors
-from lms.competencies.models import Framework, Track
+from lms.certification.models import Certificate
+from lms.certification.tracks.models import Track
+from lms.cohorts.models import Cohort, Enrolment
+from lms.competencies.models import Framework
 from lms.extensions import db
 from tests.browser.conftest import assert_accessible, sign_in, translated
 
@@ -89,12 +90,15 @@ def test_an_officer_revokes_a_certificate_through_the_forms(browser, live_server
     tab.goto(f"{live_server}/certify/certificates/{code}")
     assert_accessible(tab)
     revoke = tab.locator("main form[action$='/revoke']")
-    revoke.locator("[name=reason]").fill("The practice hours were logged twice.")
+    revoke.locator("[name=reason]").select_option("requirements_not_met")
+    revoke.locator("[name=note]").fill("The practice hours were logged twice.")
     with tab.expect_navigation():
         revoke.locator("button[type=submit]").click()
     # The demo officer reads the site in Spanish.
     assert translated("es", "Revoked") in tab.locator("main").inner_text()
     assert_accessible(tab)
     tab.goto(f"{live_server}/verify/{code}")
-    assert "The practice hours were logged twice." in tab.locator("main").inner_text()
+    verdict = tab.locator("main").inner_text()
+    assert "The practice hours were logged twice." in verdict
+    assert translated("es", "Requirements found not met after issuing") in verdict
     tab.context.close()

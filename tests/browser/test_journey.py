@@ -13,7 +13,7 @@ import pytest
 
 from lms.catalog.models import LessonTranslation
 from lms.extensions import db
-from lms.web.mail import read_outbox
+from lms.kernel.mail import read_outbox
 from tests.browser.conftest import assert_accessible
 from tests.factories import make_cohort, make_course, make_program
 

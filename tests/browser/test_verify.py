@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from lms.certificates import issuance
+from lms.certification import issuance
 from lms.extensions import db
 from tests.browser.conftest import assert_accessible, translated
-from tests.certificates.factories import issue_certificate
+from tests.certification.factories import issue_certificate
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser

@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 from lms.cohorts.models import EnrolmentStatus
+from lms.kernel import clock
 from tests.conftest import login, page_text, submit
 from tests.factories import (
     enrol,
@@ -18,7 +19,7 @@ from tests.factories import (
     make_user,
 )
 
-TODAY = date.today()
+TODAY = clock.today(clock.UTC)
 
 
 def test_list_shows_published_courses_only(client):

@@ -10,9 +10,10 @@ import pytest
 from lms.accounts.models import User
 from lms.audit.models import AuditLog
 from lms.cohorts.models import Cohort, Enrolment, LessonCompletion
+from lms.kernel import clock
 from tests.conftest import new_browser
 
-TODAY = date.today()
+TODAY = clock.today(clock.UTC)
 
 
 def days(n: int) -> date:

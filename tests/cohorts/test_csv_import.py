@@ -7,7 +7,7 @@ import pytest
 from lms.accounts.models import Institution, User
 from lms.audit.models import AuditLog
 from lms.cohorts.models import Enrolment, EnrolmentStatus
-from lms.web.mail import read_outbox
+from lms.kernel.mail import read_outbox
 from tests.cohorts.conftest import count, counts, upload
 from tests.conftest import page_text
 from tests.conftest import sign_in_quickly as login

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
-from lms.accounts.models import utcnow
 from lms.assessments.grades import set_grade
 from lms.assessments.observations.models import Observation, ObservationItem, ObservationResult
 from lms.competencies.queries import met_competencies
 from lms.extensions import db
+from lms.kernel import clock
 from tests.assessments.factories import make_assessment
 from tests.competencies.factories import add_evidence, make_framework, sign_off
 from tests.factories import enrol, make_cohort, make_course, make_program, make_user
@@ -61,7 +61,7 @@ def test_all_evidence_meets_and_partial_evidence_does_not(world):
     assert _met(enrolment.user, world) == set()
     set_grade(world["essay"], enrolment, 50, actor=None)
     assert _met(enrolment.user, world) == {world["c1"].id}
-    _observe(world["item"], enrolment, ObservationResult.MET, date.today())
+    _observe(world["item"], enrolment, ObservationResult.MET, clock.today(clock.UTC))
     assert _met(enrolment.user, world) == {world["c1"].id, world["c2"].id}
 
 
@@ -87,8 +87,9 @@ def test_the_latest_observation_decides(world):
     first = enrol(world["cohort"], user)
     second = enrol(make_cohort(world["course"]), user)
     set_grade(world["quiz"], first, 90, actor=None)
-    _observe(world["item"], first, ObservationResult.MET, date.today() - timedelta(days=30))
-    _observe(world["item"], second, ObservationResult.NOT_YET, date.today())
+    today = clock.today(clock.UTC)
+    _observe(world["item"], first, ObservationResult.MET, today - timedelta(days=30))
+    _observe(world["item"], second, ObservationResult.NOT_YET, today)
     assert world["c2"].id not in _met(user, world)
 
 
@@ -97,7 +98,7 @@ def test_a_competency_without_evidence_is_met_only_by_a_sign_off(world):
     assert world["c3"].id not in _met(user, world)
     signoff = sign_off(user, world["c3"], world["assessor"])
     assert _met(user, world) == {world["c3"].id}
-    signoff.withdrawn_at = utcnow()
+    signoff.withdrawn_at = clock.now()
     db.session.flush()
     assert _met(user, world) == set()
 
@@ -114,7 +115,7 @@ def test_constant_number_of_queries(world, count_queries):
         users = [enrol(world["cohort"]) for _ in range(count)]
         for enrolment in users:
             set_grade(world["quiz"], enrolment, 90, actor=None)
-            _observe(world["item"], enrolment, ObservationResult.MET, date.today())
+            _observe(world["item"], enrolment, ObservationResult.MET, clock.today(clock.UTC))
         ids = [e.user_id for e in users]
         with count_queries() as counter:
             met = met_competencies(ids, [world["c1"].id, world["c2"].id, world["c3"].id])

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
 from lms.assessments.grades import set_grade
 from lms.assessments.observations.models import Observation, ObservationItem, ObservationResult
 from lms.audit.models import AuditLog
-from lms.competencies.models import Signoff, Track
+from lms.certification.tracks.models import Track
+from lms.competencies.models import Signoff
 from lms.competencies.queries import met_competencies
 from lms.extensions import db
+from lms.kernel import clock
 from tests.assessments.factories import make_assessment
 from tests.competencies.factories import add_evidence, make_framework, sign_off
 from tests.conftest import page_text, submit
@@ -129,7 +129,7 @@ def test_the_trainee_page_shows_evidence_and_history(client, world):
     ana = world["ana"]
     set_grade(world["quiz"], ana, 65, actor=None)
     db.session.add(Observation(item_id=world["item"].id, enrolment_id=ana.id,
-                               result=ObservationResult.MET, observed_on=date.today()))
+                               result=ObservationResult.MET, observed_on=clock.today(clock.UTC)))
     login(client, world["instructor"])
     text = page_text(client.get(_trainee_url(world, ana)))
     assert "Knowledge test" in text and "At least 70%" in text and "65% · Not reached" in text
@@ -200,7 +200,7 @@ def test_a_sign_off_of_another_trainee_cannot_be_withdrawn_here(client, world):
 
 
 def test_sign_off_tells_certification(client, world, monkeypatch):
-    from lms.certificates import issuance
+    from lms.certification import issuance
 
     calls = []
     monkeypatch.setattr(issuance, "progress_changed",

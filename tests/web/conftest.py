@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from lms.accounts.models import utcnow
 from lms.assessments.assignments import uploads
 from lms.assessments.assignments.models import Submission
 from lms.assessments.attendance.models import AttendanceSession
@@ -14,10 +13,11 @@ from lms.assessments.models import AssessmentKind
 from lms.assessments.observations.models import ObservationItem
 from lms.assessments.quizzes.models import Attempt, AttemptStatus
 from lms.extensions import db
+from lms.kernel import clock
 from tests.assessments.factories import add_to_quiz, make_assessment, make_question
-from tests.certificates.factories import issue_certificate
+from tests.certification.factories import issue_certificate
+from tests.certification.tracks.factories import log_hours, make_track
 from tests.competencies.factories import make_framework, sign_off
-from tests.competencies.track_factories import log_hours, make_track
 from tests.factories import (
     enrol,
     make_cohort,
@@ -98,7 +98,7 @@ def _assessments(course, cohort, enrolment) -> dict[str, int]:
     question = make_question(course)
     add_to_quiz(quiz, question)
     done = Attempt(assessment=quiz, enrolment=enrolment, number=1,
-                   status=AttemptStatus.SUBMITTED, submitted_at=utcnow(),
+                   status=AttemptStatus.SUBMITTED, submitted_at=clock.now(),
                    question_order=[question.id], score=1, max_score=1, percent=100)
     attempt = Attempt(assessment=quiz, enrolment=enrolment, number=2,
                       question_order=[question.id])
@@ -110,7 +110,7 @@ def _assessments(course, cohort, enrolment) -> dict[str, int]:
     observation = make_assessment(course, AssessmentKind.OBSERVATION)
     observation.observation_items.append(ObservationItem(position=1, text="Builds rapport"))
     make_assessment(course, AssessmentKind.ATTENDANCE)
-    session = AttendanceSession(cohort=cohort, starts_at=utcnow(), title="Day 1")
+    session = AttendanceSession(cohort=cohort, starts_at=clock.now(), title="Day 1")
     db.session.add_all([done, attempt, submission, session])
     db.session.flush()
     return {"quiz": quiz.id, "question": question.id, "attempt": attempt.id, "done": done.id,

@@ -20,8 +20,8 @@ from flask_babel import gettext as _
 
 from lms.cohorts.models import LessonCompletion
 from lms.extensions import db
+from lms.kernel.mail import read_outbox
 from lms.web.database import CONNECT_TIMEOUT_SECONDS, RETRY_AFTER_SECONDS, unavailable
-from lms.web.mail import read_outbox
 from tests.conftest import (
     POSTGRES_URL,
     csrf_token,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -18,6 +17,7 @@ from lms.catalog.models import Course
 from lms.cohorts.models import SEATED, Cohort, Enrolment, EnrolmentStatus
 from lms.config import ROOT
 from lms.extensions import limiter
+from lms.kernel import clock
 from tests.conftest import login, page_text
 
 
@@ -95,7 +95,7 @@ def test_a_spanish_trainee_reads_the_levelling_course_in_spanish(database):
 
 def test_cohorts_cover_open_full_and_past_runs(database):
     demo.load()
-    today = date.today()
+    today = clock.today(clock.UTC)
     cohorts = database.session.scalars(select(Cohort)).all()
     seated = dict(database.session.execute(
         select(Enrolment.cohort_id, func.count()).where(Enrolment.status.in_(SEATED))

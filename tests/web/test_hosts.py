@@ -13,13 +13,18 @@ import json
 
 from sqlalchemy import func, select
 
-from lms.certificates import credential as credentials
-from lms.certificates import signing
-from lms.certificates.commands import foreign_urls
-from lms.certificates.models import Certificate
+from lms.certification import credential as credentials
+from lms.certification import signing
+from lms.certification.commands import foreign_urls
+from lms.certification.models import Certificate
 from lms.extensions import db
-from lms.web.mail import read_outbox
-from tests.certificates.factories import eligible_track, issue_certificate, make_body, make_eligible
+from lms.kernel.mail import read_outbox
+from tests.certification.factories import (
+    eligible_track,
+    issue_certificate,
+    make_body,
+    make_eligible,
+)
 from tests.conftest import csrf_token, sign_in_quickly, submit
 from tests.factories import make_officer, make_user
 

@@ -18,10 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.accounts.models import utcnow
 from lms.assessments.models import Assessment
 from lms.cohorts.models import Enrolment
 from lms.extensions import db
+from lms.kernel import clock
 
 
 class SubmissionStatus(enum.StrEnum):
@@ -46,7 +46,7 @@ class Submission(db.Model):
     stored_name: Mapped[str | None] = mapped_column(String(64), unique=True)
     file_size: Mapped[int | None] = mapped_column(Integer)
     content_type: Mapped[str | None] = mapped_column(String(100))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The grader's message when sending it back for resubmission (the grade's own

@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from lms.accounts.models import as_utc, utcnow
 from lms.assessments.assignments import uploads
 from lms.assessments.assignments.models import (
     RubricCriterion,
@@ -29,6 +28,7 @@ from lms.audit.services import record
 from lms.cohorts.models import Enrolment
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.kernel import clock
 
 
 def can_submit(submission: Submission | None) -> bool:
@@ -40,7 +40,7 @@ def _state(submission: Submission) -> dict:
     return {"status": str(submission.status), "version": submission.version,
             "late": submission.late, "file_name": submission.file_name,
             "stored_name": submission.stored_name, "text_length": len(submission.text or ""),
-            "submitted_at": as_utc(submission.submitted_at).isoformat()
+            "submitted_at": clock.as_utc(submission.submitted_at).isoformat()
             if submission.submitted_at else None,
             "return_message": submission.return_message}
 
@@ -57,7 +57,7 @@ def submit(actor, assessment: Assessment, enrolment: Enrolment, *, text: str,
 
     A resubmission replaces the whole submission: the text and the file sent now.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     text = (text or "").strip() if assessment.accepts_text else ""
     if not assessment.accepts_file:
         upload = None
@@ -69,7 +69,7 @@ def submit(actor, assessment: Assessment, enrolment: Enrolment, *, text: str,
     if not can_submit(existing):
         raise DomainError(_("You have already submitted this assignment."))
     opens_at, due_at = window_for(assessment, enrolment.cohort)
-    if opens_at is not None and now < as_utc(opens_at):
+    if opens_at is not None and now < clock.as_utc(opens_at):
         raise DomainError(_("This assignment is not open yet."))
     checked = uploads.check_upload(upload.filename, upload.data, max_bytes) \
         if upload is not None else None
@@ -96,7 +96,7 @@ def submit(actor, assessment: Assessment, enrolment: Enrolment, *, text: str,
     submission.file_size = checked.size if checked else None
     submission.content_type = checked.content_type if checked else None
     submission.submitted_at = now
-    submission.late = due_at is not None and now > as_utc(due_at)
+    submission.late = due_at is not None and now > clock.as_utc(due_at)
     try:
         with db.session.begin_nested():
             if existing is None:

@@ -12,9 +12,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.accounts.models import utcnow
 from lms.cohorts.models import Cohort
 from lms.extensions import db
+from lms.kernel import clock
 
 
 class AttendanceStatus(enum.StrEnum):
@@ -45,4 +45,4 @@ class AttendanceRecord(db.Model):
     status: Mapped[str] = mapped_column(String(20))
     recorded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)

@@ -15,7 +15,6 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms.accounts.models import as_utc, utcnow
 from lms.assessments import grades
 from lms.assessments.attendance.models import AttendanceRecord, AttendanceSession, AttendanceStatus
 from lms.assessments.attendance.queries import attendance_assessments, tallies
@@ -24,13 +23,14 @@ from lms.audit.services import record
 from lms.cohorts.models import Cohort, Enrolment
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.kernel import clock
 
 MAX_TITLE = 200
 
 
 def _session_state(session: AttendanceSession) -> dict:
-    return {"cohort_id": session.cohort_id, "starts_at": as_utc(session.starts_at).isoformat(),
-            "title": session.title}
+    return {"cohort_id": session.cohort_id,
+            "starts_at": clock.as_utc(session.starts_at).isoformat(), "title": session.title}
 
 
 def local_to_utc(day: date, at: time) -> datetime:
@@ -108,7 +108,7 @@ def take_attendance(actor, session: AttendanceSession,
         if ids else {}
     before: dict[str, str | None] = {}
     after: dict[str, str] = {}
-    now = utcnow()
+    now = clock.now()
     for enrolment_id in sorted(ids):
         status = statuses[enrolment_id]
         row = existing.get(enrolment_id)

@@ -8,14 +8,14 @@ enrolments at once and arranged in Python.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import url_for
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from lms.accounts.models import User, as_utc
+from lms.accounts.models import User
 from lms.assessments import completion
 from lms.assessments.assignments.models import Submission, SubmissionStatus
 from lms.assessments.attendance.models import AttendanceRecord, AttendanceSession
@@ -27,6 +27,7 @@ from lms.audit.models import AuditLog
 from lms.catalog.models import Course
 from lms.cohorts.models import SEATED, Cohort, Enrolment
 from lms.extensions import db
+from lms.kernel import clock
 
 PER_PAGE = 50
 
@@ -122,7 +123,7 @@ def grade_history(grade: Grade | None) -> list[HistoryEntry]:
     for log, actor in rows:
         before, after = log.before or {}, log.after or {}
         entries.append(HistoryEntry(
-            at=as_utc(log.at), actor=actor, before=before.get("percent"),
+            at=clock.as_utc(log.at), actor=actor, before=before.get("percent"),
             after=after.get("percent"), source=after.get("source", ""),
             reason=after.get("override_reason", "")))
     return entries
@@ -221,7 +222,7 @@ def _state(assessment: Assessment, grade: Any, attempts: set[str],
         return SUBMITTED
     if started or submission is not None:
         return STARTED
-    if due_at is not None and as_utc(due_at) < now:
+    if due_at is not None and clock.as_utc(due_at) < now:
         return OVERDUE
     return NOT_STARTED
 
@@ -232,7 +233,7 @@ def my_assessments(enrolment: Enrolment, cohort: Cohort, now: datetime | None = 
 
     Ten queries whatever the number of assessments.
     """
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     assessments = assessments_of(cohort.course_id, published_only=True)
     windows = windows_for(assessments, cohort)
     facts = completion.load_facts([enrolment.id])
@@ -244,7 +245,7 @@ def my_assessments(enrolment: Enrolment, cohort: Cohort, now: datetime | None = 
                    or (assessment.kind == AssessmentKind.ATTENDANCE and attended))
         grade = facts.grades.get((enrolment.id, assessment.id))
         lines.append(AssessmentLine(
-            assessment=assessment, opens_at=as_utc(opens_at), due_at=as_utc(due_at),
+            assessment=assessment, opens_at=clock.as_utc(opens_at), due_at=clock.as_utc(due_at),
             state=_state(assessment, grade, attempts.get(assessment.id, set()),
                          submissions.get(assessment.id), started, due_at, now),
             grade=grade, link=trainee_link(assessment, cohort.id)))

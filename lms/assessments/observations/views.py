@@ -7,8 +7,6 @@ own results. Each view checks one permission on the object it acts on.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -26,6 +24,7 @@ from lms.assessments.observations.models import ObservationItem
 from lms.catalog.forms import other_locales
 from lms.cohorts.queries import enrolment_of
 from lms.errors import DomainError
+from lms.kernel import clock
 from lms.web.input import bounded_int, int_arg
 from lms.web.pages import page_number, percent, show_refusal
 from lms.web.permissions import require
@@ -131,7 +130,7 @@ def record(cohort_id: int, assessment_id: int, enrolment_id: int):
     enrolment = queries.enrolment_in_cohort(cohort, enrolment_id) or abort(404)
     checklist = queries.items_of(assessment)
     existing = queries.observations_of(enrolment, checklist)
-    today = date.today()
+    today = clock.today(clock.UTC)
     form = record_form(checklist, existing, today)
     status = 200
     if form.validate_on_submit():

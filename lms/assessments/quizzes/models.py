@@ -20,12 +20,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.accounts.models import utcnow
 from lms.assessments.models import Assessment
 from lms.catalog.models import Course
 from lms.cohorts.models import Enrolment
 from lms.extensions import db
 from lms.i18n import Translatable
+from lms.kernel import clock
 
 
 class QuestionKind(enum.StrEnum):
@@ -153,7 +153,7 @@ class Attempt(db.Model):
         ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default=AttemptStatus.IN_PROGRESS)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     # Set by the server when the quiz has a time limit; answers after it (plus a
     # short grace) are refused and the attempt is submitted as it stands.
     deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -181,5 +181,5 @@ class Answer(db.Model):
         ForeignKey("questions.id", ondelete="CASCADE"), index=True)
     # Option ids for choice questions, the text for short answers, the number as text.
     response: Mapped[dict] = mapped_column(JSON, default=dict)
-    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     points: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))

@@ -9,6 +9,7 @@ from functools import cache
 from sqlalchemy import String, and_, bindparam, cast, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.accounts.models import User
 from lms.assessments.models import Assessment, AssessmentKind, AssessmentWindow
 from lms.assessments.quizzes.models import Answer, Attempt, Question, QuestionOption, QuizQuestion
 from lms.catalog.models import Course
@@ -102,8 +103,6 @@ def attempts_of(quiz: Assessment, enrolment: Enrolment) -> list[Attempt]:
 
 def cohort_attempts(quiz: Assessment, cohort: Cohort, page: int):
     """Every attempt at ``quiz`` in ``cohort``, by trainee name, for its teachers."""
-    from lms.accounts.models import User
-
     statement = (select(Attempt).join(Enrolment, Enrolment.id == Attempt.enrolment_id)
                  .join(User, User.id == Enrolment.user_id)
                  .where(Attempt.assessment_id == quiz.id, Enrolment.cohort_id == cohort.id)

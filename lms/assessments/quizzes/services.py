@@ -18,7 +18,6 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
-from lms.accounts.models import as_utc, utcnow
 from lms.assessments.grades import set_grade, window_for
 from lms.assessments.models import Assessment, GradeSource
 from lms.assessments.quizzes import gift, scoring
@@ -38,6 +37,7 @@ from lms.cohorts.models import Enrolment
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import apply_translations
+from lms.kernel import clock
 
 # Answers sent this long after the deadline still count (network, a slow click);
 # later ones are refused and the attempt is submitted as it stands.
@@ -270,7 +270,7 @@ def effective_deadline(attempt: Attempt, due_at: datetime | None) -> datetime | 
 
 def deadline_of(deadline_at: datetime | None, due_at: datetime | None) -> datetime | None:
     candidates = [moment for moment in (deadline_at, due_at) if moment is not None]
-    return min(as_utc(moment) for moment in candidates) if candidates else None
+    return min(clock.as_utc(moment) for moment in candidates) if candidates else None
 
 
 def past_deadline(deadline_at: datetime | None, due_at: datetime | None,
@@ -288,9 +288,9 @@ def is_expired(attempt: Attempt, due_at: datetime | None, now: datetime) -> bool
 
 def window_state(opens_at: datetime | None, due_at: datetime | None, now: datetime) -> str:
     """``"not_open"``, ``"closed"`` or ``"open"``."""
-    if opens_at is not None and now < as_utc(opens_at):
+    if opens_at is not None and now < clock.as_utc(opens_at):
         return "not_open"
-    if due_at is not None and now > as_utc(due_at):
+    if due_at is not None and now > clock.as_utc(due_at):
         return "closed"
     return "open"
 
@@ -303,7 +303,7 @@ def start_attempt(actor, quiz: Assessment, enrolment: Enrolment, *,
     SQLite writers are serialised by ``BEGIN IMMEDIATE``), so two clicks on Start
     can never make two attempts in progress.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     db.session.execute(select(Enrolment.id).where(Enrolment.id == enrolment.id)
                        .with_for_update())
     opens_at, due_at = window_for(quiz, enrolment.cohort)
@@ -381,7 +381,7 @@ def save_answer(actor, attempt: Attempt, question: Question, raw: dict, *,
     the unique (attempt, question). After the deadline plus ``GRACE`` the answer
     is refused and the attempt is submitted as it stands (``DeadlinePassed``).
     """
-    now = now or utcnow()
+    now = now or clock.now()
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise DomainError(submitted_message())
     if question.id not in attempt.question_order:
@@ -457,7 +457,7 @@ def submit_attempt(actor, attempt: Attempt, *, now: datetime | None = None,
                          .with_for_update()) != AttemptStatus.IN_PROGRESS:
         db.session.refresh(attempt)
         return False
-    now = now or utcnow()
+    now = now or clock.now()
     if questions is None:
         questions = grading_questions(attempt)
     answers = {answer.question_id: answer for answer in db.session.scalars(
@@ -496,7 +496,7 @@ def submit_attempt(actor, attempt: Attempt, *, now: datetime | None = None,
 def submit_if_expired(actor, attempt: Attempt, due_at: datetime | None, *,
                       now: datetime | None = None) -> bool:
     """Lazy deadline enforcement: any view of an expired attempt submits it first."""
-    if is_expired(attempt, due_at, now or utcnow()):
+    if is_expired(attempt, due_at, now or clock.now()):
         return submit_attempt(actor, attempt, now=now)
     return False
 

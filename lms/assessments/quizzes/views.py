@@ -15,14 +15,14 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.accounts.models import utcnow
-from lms.api import body as json_body
 from lms.assessments.grades import window_for
 from lms.assessments.quizzes import queries, services
 from lms.assessments.quizzes.models import Attempt, AttemptStatus, QuestionKind
 from lms.assessments.quizzes.scoring import chosen_option_ids
 from lms.cohorts.models import SEATED
 from lms.errors import DomainError
+from lms.kernel import clock
+from lms.web import body as json_body
 from lms.web.database import one_statement_writes, reads_first
 from lms.web.input import MAX_INT, bounded_int
 from lms.web.pages import UNPROCESSABLE, page_number
@@ -52,7 +52,7 @@ def _remaining_seconds(deadline: datetime | None, now: datetime) -> int | None:
     return max(int((deadline - now).total_seconds()), 0)
 
 
-def clock(seconds: int | None) -> str:
+def countdown(seconds: int | None) -> str:
     """``1:05:09`` or ``5:09``: digits only, the same in every language."""
     if seconds is None:
         return ""
@@ -88,7 +88,7 @@ def quiz(cohort_id: int, assessment_id: int):
     require(cohort.can_view(current_user, enrolment))
     trainee = enrolment if enrolment is not None and enrolment.seated else None
     opens_at, due_at = window_for(quiz, cohort)
-    now = utcnow()
+    now = clock.now()
     attempts, current = [], None
     if trainee is not None:
         attempts = queries.attempts_of(quiz, trainee)
@@ -144,7 +144,7 @@ def _render_attempt(attempt: Attempt, due_at, index: int, *, error: str | None =
     if response is None:
         saved = answers.get(question.id) if question is not None else None
         response = saved.response if saved is not None else {}
-    now = utcnow()
+    now = clock.now()
     deadline = services.effective_deadline(attempt, due_at)
     remaining = _remaining_seconds(deadline, now)
     cohort = attempt.enrolment.cohort
@@ -152,7 +152,7 @@ def _render_attempt(attempt: Attempt, due_at, index: int, *, error: str | None =
         "assessments/quiz_attempt.html", attempt=attempt, cohort=cohort, quiz=attempt.assessment,
         question=question, index=index, total=len(order), order=order,
         answered={qid for qid, answer in answers.items() if _has_response(answer.response)},
-        response=response or {}, error=error, remaining=remaining, clock=clock(remaining),
+        response=response or {}, error=error, remaining=remaining, clock=countdown(remaining),
         option_label=option_label, number=format_decimal,
         chosen={int(i) for i in (response or {}).get("options", []) if str(i).isdigit()},
     ), status
@@ -220,7 +220,7 @@ def _save_quickly(cohort_id: int, attempt_id: int):
             target = queries.save_target(attempt_id, cohort_id, question_id) or abort(404)
             require(current_user.is_authenticated and target.user_id == current_user.id
                     and target.enrolment_status in SEATED)
-        now = utcnow()
+        now = clock.now()
         if target.status != AttemptStatus.IN_PROGRESS \
                 or services.past_deadline(target.deadline_at, target.due_at, now):
             return None

@@ -6,7 +6,7 @@ import io
 import os
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from lms.accounts.models import User
@@ -14,6 +14,7 @@ from lms.assessments.assignments.models import RubricCriterion, RubricLevel, Sub
 from lms.assessments.models import Assessment, AssessmentKind
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
+from lms.kernel import clock
 from tests.assessments.factories import make_assessment
 from tests.conftest import csrf_token
 from tests.factories import (
@@ -48,7 +49,7 @@ def odt_bytes() -> bytes:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 @dataclass

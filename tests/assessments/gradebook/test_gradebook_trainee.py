@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from lms.assessments.grades import set_grade
 from lms.assessments.models import AssessmentWindow, GradeSource
+from lms.kernel import clock
 from tests.assessments.factories import make_assessment
 from tests.assessments.gradebook.helpers import attempts, submission
 from tests.conftest import page_text
@@ -21,7 +22,7 @@ from tests.factories import (
     make_user,
 )
 
-NOW = datetime.now(UTC)
+NOW = clock.now()
 
 
 @pytest.fixture

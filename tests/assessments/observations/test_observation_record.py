@@ -9,6 +9,7 @@ import pytest
 
 from lms.assessments.models import Grade
 from lms.assessments.observations.models import Observation
+from lms.kernel import clock
 from tests.assessments.observations.helpers import audit_actions, make_checklist, make_world
 from tests.conftest import page_text, submit
 from tests.conftest import sign_in_quickly as login
@@ -41,7 +42,7 @@ def _form(checklist, results: list[str], *, comments: dict[int, str] | None = No
                                                strict=True)):
         data[f"result_{item.id}"] = result
         data[f"comment_{item.id}"] = (comments or {}).get(index, "")
-        data[f"observed_on_{item.id}"] = (day or date.today()).isoformat()
+        data[f"observed_on_{item.id}"] = (day or clock.today(clock.UTC)).isoformat()
     return data
 
 
@@ -124,7 +125,7 @@ def test_the_audit_keeps_before_and_after(client, database, world, checklist):
 def test_a_future_date_or_bad_result_is_refused(client, database, world, checklist):
     login(client, world.instructor)
     url = _record_url(world, checklist)
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = clock.today(clock.UTC) + timedelta(days=1)
     response = submit(client, url, _form(checklist, ["met"] * 4, day=tomorrow))
     assert response.status_code == 422
     assert "cannot be in the future" in page_text(response)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from lms.assessments.models import Assessment, Grade
 from lms.assessments.quizzes.models import Answer, Attempt, Question, QuestionKind
 from lms.extensions import db
+from lms.kernel import clock
 from tests.assessments.factories import add_to_quiz, make_assessment, make_question
 from tests.factories import enrol, make_cohort, make_coordinator, make_course, make_user
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def count(model) -> int:

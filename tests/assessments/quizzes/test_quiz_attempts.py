@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from lms.accounts.models import as_utc
 from lms.assessments.models import AssessmentWindow, Grade, GradeSource
 from lms.assessments.quizzes import services as quiz_services
 from lms.assessments.quizzes.models import Answer, Attempt, QuestionTranslation
 from lms.extensions import db
+from lms.kernel import clock
 from tests.assessments.factories import add_to_quiz, make_question
 from tests.assessments.quizzes.helpers import (
     QuizWorld,
@@ -139,7 +139,7 @@ def test_start_creates_the_first_attempt_in_quiz_order(client, world):
 def test_start_with_a_time_limit_sets_the_deadline(client, world):
     world.quiz.time_limit_minutes = 30
     attempt = started(client, world)
-    deadline = as_utc(attempt.deadline_at)
+    deadline = clock.as_utc(attempt.deadline_at)
     assert timedelta(minutes=29) < deadline - now() <= timedelta(minutes=30)
 
 

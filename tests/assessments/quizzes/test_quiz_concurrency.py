@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +18,7 @@ from lms.assessments.quizzes import services
 from lms.assessments.quizzes.models import Answer, Attempt, AttemptStatus
 from lms.audit.models import AuditLog
 from lms.extensions import db
+from lms.kernel import clock
 from tests.assessments.quizzes.helpers import build_world, right_option
 from tests.conftest import (
     app_with_tables,
@@ -103,7 +103,7 @@ def test_an_answer_arriving_while_the_attempt_is_submitted_is_not_stored(fresh_a
     question = ids["questions"][0]
 
     outcome = _race(fresh_app, attempt_id, ids["trainee"], lambda: services.store_answer(
-        attempt_id, question, {"options": [ids["right"][0]]}, datetime.now(UTC)))
+        attempt_id, question, {"options": [ids["right"][0]]}, clock.now()))
 
     assert outcome == {"first": True, "second": False}
     with fresh_app.app_context():

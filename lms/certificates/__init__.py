@@ -1,1 +1,0 @@
-"""Certification decisions, certificate records, signed credentials, PDFs and verification."""

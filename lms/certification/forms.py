@@ -1,0 +1,46 @@
+"""Forms of the officers' certificate pages (all POST forms carry a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+from wtforms.widgets import HiddenInput
+
+from lms.certification.models import OFFICER_REVOCATION_REASONS
+from lms.web.fields import IntegerField
+
+MAX_REASON = 1000
+
+
+class ActionForm(FlaskForm):
+    """A button with nothing to fill in (issue all, renew): only the CSRF token."""
+
+
+class IssueForm(FlaskForm):
+    user_id = IntegerField(validators=[InputRequired()], widget=HiddenInput())
+
+
+class RevokeForm(FlaskForm):
+    # The service explains a missing or unknown reason and a missing note, so neither
+    # field has a validator of its own beyond the note's length.
+    reason = SelectField(_l("Reason for revoking"), validate_choice=False,
+                         render_kw={"required": True},
+                         description=_l("Shown on the public verification page, in the "
+                                        "reader's language."))
+    note = TextAreaField(_l("Note (optional)"), validators=[Length(max=MAX_REASON)],
+                         description=_l("Shown on the public verification page as written. "
+                                        "Required when the reason is \"Other reason\"."))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Built per form: the titles follow the language of the request.
+        self.reason.choices = [("", _l("Choose a reason"))] + [
+            (reason.value, reason.title) for reason in OFFICER_REVOCATION_REASONS]
+
+
+class CorrectNameForm(FlaskForm):
+    full_name = StringField(_l("Corrected full name"), validators=[Length(max=200)],
+                            description=_l("A new certificate with a new ID replaces this "
+                                           "one; the old ID then shows as superseded."))

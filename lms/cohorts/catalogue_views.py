@@ -1,0 +1,47 @@
+"""Public catalog: the list of published courses and each course's page.
+
+They show open cohorts and the visitor's enrolments, so they live on the cohorts
+floor; the blueprint keeps the name "catalog" (endpoints ``catalog.courses`` and
+``catalog.course``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from lms.catalog import queries
+from lms.cohorts.catalogue_queries import published_courses
+from lms.cohorts.queries import cohorts_for_course, enrolments_of
+from lms.kernel import clock
+from lms.web.pages import page_number
+
+bp = Blueprint("catalog", __name__)
+
+
+@bp.get("/courses")
+def courses():
+    program_code = request.args.get("program", "").strip() or None
+    page = page_number()
+    listing = published_courses(program_code, page, clock.today(clock.UTC))
+    return render_template("catalog/courses.html", listing=listing,
+                           programs=queries.programs(), program_code=program_code)
+
+
+@bp.get("/courses/<code>")
+def course(code: str):
+    course = queries.course_by_code(code)
+    if course is None:
+        abort(404)
+    # An unpublished course does not exist for the public (404, not 403: nothing leaks);
+    # its program's coordinators see it to check it before publishing.
+    if not course.published and not course.can_manage(current_user):
+        abort(404)
+    today = clock.today(clock.UTC)
+    cohorts = cohorts_for_course(course.id, today)
+    enrolments = {}
+    if current_user.is_authenticated:
+        enrolments = enrolments_of(current_user.id, [summary.cohort.id for summary in cohorts])
+    return render_template("catalog/course.html", course=course, cohorts=cohorts,
+                           enrolments=enrolments, today=today,
+                           can_manage=course.can_manage(current_user))

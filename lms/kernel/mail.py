@@ -1,0 +1,336 @@
+"""Outgoing mail through an outbox: written in the caller's transaction, sent after its commit.
+
+``send`` only adds an ``OutboxMessage`` row to the session. Nothing leaves the
+process until that transaction commits, so a request or command that rolls
+back sends nothing and leaves no row. After the commit:
+
+- in a request, the rows it wrote go out once the response has been handed over
+  (``release``, called by ``lms.web.database``): the visitor never waits for
+  SMTP, so the time an answer takes cannot tell whether an address has an account;
+- outside a request (``lms remind-expiring``, other commands), they go out right
+  after the session commits.
+
+Each message is claimed, sent and marked in short transactions of its own. A
+failure is kept on the row and retried later with growing waits by ``lms mail
+retry`` (run it from cron); after ``MAX_ATTEMPTS`` the row is marked as given up
+and an error is logged. Delivery never raises into its caller.
+
+Without ``LMS_SMTP_HOST`` messages are appended to ``outbox.log`` in the
+instance folder instead (development and tests read it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+from collections import Counter
+from collections.abc import Iterable
+from contextlib import suppress
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from functools import partial
+from pathlib import Path
+
+import click
+from flask import Flask, Response, current_app, g, has_request_context
+from flask.cli import with_appcontext
+from sqlalchemy import DateTime, Row, String, Text, event, func, inspect, select, update
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
+
+from lms.extensions import db
+from lms.kernel import clock
+
+log = logging.getLogger(__name__)
+
+# Waits after the 1st, 2nd, ... failed attempt; the attempt after the last wait is the last.
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
+           timedelta(hours=2), timedelta(hours=12))
+MAX_ATTEMPTS = len(BACKOFF) + 1
+# How long a claimed message is left to its sender. Far longer than an SMTP
+# exchange may take (SMTP_TIMEOUT_SECONDS per step), so that no other worker
+# sends it meanwhile; a sender that died is relieved once it has passed.
+CLAIM_LEASE = timedelta(minutes=5)
+SMTP_TIMEOUT_SECONDS = 20
+ERROR_LENGTH = 200
+
+# session.info: the rows ``send`` added in the session's open transaction.
+_WRITTEN = "lms_mail_written"
+# g: ids of the rows this request has committed, sent after its response.
+_COMMITTED = "lms_mail_committed"
+
+
+class OutboxMessage(db.Model):
+    """One message to send; kept after sending (when, how many tries) for support."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=clock.now, server_default=func.now())
+    # Tries so far, counted when a sender claims the message.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When it may be tried (again); None once sent or given up, so that the index
+    # holds only what is still to do.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                             index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(ERROR_LENGTH))
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} to {self.recipient}>"
+
+
+# ---------------------------------------------------------------- writing
+
+
+def send(to: str, subject: str, body: str) -> None:
+    """Write a message to the outbox, in the current transaction; it leaves after the commit."""
+    row = OutboxMessage(recipient=to, subject=subject, body=body, next_attempt_at=clock.now())
+    session = db.session()
+    session.add(row)
+    session.info.setdefault(_WRITTEN, []).append(row)
+
+
+@event.listens_for(db.session, "after_commit")
+def _after_commit(session: Session) -> None:
+    rows = session.info.pop(_WRITTEN, None)
+    if not rows:
+        return
+    # The identity survives the commit's expiry (reading ``row.id`` would query);
+    # a row added in a savepoint that was rolled back has none.
+    ids = [identity[0] for identity in (inspect(row).identity for row in rows) if identity]
+    if not ids:
+        return
+    if has_request_context():
+        g.setdefault(_COMMITTED, []).extend(ids)  # sent by ``release``, after the response
+        return
+    # The committed session may not run statements here: delivery uses sessions of its own.
+    deliver(ids)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # A whole transaction ended without a commit (which took its rows above):
+    # what it wrote was rolled back, so there is nothing to send.
+    if transaction.parent is None:
+        session.info.pop(_WRITTEN, None)
+
+
+def release(response: Response) -> None:
+    """Send what the request committed once the response has gone (call after the commit)."""
+    ids = g.pop(_COMMITTED, None)
+    if ids:
+        response.call_on_close(partial(_deliver_in_context, current_app._get_current_object(),
+                                       ids))
+
+
+def discard() -> None:
+    """Forget what the request wrote: it is being rolled back.
+
+    Rows committed earlier in the same request, if any, stay in the outbox and go
+    out with the next ``lms mail retry``.
+    """
+    g.pop(_COMMITTED, None)
+    db.session().info.pop(_WRITTEN, None)
+
+
+def _deliver_in_context(app: Flask, ids: list[int]) -> None:
+    # Called once the response has closed, when the request's contexts are gone.
+    with app.app_context():
+        deliver(ids)
+
+
+# ---------------------------------------------------------------- delivering
+
+
+def deliver(ids: Iterable[int]) -> Counter[str]:
+    """Try to send each message now (those another sender holds are skipped).
+
+    Counts the outcomes: "sent", "retry" (failed, will be tried again), "failed"
+    (given up) and "skipped". Never raises.
+    """
+    outcomes: Counter[str] = Counter()
+    for message_id in ids:
+        outcomes[deliver_one(message_id)] += 1
+    return outcomes
+
+
+def deliver_one(message_id: int) -> str:
+    """Claim, send and mark one message, each step committed on its own; never raises."""
+    session = _own_session()
+    try:
+        message = claim(session, message_id)
+        if message is None:
+            return "skipped"
+        try:
+            _send_now(message.recipient, message.subject, message.body)
+        except Exception as error:  # any failure of the transport is retried later
+            return _record_failure(session, message, error)
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                        .values(sent_at=clock.now(), next_attempt_at=None))
+        session.commit()
+        return "sent"
+    except Exception:
+        # The outbox itself failed (database down): the claim lapses and a later
+        # ``lms mail retry`` picks the message up.
+        log.exception("Mail %s: the outbox could not be updated", message_id)
+        with suppress(Exception):  # a dead connection cannot roll back either
+            session.rollback()
+        return "skipped"
+    finally:
+        session.close()
+
+
+def claim(session: Session, message_id: int) -> Row | None:
+    """Take a due message for this sender, counting the attempt; None if it is not ours.
+
+    The UPDATE matches only while the message is unsent and due. Two senders may
+    try at once (a request's release and the cron job): the database lets one
+    UPDATE through, and the other then sees the lease and changes no row.
+    """
+    now = clock.now()
+    claimed = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
+               OutboxMessage.failed_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + CLAIM_LEASE))
+    if claimed.rowcount != 1:
+        session.rollback()
+        return None
+    message = session.execute(
+        select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject,
+               OutboxMessage.body, OutboxMessage.attempts)
+        .where(OutboxMessage.id == message_id)).one()
+    session.commit()
+    return message
+
+
+def _record_failure(session: Session, message: Row, error: Exception) -> str:
+    now = clock.now()
+    reason = _describe(error)
+    if message.attempts >= MAX_ATTEMPTS:
+        values = {"failed_at": now, "next_attempt_at": None, "last_error": reason}
+        log.error("Mail %s to %s (%s) could not be sent after %d attempts; given up: %s",
+                  message.id, message.recipient, message.subject, message.attempts, reason)
+        outcome = "failed"
+    else:
+        retry_at = now + BACKOFF[message.attempts - 1]
+        values = {"next_attempt_at": retry_at, "last_error": reason}
+        log.warning("Mail %s to %s (%s) could not be sent (attempt %d of %d), "
+                    "next try at %s: %s", message.id, message.recipient, message.subject,
+                    message.attempts, MAX_ATTEMPTS, retry_at.isoformat(timespec="seconds"),
+                    reason)
+        outcome = "retry"
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values))
+    session.commit()
+    return outcome
+
+
+def _describe(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    text = f"{type(error).__name__}: {lines[0] if lines else ''}"
+    return text[:ERROR_LENGTH]
+
+
+def _own_session() -> Session:
+    # A session apart from the caller's: delivery runs after the caller's commit
+    # (when its session may not run statements) and must not commit its work.
+    return db.session.session_factory()
+
+
+def retry_due(limit: int = 500) -> Counter[str]:
+    """Send the messages whose time has come, oldest first (``lms mail retry``)."""
+    session = _own_session()
+    try:
+        ids = list(session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.next_attempt_at <= clock.now(),
+                   OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)))
+    finally:
+        session.close()
+    return deliver(ids)
+
+
+def outbox_counts() -> dict[str, int]:
+    """How many messages are pending (of which due now), sent and given up."""
+    now = clock.now()
+    unsent = OutboxMessage.sent_at.is_(None) & OutboxMessage.failed_at.is_(None)
+    row = db.session.execute(select(
+        func.count().filter(unsent),
+        func.count().filter(unsent & (OutboxMessage.next_attempt_at <= now)),
+        func.count(OutboxMessage.sent_at),
+        func.count(OutboxMessage.failed_at),
+    ).select_from(OutboxMessage)).one()
+    return {"pending": row[0], "due": row[1], "sent": row[2], "failed": row[3]}
+
+
+# ---------------------------------------------------------------- transports
+
+
+def _send_now(to: str, subject: str, body: str) -> None:
+    config = current_app.config
+    if config.get("LMS_SMTP_HOST"):
+        message = EmailMessage()
+        message["From"] = config["LMS_MAIL_FROM"]
+        message["To"] = to
+        message["Subject"] = subject
+        message.set_content(body)
+        with smtplib.SMTP(config["LMS_SMTP_HOST"], config["LMS_SMTP_PORT"],
+                          timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+            if config["LMS_SMTP_STARTTLS"]:
+                smtp.starttls()
+            if config.get("LMS_SMTP_USER"):
+                smtp.login(config["LMS_SMTP_USER"], config["LMS_SMTP_PASSWORD"] or "")
+            smtp.send_message(message)
+        return
+    path = outbox_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"at": clock.now().isoformat(), "to": to, "subject": subject, "body": body}
+    with path.open("a", encoding="utf-8") as outbox:
+        outbox.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def outbox_path() -> Path:
+    return Path(current_app.config["INSTANCE_PATH"]) / "outbox.log"
+
+
+def read_outbox() -> list[dict]:
+    path = outbox_path()
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+# ---------------------------------------------------------------- commands
+
+
+@click.group("mail")
+def mail_commands() -> None:
+    """The mail outbox: retry what could not be sent, count what is there."""
+
+
+@mail_commands.command("retry")
+@click.option("--limit", default=500, show_default=True,
+              help="At most this many messages in one run.")
+@with_appcontext
+def retry_command(limit: int) -> None:
+    """Send the messages whose next try is due (run every few minutes from cron)."""
+    outcomes = retry_due(limit)
+    click.echo(f"{outcomes['sent']} sent, {outcomes['retry']} to try again later, "
+               f"{outcomes['failed']} given up, {outcomes['skipped']} taken by another sender.")
+
+
+@mail_commands.command("status")
+@with_appcontext
+def status_command() -> None:
+    """Count the messages pending (and due now), sent and given up."""
+    counts = outbox_counts()
+    click.echo(f"{counts['pending']} pending ({counts['due']} due now), "
+               f"{counts['sent']} sent, {counts['failed']} given up.")
