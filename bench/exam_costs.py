@@ -113,7 +113,7 @@ def sit(app, exam: exam_rush.Exam, email: str, timed) -> None:
         if saved.status_code != 200 or not saved.get_json().get("saved"):
             raise RuntimeError(f"save refused: {saved.status_code}")
     submitted = timed("submit", client, "POST", f"{base}/attempts/{attempt}/submit",
-                      data={"csrf_token": token})
+                      data={"csrf_token": token, "confirm": "yes"})
     if submitted.status_code != 302:
         raise RuntimeError(f"submit refused: {submitted.status_code}")
 

@@ -195,8 +195,9 @@ def sit_exam(trainee: Trainee, rush: Rush, barrier: threading.Barrier) -> None:
                          headers=headers, deadline=deadline, accept=_saved(question_id))
             if saved is not None:
                 rush.acknowledge(attempt_id, question_id, option_id)
+        # "confirm" is what the finish page's form sends: a submit without it is refused.
         send(browser, recorder, "submit", "POST", f"{base}/attempts/{attempt_id}/submit",
-             form={"csrf_token": token or ""}, deadline=deadline,
+             form={"csrf_token": token or "", "confirm": "yes"}, deadline=deadline,
              accept=lambda r: r.status < 400)
     finally:
         trainee.finished = time.perf_counter()

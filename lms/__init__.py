@@ -70,17 +70,19 @@ def register_extensions(app: Flask) -> None:
 
 def register_reactions() -> None:
     """Higher floors subscribe to the events of the lower ones (lms.kernel.events)."""
-    from lms.assessments import completion
+    from lms.assessments import completion, coverage
     from lms.certification import reactions
     from lms.cohorts import reactions as cohort_reactions
 
     completion.connect()
+    coverage.connect()
     reactions.connect()
     cohort_reactions.connect()
 
 
 def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
+    from lms.admin.views import bp as admin_bp
     from lms.api import views as api_views
     from lms.assessments import manage_views
     from lms.assessments.assignments import views as assignment_views
@@ -109,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
                    attendance_views, gradebook_views, manage_views, competency_views,
                    track_views, certificate_views, verify_views, api_views):
         app.register_blueprint(module.bp)
+    app.register_blueprint(admin_bp)
     layout.init_app(app)
 
 

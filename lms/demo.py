@@ -1221,8 +1221,10 @@ COHORTS: list[dict[str, Any]] = [
         "enrolled": {"joao.goncalves@example.org": ("active", 2),
                      "ana.conceicao@example.org": ("active", 0)},
     },
-    {   # Face-to-face, four weeks, full: every seat taken.
+    {   # Face-to-face in Bogotá, four weeks, full: every seat taken. Participants from
+        # Brazil and Trinidad and Tobago follow through interpreters.
         "code": "PCP-HR-FORCE-BOG-01", "course": "PCP-HR-FORCE", "language": "es",
+        "interpretation": "en,pt",
         "country": "CO", "host": CO_POLICE, "starts": 21, "ends": 49, "opens": -20,
         "closes": 7, "capacity": 4, "instructors": ["instructor.cardenas@example.org"],
         "enrolled": {"andres.munoz@example.org": ("active", 0),
@@ -1353,6 +1355,7 @@ def _load_cohorts(courses: dict[str, Course], institutions: dict[str, Institutio
         course = courses[spec["course"]]
         cohort = _get_or_create(Cohort, code=spec["code"], defaults={
             "course_id": course.id, "language": spec["language"],
+            "interpretation_languages": spec.get("interpretation", ""),
             "country": spec["country"],
             "host_institution_id": institutions[spec["host"]].id,
             "starts_on": today + timedelta(days=spec["starts"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from functools import cache
 
@@ -55,7 +56,17 @@ def _territories(locale: str) -> tuple[tuple[str, str], ...]:
     excluded = {"ZZ", "EU", "UN", "EZ", "QO", "XA", "XB"}
     pairs = [(code, name) for code, name in names.items()
              if len(code) == 2 and code.isalpha() and code not in excluded]
-    return tuple(sorted(pairs, key=lambda pair: pair[1]))
+    return tuple(sorted(pairs, key=lambda pair: collation_key(pair[1])))
+
+
+def collation_key(text: str) -> tuple[str, str]:
+    """Sort key that reads "México" as "mexico" (no new dependency for a collation).
+
+    Code points put "é" after every plain letter ("México" after "Myanmar") and
+    capitals before small letters; the text itself breaks ties, so the order is total."""
+    letters = unicodedata.normalize("NFKD", text)
+    plain = "".join(char for char in letters if not unicodedata.combining(char))
+    return plain.casefold(), text
 
 
 def country_codes() -> frozenset[str]:

@@ -23,6 +23,8 @@ class InstitutionKind(enum.StrEnum):
     UNIVERSITY = "university"
     CERTIFYING_BODY = "certifying_body"
     GOVERNMENT = "government"
+    MINISTRY = "ministry"
+    NGO = "ngo"
 
     @property
     def title(self) -> str:
@@ -35,6 +37,8 @@ INSTITUTION_KIND_TITLES = {
     InstitutionKind.UNIVERSITY: _l("University"),
     InstitutionKind.CERTIFYING_BODY: _l("Certifying body"),
     InstitutionKind.GOVERNMENT: _l("Government agency"),
+    InstitutionKind.MINISTRY: _l("Ministry"),
+    InstitutionKind.NGO: _l("Non-governmental organization"),
 }
 
 

@@ -40,7 +40,8 @@ from lms.web.redirects import is_local, local_next, redirect_next
 bp = Blueprint("accounts", __name__, cli_group="users")
 bp.cli.add_command(commands.end_sessions)
 
-DASHBOARD = "cohorts.dashboard"
+# Where a signed-in person lands: their home page, one part per role they hold.
+DASHBOARD = "web.home"
 
 
 def _attempt_limit() -> str:

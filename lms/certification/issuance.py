@@ -14,8 +14,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, select
 
 from lms.accounts.models import User
 from lms.accounts.services import validate_full_name
@@ -29,6 +30,7 @@ from lms.certification.models import (
     Certificate,
     CertificateKind,
     RevocationReason,
+    current_filter,
 )
 from lms.certification.pdf import render_pdf
 from lms.certification.signing import sign_credential
@@ -50,12 +52,6 @@ def add_months(day: date, months: int) -> date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def current_filter(today: date):
-    """SQL condition: the certificate is valid on ``today`` (not revoked, superseded or expired)."""
-    return (Certificate.revoked_at.is_(None) & Certificate.superseded_by_id.is_(None)
-            & or_(Certificate.expires_on.is_(None), Certificate.expires_on >= today))
 
 
 def _actor_id(actor) -> int | None:
@@ -386,7 +382,11 @@ def renew(certificate: Certificate, actor, *, today: date | None = None) -> Cert
     if following is not None:
         raise DomainError(_("This certificate was already renewed by %(code)s.",
                             code=following.code))
-    can, have, need = track_progress.renewal_due(certificate)
+    if not track_progress.renewal_window_open(certificate, today):
+        raise DomainError(_("This certificate can be renewed from %(date)s, 90 days before "
+                            "it expires.", date=format_date(
+                                track_progress.renewal_opens_on(certificate), "long")))
+    can, have, need = track_progress.renewal_due(certificate, today)
     if not can:
         raise DomainError(_("Renewal needs %(need)s approved continuing-education hours in "
                             "the validity period; %(have)s are approved.",

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -200,6 +201,11 @@ class Certificate(db.Model):
     def __repr__(self) -> str:
         return f"<Certificate {self.code}>"
 
+    @property
+    def kind_title(self) -> str:
+        """"Certification" or "Course completion", translated."""
+        return CertificateKind(self.kind).title
+
     def status_on(self, today: date) -> CertificateStatus:
         return status_of(self.revoked_at, self.superseded_by_id, self.expires_on, today)
 
@@ -234,3 +240,9 @@ class Reminder(db.Model):
         ForeignKey("certificates.id"), primary_key=True)
     days_before: Mapped[int] = mapped_column(Integer, primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+
+def current_filter(today: date):
+    """SQL condition: the certificate is valid on ``today`` (not revoked, superseded or expired)."""
+    return (Certificate.revoked_at.is_(None) & Certificate.superseded_by_id.is_(None)
+            & or_(Certificate.expires_on.is_(None), Certificate.expires_on >= today))

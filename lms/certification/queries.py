@@ -9,8 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
 from lms.certification.ids import InvalidId, parse
-from lms.certification.issuance import current_filter
-from lms.certification.models import Certificate, CertificateKind, CertificateStatus
+from lms.certification.models import Certificate, CertificateKind, CertificateStatus, current_filter
 from lms.certification.tracks.models import Track
 from lms.extensions import db
 from lms.kernel import clock

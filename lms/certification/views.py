@@ -3,7 +3,10 @@
 Holders read and download their own certificates. Officers of a certifying body
 (``track.can_certify`` / ``certificate.can_manage``) issue certificates for their
 tracks, and revoke, correct or renew the records they manage. Services do the
-writing; a refusal is shown with 422 and changes nothing.
+writing; a refusal is shown with 422 and changes nothing. Issuing and revoking act only
+when the form carries ``confirm``: without it the same POST answers with a page that
+says what would happen (who, which track, validity; or the reason the public page will
+show) and asks again, so one click never issues or revokes.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -26,9 +29,16 @@ from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.audit.models import AuditLog
-from lms.certification import issuance
+from lms.certification import evidence, issuance
 from lms.certification import queries as certificates
-from lms.certification.forms import ActionForm, CorrectNameForm, IssueForm, RevokeForm
+from lms.certification.forms import (
+    CONFIRM,
+    ActionForm,
+    ConfirmForm,
+    CorrectNameForm,
+    IssueForm,
+    RevokeForm,
+)
 from lms.certification.models import CertificateKind, CertificateStatus
 from lms.certification.tracks import progress
 from lms.certification.tracks.models import Track
@@ -126,9 +136,23 @@ def _track_page(track: Track, status: int = 200):
     rows = progress.eligible(track, clock.today(clock.UTC))
     page = ListPage(rows, page_number(), ELIGIBLE_PAGE_SIZE)
     return render_template("certificates/track.html", track=track, page=page,
-                           action_form=ActionForm(),
+                           action_form=ConfirmForm(),
+                           evidence=evidence.evidence_for(track, page.items),
                            issued=certificates.issued_counts([track.id], clock.today(clock.UTC))
                            .get(track.id, 0)), status
+
+
+def _validity(track: Track) -> tuple:
+    """(valid from, expires on or None) of a certificate issued today, as issuing sets them."""
+    today = clock.today(clock.UTC)
+    return today, (issuance.add_months(today, track.validity_months)
+                   if track.validity_months else None)
+
+
+def _confirm_issue(track: Track, trainees: list[User]):
+    valid_from, expires_on = _validity(track)
+    return render_template("certificates/confirm_issue.html", track=track, trainees=trainees,
+                           valid_from=valid_from, expires_on=expires_on, confirm=CONFIRM)
 
 
 @bp.get("/certify/tracks/<int:track_id>")
@@ -144,6 +168,18 @@ def issue(track_id: int):
         flash(_("Choose a trainee to certify."), "error")
         return _track_page(track, 422)
     user = db.session.get(User, form.user_id.data) or abort(404)
+    if not form.confirmed:
+        # Say what will happen first; the same refusals as issuing, before asking.
+        row = progress.track_progress(track, user, clock.today(clock.UTC))
+        if row.certified:
+            flash(_("%(name)s already holds a valid certificate for this track.",
+                    name=user.full_name), "error")
+            return _track_page(track, 422)
+        if not row.eligible:
+            flash(_("%(name)s does not meet every requirement of this track yet.",
+                    name=user.full_name), "error")
+            return _track_page(track, 422)
+        return _confirm_issue(track, [user])
     try:
         certificate = issuance.issue_track_certificate(track, user, current_user)
     except DomainError as error:
@@ -157,11 +193,19 @@ def issue(track_id: int):
 @bp.post("/certify/tracks/<int:track_id>/issue-all")
 def issue_all(track_id: int):
     track = _track(track_id)
-    if not ActionForm().validate():
+    form = ConfirmForm()
+    if not form.validate():
         abort(400)
+    if not form.confirmed:
+        waiting = [row.user for row in progress.eligible(track, clock.today(clock.UTC))]
+        if not waiting:
+            flash(_("Nobody is waiting for a certificate on this track."), "info")
+            return redirect(url_for(".track", track_id=track.id))
+        return _confirm_issue(track, waiting)
     issued = issuance.issue_all(track, current_user)
     if issued:
-        flash(_("%(count)s certificates issued.", count=len(issued)), "success")
+        flash(ngettext("%(num)d certificate issued.", "%(num)d certificates issued.",
+                       len(issued)), "success")
     else:
         flash(_("Nobody is waiting for a certificate on this track."), "info")
     return redirect(url_for(".track", track_id=track.id))
@@ -190,16 +234,20 @@ def _record(code: str):
 
 def _record_page(certificate, *, revoke_form=None, correct_form=None, status: int = 200):
     today = clock.today(clock.UTC)
-    renewal = None
+    # Renewal is offered only inside its window; before it, the page says when it opens.
+    renewal = renewal_opens = None
     if certificate.track_id and certificate.expires_on and certificate.status_on(today) in (
             CertificateStatus.VALID, CertificateStatus.EXPIRED):
-        renewal = progress.renewal_due(certificate, today)
+        if progress.renewal_window_open(certificate, today):
+            renewal = progress.renewal_due(certificate, today)
+        elif certificate.status_on(today) == CertificateStatus.VALID:
+            renewal_opens = progress.renewal_opens_on(certificate)
     audit = _audit_of(certificate)
     return render_template(
         "certificates/record.html", certificate=certificate, today=today,
         status_now=certificate.status_on(today), related=certificates.related(certificate),
         revoke_form=revoke_form or RevokeForm(), correct_form=correct_form or CorrectNameForm(),
-        action_form=ActionForm(), renewal=renewal, audit=audit,
+        action_form=ActionForm(), renewal=renewal, renewal_opens=renewal_opens, audit=audit,
         kind_title=CertificateKind(certificate.kind).title,
         action_titles={key: str(value) for key, value in ACTION_TITLES.items()},
         languages=_language_choices()), status
@@ -223,6 +271,10 @@ def revoke(code: str):
     form = RevokeForm()
     if not form.validate():
         return _record_page(certificate, revoke_form=form, status=422)
+    if not form.confirmed:
+        return render_template("certificates/confirm_revoke.html", certificate=certificate,
+                               form=form, confirm=CONFIRM,
+                               kind_title=CertificateKind(certificate.kind).title)
     try:
         issuance.revoke(certificate, current_user, form.reason.data, form.note.data)
     except DomainError as error:

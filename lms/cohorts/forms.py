@@ -8,10 +8,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.cohorts.models import ENROLMENT_STATUS_TITLES
+from lms.i18n import LANGUAGES
 from lms.web.fields import CountryField, DateField, IntegerField, LanguageField
 
 CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
@@ -32,6 +42,22 @@ def email_lines(text: str | None) -> list[str]:
     return [part.strip().lower() for part in re.split(r"[\n,;]+", text or "") if part.strip()]
 
 
+class LanguageCheckboxes(SelectMultipleField):
+    """Languages as checkboxes, each named in itself like the language switcher.
+
+    ``validate_choice`` is off: the service refuses unknown codes with its own
+    message, next to the field, so that the form and the service say the same.
+    """
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("choices", list(LANGUAGES.items()))
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(label, validators, **kwargs)
+
+
 class CohortForm(FlaskForm):
     code = StringField(
         _l("Code"),
@@ -40,6 +66,10 @@ class CohortForm(FlaskForm):
                         "Use only letters, digits, hyphens and underscores."))],
         description=_l("Used in CSV imports (the cohort1 column), e.g. PICAP-HR-2025-ES."))
     language = LanguageField(_l("Language of instruction"))
+    interpretation_languages = LanguageCheckboxes(
+        _l("Interpretation"), validators=[Optional()],
+        description=_l("Languages interpreted in the room, besides the language of "
+                       "instruction."))
     host_institution_id = SelectField(_l("Host institution"), coerce=optional_int,
                                       validators=[Optional()])
     country = CountryField(_l("Country"), validators=[DataRequired()])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel.lists import format_list
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,6 +13,7 @@ from lms.cohorts.forms import CohortForm, EnrolUserForm, ImportForm, StatusForm,
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.i18n import current_locale, language_name
 from lms.kernel import clock
 from lms.web.pages import UNPROCESSABLE, page_number, show_refusal
 from lms.web.permissions import require
@@ -27,6 +29,7 @@ def _cohort_form(cohort: Cohort | None = None, submitted: bool = False) -> Cohor
         form = CohortForm(formdata=None, obj=cohort)
         if cohort is not None:
             form.instructors.data = "\n".join(user.email for user in cohort.instructors)
+            form.interpretation_languages.data = cohort.interpretation_codes
     form.host_institution_id.choices = [("", _("None"))] + [
         (str(institution.id), institution.name) for institution in queries.institutions()]
     return form
@@ -39,7 +42,22 @@ def _data(form: CohortForm) -> services.CohortData:
         starts_on=form.starts_on.data, ends_on=form.ends_on.data,
         enrol_opens_on=form.enrol_opens_on.data, enrol_closes_on=form.enrol_closes_on.data,
         capacity=form.capacity.data, self_enrolment=form.self_enrolment.data,
-        instructor_emails=email_lines(form.instructors.data))
+        instructor_emails=email_lines(form.instructors.data),
+        interpretation_languages=list(form.interpretation_languages.data or []))
+
+
+def _warn_missing_content(cohort: Cohort) -> None:
+    """After a save: say what trainees will read in the course's language instead."""
+    course = cohort.course
+    if cohort.language == course.language:
+        return
+    missing = [item.text for item in queries.content_coverage(course, cohort.language)
+               if not item.complete]
+    if missing:
+        flash(_("Only %(content)s exist in %(language)s; the rest will show in %(original)s.",
+                content=format_list(missing, locale=current_locale()),
+                language=language_name(cohort.language),
+                original=language_name(course.language)), "warning")
 
 
 @bp.route("/courses/<int:course_id>/cohorts/new", methods=["GET", "POST"])
@@ -57,6 +75,7 @@ def new_cohort(course_id: int):
             show_refusal(form, error)
         else:
             flash(_("Cohort %(code)s created.", code=cohort.code), "success")
+            _warn_missing_content(cohort)
             return redirect(url_for(".edit_cohort", cohort_id=cohort.id))
     if request.method == "POST":
         status = UNPROCESSABLE
@@ -71,7 +90,8 @@ def _render_edit(cohort: Cohort, form: CohortForm, enrol_form: EnrolUserForm,
         "cohorts/cohort_form.html", form=form, course=cohort.course, cohort=cohort,
         enrol_form=enrol_form, pagination=pagination, rows=rows,
         statuses=[(status.value, status.title) for status in EnrolmentStatus],
-        seats_taken=queries.seats_taken([cohort.id]).get(cohort.id, 0)), status
+        seats_taken=queries.seats_taken([cohort.id]).get(cohort.id, 0),
+        coverage=queries.content_coverage(cohort.course, cohort.language)), status
 
 
 def _managed_cohort(cohort_id: int) -> Cohort:
@@ -91,6 +111,7 @@ def edit_cohort(cohort_id: int):
             show_refusal(form, error)
         else:
             flash(_("Cohort %(code)s saved.", code=cohort.code), "success")
+            _warn_missing_content(cohort)
             return redirect(url_for(".edit_cohort", cohort_id=cohort.id))
     status = UNPROCESSABLE if request.method == "POST" else 200
     return _render_edit(cohort, form, EnrolUserForm(prefix="enrol"), status)

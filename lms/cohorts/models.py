@@ -48,6 +48,11 @@ class Cohort(db.Model):
     # Short identifier used in CSV imports (Moodle's "cohort1" column).
     code: Mapped[str] = mapped_column(String(60), unique=True)
     language: Mapped[str] = mapped_column(String(5))
+    # Languages interpreted in the room, besides the language of instruction: codes of
+    # lms.i18n.LANGUAGES, comma-separated in LANGUAGES order ("en,pt"); "" for none. A
+    # string rather than a table: four languages at most, always read with the cohort.
+    interpretation_languages: Mapped[str] = mapped_column(
+        String(40), default="", server_default="")
     host_institution_id: Mapped[int | None] = mapped_column(
         ForeignKey("institutions.id", ondelete="SET NULL"))
     country: Mapped[str] = mapped_column(String(2))
@@ -84,6 +89,12 @@ class Cohort(db.Model):
         if enrolment is not None and enrolment.user_id == user.id and enrolment.seated:
             return True
         return self.can_teach(user)
+
+    @property
+    def interpretation_codes(self) -> list[str]:
+        """The interpretation languages' codes, never the language of instruction."""
+        return [code for code in (self.interpretation_languages or "").split(",")
+                if code and code != self.language]
 
     @property
     def enrol_closes(self) -> date:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from flask_babel import ngettext
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.accounts.models import Institution, User
-from lms.catalog.models import Course, Lesson, Module
+from lms.catalog.models import Course, Lesson, LessonTranslation, Module
 from lms.cohorts.models import SEATED, Cohort, Enrolment, EnrolmentStatus, LessonCompletion
 from lms.extensions import db
+from lms.kernel import events
 
 
 @dataclass(frozen=True)
@@ -237,3 +239,47 @@ def manageable_cohorts(user, today: date) -> list[Cohort]:
 
 def institutions() -> list[Institution]:
     return list(db.session.scalars(select(Institution).order_by(Institution.name)))
+
+
+# ---------------------------------------------------------------- content languages
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of one kind of content exists in a language: "12 of 15 lessons"."""
+
+    available: int
+    total: int
+    # Translated, with plural forms: "12 of 15 lessons".
+    text: str
+
+    @property
+    def complete(self) -> bool:
+        return self.available >= self.total
+
+
+def lesson_coverage(course: Course, locale: str) -> Coverage:
+    """Lessons readable in ``locale``: title and body translated (or the course's own
+    language; a translation may leave the body blank only when the original is blank
+    too). One query."""
+    translated = and_(LessonTranslation.title != "",
+                      or_(LessonTranslation.body != "", Lesson.body == ""))
+    total, available = db.session.execute(
+        select(func.count(Lesson.id), func.count(case((translated, Lesson.id))))
+        .select_from(Lesson).join(Module, Lesson.module_id == Module.id)
+        .outerjoin(LessonTranslation, and_(LessonTranslation.lesson_id == Lesson.id,
+                                           LessonTranslation.locale == locale))
+        .where(Module.course_id == course.id)).one()
+    if locale == course.language:
+        available = total
+    return Coverage(available, total, ngettext(
+        "%(available)s of %(num)d lesson", "%(available)s of %(num)d lessons", total,
+        available=available))
+
+
+def content_coverage(course: Course, locale: str) -> list[Coverage]:
+    """Lessons, then what the floors above count (quiz questions, assessments): one
+    query per kind, three with the assessments floor connected."""
+    found = [lesson_coverage(course, locale)]
+    for answer in events.answers(events.content_coverage, course, locale=locale):
+        found.extend(answer)
+    return found

@@ -8,7 +8,7 @@ the last seat at the same moment cannot both get it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import force_locale, format_date
@@ -25,7 +25,7 @@ from lms.cohorts.models import SEATED, Cohort, Enrolment, EnrolmentStatus, Lesso
 from lms.cohorts.queries import enrolment_of, seats_taken
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.i18n import country_codes
+from lms.i18n import LANGUAGES, country_codes
 from lms.kernel import clock, events, mail
 from lms.web.urls import absolute_url
 
@@ -151,10 +151,13 @@ class CohortData:
     capacity: int | None
     self_enrolment: bool
     instructor_emails: list[str]
+    # Codes of lms.i18n.LANGUAGES interpreted besides the language of instruction.
+    interpretation_languages: list[str] = field(default_factory=list)
 
 
 _COHORT_FIELDS = ("code", "language", "host_institution_id", "country", "starts_on",
-                  "ends_on", "enrol_opens_on", "enrol_closes_on", "capacity", "self_enrolment")
+                  "ends_on", "enrol_opens_on", "enrol_closes_on", "capacity", "self_enrolment",
+                  "interpretation_languages")
 
 
 def _cohort_state(cohort: Cohort) -> dict:
@@ -176,8 +179,26 @@ def _instructors(emails: list[str]) -> list[User]:
     return [users[email] for email in wanted]
 
 
+def interpretation_value(language: str, codes: Iterable[str]) -> str:
+    """The column's text for ``codes``: known codes in LANGUAGES order, comma-separated.
+
+    Raises DomainError for an unknown code or the language of instruction itself.
+    """
+    wanted = set(codes)
+    if wanted - set(LANGUAGES):
+        raise DomainError(_("Choose interpretation languages from the list."),
+                          field="interpretation_languages")
+    if language in wanted:
+        raise DomainError(_("The language of instruction cannot also be an interpretation "
+                            "language."), field="interpretation_languages")
+    return ",".join(code for code in LANGUAGES if code in wanted)
+
+
 def _check_cohort(data: CohortData, cohort: Cohort | None) -> list[User]:
     """Every rule a cohort's settings must follow; returns the instructors."""
+    if data.language not in LANGUAGES:
+        raise DomainError(_("Choose a language from the list."), field="language")
+    interpretation_value(data.language, data.interpretation_languages)
     if data.ends_on < data.starts_on:
         raise DomainError(_("The end date cannot be before the start date."), field="ends_on")
     if data.enrol_opens_on and data.enrol_closes_on and data.enrol_closes_on < data.enrol_opens_on:
@@ -205,6 +226,8 @@ def _check_cohort(data: CohortData, cohort: Cohort | None) -> list[User]:
 def _apply(cohort: Cohort, data: CohortData, instructors: list[User]) -> None:
     for name in _COHORT_FIELDS:
         setattr(cohort, name, getattr(data, name))
+    cohort.interpretation_languages = interpretation_value(
+        data.language, data.interpretation_languages)
     cohort.instructors = instructors
 
 

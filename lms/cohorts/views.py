@@ -12,11 +12,26 @@ from lms.cohorts import queries, services
 from lms.cohorts.models import Cohort
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.i18n import current_locale
 from lms.kernel import clock
 from lms.web.pages import page_number
 from lms.web.permissions import require
 
 bp = Blueprint("cohorts", __name__)
+
+
+def lesson_fallback(lesson, locale: str) -> str | None:
+    """The language the lesson is shown in when ``locale`` lacks it, else None.
+
+    ``Lesson.in_locale`` falls back field by field to the course's own language; a
+    missing title or body (when the original has one) means the trainee reads that.
+    """
+    if locale == lesson.language:
+        return None
+    row = lesson.translation_for(locale)
+    if row is None or not row.title or (lesson.body and not row.body):
+        return lesson.language
+    return None
 
 
 @bp.get("/dashboard")
@@ -99,7 +114,8 @@ def lesson(cohort_id: int, lesson_id: int):
         module=lesson.module, body=render_markdown(lesson.in_locale("body")),
         previous=sequence[index - 1] if index > 0 else None,
         next=sequence[index + 1] if index + 1 < len(sequence) else None,
-        enrolment=trainee, completed=lesson.id in queries.completed_lesson_ids(trainee))
+        enrolment=trainee, completed=lesson.id in queries.completed_lesson_ids(trainee),
+        fallback=lesson_fallback(lesson, current_locale()))
 
 
 @bp.post("/cohorts/<int:cohort_id>/lessons/<int:lesson_id>/complete")

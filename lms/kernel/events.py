@@ -90,6 +90,11 @@ course_management_sections: Signal = _events.signal("course-management-sections"
 Question: what do higher floors show at the end of a course's management page?
 sender: the Course. Receivers return a section of the page as Markup (cohorts list theirs).""")
 
+content_coverage: Signal = _events.signal("content-coverage", doc="""\
+Question: how much of a course's content (beyond its lessons) exists in a language?
+sender: the Course; locale. Receivers return a list of lms.cohorts.queries.Coverage
+(assessments count their quizzes' questions and their assessments), each one query.""")
+
 
 def answers(signal: Signal, sender: Any, **kwargs: Any) -> list[Any]:
     """The non-None return values of every receiver of a question signal."""

@@ -25,6 +25,10 @@ document.addEventListener("DOMContentLoaded", () => {
         : `${minutes}:${pad(seconds)}`;
       if (left === 0 && !sent && finish) {
         sent = true;
+        // Time is up: submit without the summary page (the server would anyway).
+        const confirm = document.createElement("input");
+        Object.assign(confirm, { type: "hidden", name: "confirm", value: "yes" });
+        form.append(confirm);
         form.requestSubmit(finish);
       }
     };

@@ -18,7 +18,7 @@ def test_signing_in_goes_to_the_dashboard_and_records_the_time(client, database)
     response = submit(client, "/login", {"email": "ANA@example.org ", "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response.location == "/dashboard"
+    assert response.location == "/"
     assert user_by_email(database, "ana@example.org").last_login_at is not None
     assert client.get("/profile").status_code == 200
 
@@ -77,7 +77,7 @@ def test_next_pointing_elsewhere_is_ignored(client, target):
                                          "next": target})
 
     assert response.status_code == 302
-    assert response.location == "/dashboard"
+    assert response.location == "/"
 
 
 def test_next_from_the_address_bar_to_another_site_is_ignored(client):
@@ -86,7 +86,7 @@ def test_next_from_the_address_bar_to_another_site_is_ignored(client):
     response = submit(client, "/login?next=https://evil.example/x",
                       {"email": user.email, "password": PASSWORD})
 
-    assert response.location == "/dashboard"
+    assert response.location == "/"
 
 
 def test_a_local_next_page_is_honoured(client):

@@ -44,7 +44,7 @@ def test_registration_mails_a_link_that_creates_the_trainee_and_signs_them_in(
     created = submit(client, link)
 
     assert created.status_code == 302
-    assert created.location == "/dashboard"
+    assert created.location == "/"
     user = user_by_email(database, "maria.perez@example.org")
     assert user.full_name == "María José Pérez"  # extra spaces collapsed
     assert (user.locale, user.country, user.is_admin) == ("es", "CO", False)
@@ -194,7 +194,7 @@ def test_a_signed_in_user_is_sent_on_from_registration(client, registration):
     response = client.get("/register")
 
     assert response.status_code == 302
-    assert response.location == "/dashboard"
+    assert response.location == "/"
 
 
 def test_registrations_for_one_address_are_rate_limited(client, app, monkeypatch,

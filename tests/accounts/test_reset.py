@@ -31,7 +31,7 @@ def test_a_mailed_link_lets_the_user_choose_a_new_password_once(client, database
     response = submit(client, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
 
     assert response.status_code == 302
-    assert response.location == "/dashboard"
+    assert response.location == "/"
     assert client.get("/profile").status_code == 200  # signed in
     user = user_by_email(database, "rosa@example.org")
     assert user.check_password(NEW_PASSWORD)

@@ -94,6 +94,10 @@ def test_an_officer_revokes_a_certificate_through_the_forms(browser, live_server
     revoke.locator("[name=note]").fill("The practice hours were logged twice.")
     with tab.expect_navigation():
         revoke.locator("button[type=submit]").click()
+    # A confirmation page says what will happen; its danger button revokes.
+    assert_accessible(tab)
+    with tab.expect_navigation():
+        tab.locator("#confirm-revoke").click()
     # The demo officer reads the site in Spanish.
     assert translated("es", "Revoked") in tab.locator("main").inner_text()
     assert_accessible(tab)

@@ -181,6 +181,16 @@ def test_renewal_needs_continuing_hours(database):
         issuance.renew(certificate, officer)
 
 
+def test_renewal_is_refused_before_its_window_opens(database):
+    track, course = eligible_track(validity_months=12, renewal_hours=0)
+    user = make_eligible(track, course)
+    officer = make_user(admin=True)
+    certificate = issue_certificate(user, track=track, actor=officer)
+    with pytest.raises(DomainError, match="can be renewed from"):
+        issuance.renew(certificate, officer)
+    assert issuance.renewal_of(certificate) is None
+
+
 def test_course_certificates_are_not_renewed(database):
     certificate = issue_certificate(kind="course")
     with pytest.raises(DomainError, match="Only certifications"):

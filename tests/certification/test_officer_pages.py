@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from lms.certification.models import Certificate, CertificateStatus
@@ -16,6 +18,8 @@ from tests.certification.factories import (
 from tests.certification.tracks.factories import log_hours
 from tests.conftest import page_text, sign_in_quickly, submit
 from tests.factories import make_institution, make_officer, make_user
+
+CONFIRMED = {"confirm": "yes"}  # what a confirmation page's form sends
 
 
 def _count(track) -> int:
@@ -54,7 +58,7 @@ def test_officer_issues_one_then_all(client, database):
     url = f"/certify/tracks/{track.id}"
     text = page_text(client.get(url))
     assert "Ana Eligible" in text and "Carla Eligible" in text
-    response = submit(client, f"{url}/issue", {"user_id": ana.id}, form_url=url)
+    response = submit(client, f"{url}/issue", {"user_id": ana.id, **CONFIRMED}, form_url=url)
     assert response.status_code == 302
     assert _count(track) == 1
     text = page_text(client.get(url))
@@ -65,7 +69,7 @@ def test_officer_issues_one_then_all(client, database):
     response = submit(client, f"{url}/issue", {"user_id": ana.id}, form_url=url)
     assert response.status_code == 422
     assert "already holds a valid certificate" in page_text(response)
-    response = submit(client, f"{url}/issue-all", form_url=url)
+    response = submit(client, f"{url}/issue-all", CONFIRMED, form_url=url)
     assert response.status_code == 302
     assert _count(track) == 3
     assert "Nobody is waiting" in page_text(client.get(url))
@@ -144,8 +148,8 @@ def test_revoke_needs_a_reason_and_a_note_for_other(client, database):
         assert message in page_text(response)
         db.session.expire_all()
         assert certificate.revoked_at is None
-    response = submit(client, f"{url}/revoke", {"reason": "other", "note": "Identity fraud."},
-                      form_url=url)
+    response = submit(client, f"{url}/revoke",
+                      {"reason": "other", "note": "Identity fraud.", **CONFIRMED}, form_url=url)
     assert response.status_code == 302
     db.session.expire_all()
     assert certificate.status == CertificateStatus.REVOKED
@@ -161,7 +165,8 @@ def test_revoke_with_a_reason_and_a_note(client, database):
     assert '<option value="holder_request">' in page
     assert 'value="course_result_changed"' not in page  # the system's reason only
     response = submit(client, f"{url}/revoke",
-                      {"reason": "holder_request", "note": "Asked by letter."}, form_url=url)
+                      {"reason": "holder_request", "note": "Asked by letter.", **CONFIRMED},
+                      form_url=url)
     assert response.status_code == 302
     text = page_text(client.get(url))
     assert "Reason: At the holder" in text and "Note: Asked by letter." in text
@@ -209,7 +214,9 @@ def test_renew_refused_without_hours_then_done(client, database):
     body = make_body()
     track, course = eligible_track(body=body, validity_months=12, renewal_hours=100)
     user = make_eligible(track, course)
-    certificate = issue_certificate(user, track=track)
+    # Renewal opens 90 days before expiry: a certificate issued 300 days ago is inside.
+    certificate = issue_certificate(
+        user, track=track, today=clock.today(clock.UTC) - timedelta(days=300))
     sign_in_quickly(client, make_officer(body))
     url = f"/certify/certificates/{certificate.code}"
     response = submit(client, f"{url}/renew", form_url=url)
@@ -237,3 +244,16 @@ def test_coordinator_manages_course_certificates_not_tracks(client, database):
     make_institution()  # unused body: nothing else leaks
     text = page_text(client.get("/certify/certificates"))
     assert course_cert.code in text and track_cert.code not in text
+
+
+def test_a_certificate_issued_today_offers_no_renewal_but_says_when_it_opens(client, database):
+    body = make_body()
+    track, course = eligible_track(body=body, validity_months=12, renewal_hours=0)
+    certificate = issue_certificate(make_eligible(track, course), track=track)
+    sign_in_quickly(client, make_officer(body))
+
+    text = page_text(client.get(f"/certify/certificates/{certificate.code}"))
+
+    assert "Renew for a new validity period" not in text
+    assert "of 0" not in text  # no "80 of 0 hours"
+    assert "can be renewed from" in text

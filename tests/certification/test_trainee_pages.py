@@ -23,6 +23,19 @@ def test_my_certificates_lists_newest_first_with_status(client, database):
     assert 'name="lang"' in response.get_data(as_text=True)
 
 
+def test_each_certificate_says_whether_it_is_a_course_or_a_certification(client, database):
+    user = make_user(locale="en")
+    course_cert = issue_certificate(user, kind="course")
+    track_cert = issue_certificate(user)
+    sign_in_quickly(client, user)
+    text = page_text(client.get("/certificates"))
+    # The nearest kind before each certificate's ID is its own.
+    labels = ("Course completion", "Certification")
+    for certificate, kind in ((course_cert, labels[0]), (track_cert, labels[1])):
+        before = text[:text.index(certificate.code)]
+        assert max(labels, key=before.rfind) == kind
+
+
 def test_my_certificates_in_spanish(client, database):
     user = make_user(locale="es")
     issue_certificate(user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from lms.certification import ids, issuance, pdf, signing
 from lms.certification.pdf import render_pdf
@@ -357,3 +358,71 @@ def test_a_request_over_the_body_limit_is_answered_on_the_form(client, app, monk
 
     assert response.status_code == 413
     assert "The file is too large." in page_text(response)
+
+
+# ---------------------------------------------------------------- one verdict first
+
+
+VERDICT = re.compile(r'<section class="verdict verdict-(\w+)"(.*?)</section>', re.S)
+
+
+def _verdict(response) -> tuple[str, str]:
+    """The tone (ok, warn, bad) and the words of the page's one verdict."""
+    found = VERDICT.findall(response.get_data(as_text=True))
+    assert len(found) == 1, found
+    tone, inner = found[0]
+    return tone, " ".join(re.sub(r"<[^>]+>", " ", inner.split(">", 1)[1]).split())
+
+
+def test_a_revoked_certificate_says_so_first_and_nothing_on_the_page_is_green(client):
+    certificate = issue_certificate(revoked=True)
+
+    response = client.get(f"/verify/{certificate.code}")
+
+    tone, text = _verdict(response)
+    assert tone == "bad" and text.startswith("Revoked certificate")
+    html = response.get_data(as_text=True)
+    assert html.index("verdict-bad") < html.index("certificate-fields")
+    assert "badge ok" not in html and "verdict-ok" not in html
+    assert "Signature valid" in page_text(response)  # authentic, said as a detail
+
+
+def test_a_valid_certificate_has_one_green_verdict(client):
+    certificate = issue_certificate()
+
+    tone, text = _verdict(client.get(f"/verify/{certificate.code}"))
+
+    assert tone == "ok" and text.startswith("Valid certificate")
+
+
+def test_an_expired_or_replaced_certificate_is_a_warning(client):
+    expired = issue_certificate(expires_on=yesterday())
+    replaced = issue_certificate(superseded=True)
+
+    assert _verdict(client.get(f"/verify/{expired.code}"))[0] == "warn"
+    tone, text = _verdict(client.get(f"/verify/{replaced.code}"))
+    assert tone == "warn" and replaced.superseded_by.code in text
+
+
+def test_a_record_whose_signature_fails_is_not_to_be_relied_on(client, database):
+    certificate = issue_certificate()
+    header, payload, signature = certificate.credential.split(".")
+    certificate.credential = f"{header}.{payload}.{signature[:-4]}AAAA"
+    database.session.flush()
+
+    tone, text = _verdict(client.get(f"/verify/{certificate.code}"))
+
+    assert tone == "bad" and text.startswith("Do not rely on this certificate")
+
+
+def test_a_tampered_upload_gives_one_red_verdict_and_no_green_badge(client):
+    certificate = issue_certificate(make_user(full_name="Trainee Tampered Test"))
+    data = issuance.pdf_for(certificate, "en")
+    edited = data.replace(b"Trainee", b"Trainer")
+
+    response = _upload(client, edited)
+
+    tone, text = _verdict(response)
+    assert tone == "bad" and text.startswith("This file is not the certificate that was issued")
+    html = response.get_data(as_text=True)
+    assert "verdict-ok" not in html and "badge ok" not in html

@@ -89,7 +89,8 @@ def _certification(program, course, users) -> dict[str, object]:
     certificate = issue_certificate(trainee, track=track, actor=users["officer"])
     return {"framework": framework.id, "competency": competency.id, "track": track.id,
             "log": log.id, "certificate": certificate.code, "signoff": signoff.id,
-            "body": body.id, "achievement": f"track-{track.id}"}
+            "body": body.id, "achievement": f"track-{track.id}", "institution": body.id,
+            "user": trainee.id}
 
 
 def _assessments(course, cohort, enrolment) -> dict[str, int]:

@@ -63,7 +63,8 @@ def test_a_certificate_issued_in_a_request_carries_only_the_public_url(client, d
     assert refused.status_code == 400
     assert _count() == 0
 
-    issued = client.post(f"{url}/issue", data={"user_id": holder.id, "csrf_token": token})
+    issued = client.post(f"{url}/issue", data={"user_id": holder.id, "csrf_token": token,
+                                               "confirm": "yes"})
     assert issued.status_code == 302
     certificate = db.session.scalar(select(Certificate))
     # The QR code and the printed address are the snapshot's verify URL.

@@ -97,13 +97,28 @@ def test_upgrade_twice_changes_nothing(migrated_app):
 def test_upgrade_cleans_upload_names_stored_before_names_were_cleaned(migrated_app):
     from lms.assessments.assignments.models import Submission
     from lms.assessments.models import AssessmentKind
+    from lms.cohorts.models import Enrolment
     from tests.assessments.factories import make_assessment
-    from tests.factories import enrol, make_cohort
+    from tests.factories import make_course, make_user
+
+    def make_cohort_at_0003() -> int:
+        from datetime import date
+        course = make_course()
+        cohorts = sa.table("cohorts", *(sa.column(name) for name in (
+            "course_id", "code", "language", "country", "starts_on", "ends_on",
+            "self_enrolment")))
+        db.session.execute(cohorts.insert().values(
+            course_id=course.id, code="OLD-1", language="en", country="MX",
+            starts_on=date(2026, 1, 1), ends_on=date(2026, 2, 1), self_enrolment=True))
+        return db.session.scalar(sa.text("SELECT id FROM cohorts WHERE code = 'OLD-1'"))
 
     flask_migrate.upgrade(revision="0003")
-    cohort = make_cohort()
-    enrolment = enrol(cohort)
-    assignment = make_assessment(cohort.course, AssessmentKind.ASSIGNMENT)
+    # The cohort row through Core: the model has columns added by later revisions.
+    cohort_id = make_cohort_at_0003()
+    enrolment = Enrolment(cohort_id=cohort_id, user=make_user())
+    db.session.add(enrolment)
+    db.session.flush()
+    assignment = make_assessment(make_course(), AssessmentKind.ASSIGNMENT)
     row = Submission(assessment_id=assignment.id, enrolment_id=enrolment.id,
                      file_name="report\u202efdp.exe", stored_name="a", text="")
     db.session.add(row)

@@ -22,12 +22,12 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
 PAGES = {
     "anonymous": ["/", "/login", "/register", "/reset", "/courses", "/courses/{code}",
                   "/verify", "/verify/{certificate}"],
-    "trainee": ["/dashboard", "/profile", "/courses/{code}", "/cohorts/{cohort}",
+    "trainee": ["/", "/dashboard", "/profile", "/courses/{code}", "/cohorts/{cohort}",
                 "/cohorts/{cohort}/lessons/{lesson}", "/tracks", "/tracks/{track}",
                 "/certificates"],
-    "instructor": ["/cohorts/{cohort}/competencies", "/cohorts/{cohort}/competencies/{enrolment}",
-                   "/supervision"],
-    "coordinator": ["/teaching", "/cohorts/{cohort}/roster", "/manage/courses",
+    "instructor": ["/", "/cohorts/{cohort}/competencies",
+                   "/cohorts/{cohort}/competencies/{enrolment}", "/supervision"],
+    "coordinator": ["/", "/teaching", "/cohorts/{cohort}/roster", "/manage/courses",
                     "/manage/programs", "/manage/programs/{program}", "/manage/courses/new",
                     "/manage/courses/{course}", "/manage/modules/{module}",
                     "/manage/lessons/{lesson}", "/manage/courses/{course}/cohorts/new",
@@ -35,7 +35,7 @@ PAGES = {
                     "/manage/frameworks/{framework}", "/manage/competencies/{competency}",
                     "/manage/assessments/{observation}/competencies", "/manage/tracks",
                     "/manage/tracks/{track}", "/manage/tracks/{track}/roster"],
-    "officer": ["/certify", "/certify/tracks/{track}", "/certify/certificates",
+    "officer": ["/", "/certify", "/certify/tracks/{track}", "/certify/certificates",
                 "/certify/certificates/{certificate}"],
 }
 

@@ -36,8 +36,19 @@ GET_MATRIX: list[tuple[str, set[str]]] = [
     ("/healthz", EVERYONE),
     ("/reset", EVERYONE),
     ("/profile", SIGNED_IN),
+    ("/", EVERYONE),  # the public welcome, or each role's home page
     ("/dashboard", SIGNED_IN),
     ("/admin/sessions", {"admin"}),
+    ("/admin", {"admin"}),
+    ("/admin/audit", {"admin"}),
+    ("/admin/users", {"admin"}),
+    ("/admin/users/{user}", {"admin"}),
+    ("/admin/institutions", {"admin"}),
+    ("/admin/institutions/new", {"admin"}),
+    ("/admin/institutions/{institution}", {"admin"}),
+    ("/admin/institutions/{institution}/edit", {"admin"}),
+    ("/admin/institutions/{institution}/merge", {"admin"}),
+    ("/admin/programs", {"admin"}),
     ("/teaching", TEACHING),
     ("/cohorts/{cohort}", IN_COHORT_A),
     ("/cohorts/{cohort}/lessons/{lesson}", IN_COHORT_A),
@@ -59,6 +70,7 @@ GET_MATRIX: list[tuple[str, set[str]]] = [
     # Quizzes
     ("/cohorts/{cohort}/quizzes/{quiz}", IN_COHORT_A),
     ("/cohorts/{cohort}/attempts/{attempt}", {"trainee"}),
+    ("/cohorts/{cohort}/attempts/{attempt}/finish", {"trainee"}),
     ("/cohorts/{cohort}/attempts/{done}/review", IN_COHORT_A),
     ("/manage/courses/{course}/questions", MANAGERS),
     ("/manage/courses/{course}/questions/new", MANAGERS),
@@ -124,7 +136,7 @@ GET_MATRIX: list[tuple[str, set[str]]] = [
 ]
 
 # Pages for visitors only: signed-in users are sent on, anonymous visitors see them.
-VISITOR_PAGES = ["/", "/login", "/register"]
+VISITOR_PAGES = ["/login", "/register"]
 
 # (url template, roles allowed to POST; others get 403, anonymous is sent to login).
 # Allowed roles may still be refused for their (empty) input, but never with 403.
@@ -138,6 +150,14 @@ POST_MATRIX: list[tuple[str, set[str]]] = [
     ("/profile/password", SIGNED_IN),
     ("/profile/sessions/end-others", SIGNED_IN),
     ("/admin/sessions/end", {"admin"}),
+    ("/admin/institutions/{institution}/officers", {"admin"}),
+    ("/admin/institutions/{institution}/officers/{user}/remove", {"admin"}),
+    ("/admin/programs/{program}/coordinators", {"admin"}),
+    ("/admin/programs/{program}/coordinators/{user}/remove", {"admin"}),
+    ("/admin/users/{user}/roles", {"admin"}),
+    ("/admin/users/{user}/roles/remove", {"admin"}),
+    ("/admin/users/{user}/end-sessions", {"admin"}),
+    ("/admin/users/{user}/active", {"admin"}),
     # Quizzes
     ("/cohorts/{cohort}/quizzes/{quiz}/start", {"trainee"}),
     ("/cohorts/{cohort}/attempts/{attempt}/answers", {"trainee"}),
@@ -257,6 +277,7 @@ def test_the_matrix_names_every_route(app):
         "{competency}": "<int:competency_id>", "{track}": "<int:track_id>",
         "{log}": "<int:log_id>", "{certificate}": "<code>", "{body}": "<int:issuer_id>",
         "{signoff}": "<int:signoff_id>", "{achievement}": "<achievement>",
+        "{institution}": "<int:institution_id>", "{user}": "<int:user_id>",
     }
     def bare(rule: str) -> str:
         # Which converter parses a part is the route's business, not the matrix's.

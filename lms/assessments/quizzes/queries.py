@@ -223,3 +223,10 @@ def quiz_summary(quiz: Assessment) -> QuizSummary:
         .join(Question, Question.id == QuizQuestion.question_id)
         .where(QuizQuestion.assessment_id == quiz.id)).one()
     return QuizSummary(count, points)
+
+
+def attempts_used(attempt: Attempt) -> int:
+    """How many attempts this attempt's trainee has made at its quiz, this one included."""
+    return db.session.scalar(select(func.count(Attempt.id)).where(
+        Attempt.assessment_id == attempt.assessment_id,
+        Attempt.enrolment_id == attempt.enrolment_id)) or 0

@@ -1,5 +1,9 @@
 """Taking a quiz: intro, start or resume, one question per page, submit, review.
 
+"Save and finish" leads to a summary (answered and unanswered questions, time and
+attempts left); only its form, which sends ``confirm``, submits from a browser. A JSON
+save with ``finish`` and the timer at zero (quiz.js adds ``confirm``) submit at once.
+
 A trainee acts on their own seated enrolment in the cohort; the cohort's
 instructors and coordinators may read the intro and every attempt's review.
 The server keeps the time: answers after the deadline plus ``GRACE`` are
@@ -31,6 +35,7 @@ from lms.web.permissions import require
 bp = Blueprint("quizzes", __name__)
 
 CONFLICT = 409
+CONFIRM = "yes"  # the value of the ``confirm`` field that makes a form POST submit an attempt
 
 
 # ---------------------------------------------------------------- helpers
@@ -194,11 +199,17 @@ def _submitted_values() -> dict:
         return {"question_id": body.get("question_id"), "q": body.get("q"),
                 "options": [str(o) for o in options] if isinstance(options, list) else [],
                 "text": body.get("text"), "value": body.get("value"),
-                "go": body.get("go"), "finish": body.get("finish")}
+                "go": body.get("go"), "finish": body.get("finish"), "confirm": True}
     form = request.form
     return {"question_id": form.get("question_id"), "q": form.get("q"),
             "options": form.getlist("option"), "text": form.get("text"),
-            "value": form.get("value"), "go": form.get("go"), "finish": form.get("finish")}
+            "value": form.get("value"), "go": form.get("go"), "finish": form.get("finish"),
+            "confirm": _confirmed()}
+
+
+def _confirmed() -> bool:
+    """The finish page's confirmation (or the timer's, at zero): a submit is deliberate."""
+    return request.form.get("confirm") == CONFIRM
 
 
 def _save_quickly(cohort_id: int, attempt_id: int):
@@ -277,6 +288,9 @@ def save(cohort_id: int, attempt_id: int):
                                          "value": values["value"]},
                                status=UNPROCESSABLE)
     finish = bool(values["finish"])
+    if finish and not values["confirm"] and not as_json:
+        # "Save and finish" in a browser: the answer is kept, the summary asks to confirm.
+        return redirect(url_for(".finish", cohort_id=cohort_id, attempt_id=attempt.id))
     if finish:
         services.submit_attempt(current_user, attempt)
     if as_json:
@@ -296,12 +310,50 @@ def save(cohort_id: int, attempt_id: int):
                             q=_index(attempt, index)))
 
 
+def _render_finish(attempt: Attempt, due_at, *, error: str | None = None, status: int = 200):
+    order = attempt.question_order or []
+    answers = queries.saved_answers(attempt)
+    answered = [n for n, qid in enumerate(order, start=1)
+                if qid in answers and _has_response(answers[qid].response)]
+    unanswered = sorted(set(range(1, len(order) + 1)) - set(answered))
+    remaining = _remaining_seconds(services.effective_deadline(attempt, due_at), clock.now())
+    allowed = attempt.assessment.attempts_allowed
+    left = None if allowed is None else max(allowed - queries.attempts_used(attempt), 0)
+    return render_template(
+        "assessments/quiz_finish.html", attempt=attempt, cohort=attempt.enrolment.cohort,
+        quiz=attempt.assessment, total=len(order), answered=answered, unanswered=unanswered,
+        remaining=remaining, clock=countdown(remaining), attempts_left=left, error=error,
+        confirm=CONFIRM), status
+
+
+@bp.get("/cohorts/<int:cohort_id>/attempts/<int:attempt_id>/finish")
+def finish(cohort_id: int, attempt_id: int):
+    attempt = _attempt_or_404(cohort_id, attempt_id)
+    require(_owns(attempt))
+    if attempt.status == AttemptStatus.SUBMITTED:
+        return redirect(url_for(".review", cohort_id=cohort_id, attempt_id=attempt.id))
+    _opens, due_at = window_for(attempt.assessment, attempt.enrolment.cohort)
+    if services.submit_if_expired(current_user, attempt, due_at):
+        return _time_up(attempt, cohort_id)
+    return _render_finish(attempt, due_at)
+
+
 @bp.post("/cohorts/<int:cohort_id>/attempts/<int:attempt_id>/submit")
 def submit(cohort_id: int, attempt_id: int):
     with reads_first():  # submit_attempt reads the status again under its lock
         attempt = _attempt_or_404(cohort_id, attempt_id)
         require(_owns(attempt))
         questions = services.grading_questions(attempt)
+        confirmed = _confirmed()
+        # Unconfirmed: refused, unless time is up (then any request submits).
+        due_at = None if confirmed else window_for(attempt.assessment,
+                                                   attempt.enrolment.cohort)[1]
+    if not confirmed and attempt.status == AttemptStatus.IN_PROGRESS \
+            and not services.is_expired(attempt, due_at, clock.now()):
+        # One click must not use up an attempt: only the summary's form submits.
+        return _render_finish(
+            attempt, due_at, status=UNPROCESSABLE,
+            error=_("Your attempt was not submitted: confirm on this page to submit it."))
     if services.submit_attempt(current_user, attempt, questions=questions):
         flash(_("Your attempt has been submitted."), "success")
     else:
@@ -326,9 +378,13 @@ def review(cohort_id: int, attempt_id: int):
     detailed = attempt.status == AttemptStatus.SUBMITTED and (
         teacher or attempt.assessment.review_allowed)
     questions = queries.attempt_questions(attempt) if detailed else []
+    quiz = attempt.assessment
+    allowed = quiz.attempts_allowed
+    left = None if allowed is None else max(allowed - queries.attempts_used(attempt), 0)
+    passed = None if attempt.percent is None else attempt.percent >= quiz.pass_mark
     return render_template(
-        "assessments/quiz_review.html", attempt=attempt, cohort=cohort, quiz=attempt.assessment,
-        owner=owner, detailed=detailed, questions=questions,
+        "assessments/quiz_review.html", attempt=attempt, cohort=cohort, quiz=quiz,
+        owner=owner, detailed=detailed, questions=questions, passed=passed, attempts_left=left,
         answers=queries.saved_answers(attempt) if detailed else {},
         option_label=option_label, chosen_ids=_chosen_ids, number=format_decimal)
 

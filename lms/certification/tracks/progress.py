@@ -22,8 +22,20 @@ from sqlalchemy import func, select, union
 
 from lms.accounts.models import User
 from lms.catalog.models import Course
-from lms.certification.models import Certificate, CertificateKind, CertificateStatus
-from lms.certification.tracks.models import HoursKind, HoursLog, HoursStatus, Track, track_courses
+from lms.certification.models import (
+    Certificate,
+    CertificateKind,
+    CertificateStatus,
+    current_filter,
+)
+from lms.certification.tracks.models import (
+    HoursKind,
+    HoursLog,
+    HoursStatus,
+    Track,
+    track_competencies,
+    track_courses,
+)
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.competencies.queries import met_competencies
 from lms.extensions import db
@@ -32,6 +44,8 @@ from lms.kernel import clock
 ROSTER_PAGE_SIZE = 50
 # A certificate that expired less than this long ago may still be renewed.
 RENEWAL_GRACE = timedelta(days=365)
+# Renewal opens this long before expiry: the first expiry reminder goes out then too.
+RENEWAL_OPENS = timedelta(days=90)
 
 
 class RequirementKind:
@@ -236,13 +250,32 @@ def continuing_hours(user_id: int, track: Track, start: date, end: date) -> Deci
     return courses + Decimal(logged or 0)
 
 
+def renewal_opens_on(certificate: Certificate) -> date | None:
+    """The first day a certificate may be renewed (None: it does not expire)."""
+    if certificate.expires_on is None:
+        return None
+    return certificate.expires_on - RENEWAL_OPENS
+
+
+def renewal_window_open(certificate: Certificate, today: date | None = None) -> bool:
+    """From 90 days before expiry until a year after it, while nothing replaced it."""
+    today = today or clock.today(clock.UTC)
+    opens = renewal_opens_on(certificate)
+    if opens is None:
+        return False
+    status = certificate.status_on(today)
+    if status == CertificateStatus.EXPIRED:
+        return today - certificate.expires_on < RENEWAL_GRACE
+    return status == CertificateStatus.VALID and today >= opens
+
+
 def renewal_due(certificate: Certificate,
                 today: date | None = None) -> tuple[bool, Decimal, int]:
     """(can renew, continuing hours in the validity period, hours needed).
 
-    A certificate can be renewed when its track has a validity, it is valid or
-    expired less than a year ago, it is the newest for its holder and track, and
-    enough continuing hours were earned between its start and its expiry.
+    A certificate can be renewed when its track has a validity, its renewal window
+    is open (``renewal_window_open``), it is the newest for its holder and track,
+    and enough continuing hours were earned between its start and its expiry.
     """
     today = today or clock.today(clock.UTC)
     track = db.session.get(Track, certificate.track_id) if certificate.track_id else None
@@ -254,11 +287,7 @@ def renewal_due(certificate: Certificate,
     # The expiry day is still a day of validity.
     have = continuing_hours(certificate.user_id, track, certificate.valid_from,
                             certificate.expires_on + timedelta(days=1))
-    status = certificate.status_on(today)
-    if status == CertificateStatus.EXPIRED:
-        in_time = today - certificate.expires_on < RENEWAL_GRACE
-    else:
-        in_time = status == CertificateStatus.VALID
+    in_time = renewal_window_open(certificate, today)
     newer = db.session.scalar(
         select(func.count(Certificate.id))
         .where(Certificate.user_id == certificate.user_id,
@@ -267,3 +296,87 @@ def renewal_due(certificate: Certificate,
                Certificate.issued_on >= certificate.issued_on,
                Certificate.id > certificate.id))
     return bool(in_time and not newer and have >= need), have, need
+
+
+def eligible_counts(tracks: list[Track], today: date) -> dict[int, int]:
+    """{track id: eligible candidates without a certificate valid today}, for many
+    tracks at once: seven queries whatever the number of tracks and candidates.
+
+    The same rules as ``eligible``, which reads one track at a time (for the home
+    page's officer part, which counts every track): every required course
+    completed, every required competency met, the course hours of the track's
+    program and the approved practice hours reached. tests/home checks both agree.
+    """
+    if not tracks:
+        return {}
+    track_ids = [t.id for t in tracks]
+    courses: dict[int, set[int]] = defaultdict(set)
+    for track_id, course_id in db.session.execute(
+            select(track_courses.c.track_id, track_courses.c.course_id)
+            .where(track_courses.c.track_id.in_(track_ids))):
+        courses[track_id].add(course_id)
+    competencies: dict[int, set[int]] = defaultdict(set)
+    for track_id, competency_id in db.session.execute(
+            select(track_competencies.c.track_id, track_competencies.c.competency_id)
+            .where(track_competencies.c.track_id.in_(track_ids))):
+        competencies[track_id].add(competency_id)
+    # Candidates as in progress.candidates_query: hours logged, a certificate, or an
+    # enrolment in a required course.
+    pairs = union(
+        select(HoursLog.track_id.label("track_id"), HoursLog.user_id.label("user_id"))
+        .where(HoursLog.track_id.in_(track_ids)),
+        select(Certificate.track_id, Certificate.user_id)
+        .where(Certificate.track_id.in_(track_ids)),
+        select(track_courses.c.track_id, Enrolment.user_id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(track_courses, track_courses.c.course_id == Cohort.course_id)
+        .where(track_courses.c.track_id.in_(track_ids)))
+    candidates: dict[int, set[int]] = defaultdict(set)
+    for track_id, user_id in db.session.execute(select(pairs.subquery())):
+        candidates[track_id].add(user_id)
+    user_ids = sorted({u for users in candidates.values() for u in users})
+    if not user_ids:
+        return {t.id: 0 for t in tracks}
+    program_ids = sorted({t.program_id for t in tracks})
+    completed: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+    for user_id, program_id, course_id, hours in db.session.execute(
+            select(Enrolment.user_id, Course.program_id, Course.id, Course.hours)
+            .join(Cohort, Cohort.id == Enrolment.cohort_id)
+            .join(Course, Course.id == Cohort.course_id)
+            .where(Enrolment.user_id.in_(user_ids), Course.program_id.in_(program_ids),
+                   Enrolment.status == EnrolmentStatus.COMPLETED)
+            .distinct()):
+        completed[(user_id, program_id)][course_id] = hours or 0
+    all_competencies = sorted({c for ids in competencies.values() for c in ids})
+    met = met_competencies(user_ids, all_competencies) if all_competencies else {}
+    practice: dict[tuple[int, int], Decimal] = {
+        (track_id, user_id): Decimal(total or 0)
+        for track_id, user_id, total in db.session.execute(
+            select(HoursLog.track_id, HoursLog.user_id, func.sum(HoursLog.hours))
+            .where(HoursLog.track_id.in_(track_ids), HoursLog.user_id.in_(user_ids),
+                   HoursLog.kind == HoursKind.PRACTICE,
+                   HoursLog.status == HoursStatus.APPROVED)
+            .group_by(HoursLog.track_id, HoursLog.user_id))}
+    certified = set(db.session.execute(
+        select(Certificate.track_id, Certificate.user_id)
+        .where(Certificate.track_id.in_(track_ids), Certificate.user_id.in_(user_ids),
+               Certificate.kind == CertificateKind.TRACK, current_filter(today))).all())
+    counts = {}
+    for track in tracks:
+        number = 0
+        for user_id in candidates.get(track.id, ()):
+            if (track.id, user_id) in certified:
+                continue
+            done = completed.get((user_id, track.program_id), {})
+            if not courses[track.id] <= done.keys():
+                continue
+            if not competencies[track.id] <= met.get(user_id, set()):
+                continue
+            if track.min_hours and sum(done.values()) < track.min_hours:
+                continue
+            if track.practice_hours and \
+                    practice.get((track.id, user_id), Decimal(0)) < track.practice_hours:
+                continue
+            number += 1
+        counts[track.id] = number
+    return counts

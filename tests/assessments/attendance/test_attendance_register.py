@@ -71,7 +71,7 @@ def test_an_instructor_adds_a_session(client, database, world):
     assert session.starts_at.replace(tzinfo=None) == datetime(2030, 3, 4, 9, 30)
     assert audit_actions("attendance_session.") == ["attendance_session.created"]
     text = page_text(client.get(url))
-    assert "Mar 4, 2030" in text and "Use of force" in text
+    assert "Mar 4, 2030 9:30 AM" in text and "Use of force" in text
 
     # The same moment twice, or no date, is refused and adds nothing.
     response = submit(client, url, {"day": "2030-03-04", "time": "09:30"})

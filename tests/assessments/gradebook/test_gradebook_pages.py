@@ -175,7 +175,7 @@ def test_override_sets_the_grade_and_shows_history(client, world, database):
     assert log.actor_id == world["instructor"].id
     text = page_text(client.get(url))
     history = text[text.index("History"):]
-    assert "Iris Instructor" in history and "40.00" in history and "75.00" in history
+    assert "Iris Instructor" in history and "40%" in history and "75%" in history
     assert "Second marker agreed" in history
 
 

@@ -30,6 +30,8 @@ from tests.assessments.quizzes.helpers import (
 from tests.conftest import csrf_token, new_browser, page_text, submit
 from tests.conftest import sign_in_quickly as login
 
+CONFIRMED = {"confirm": "yes"}  # what the finish page's form sends
+
 
 @pytest.fixture
 def world(database) -> QuizWorld:
@@ -172,7 +174,7 @@ def test_attempts_allowed_is_enforced(client, world):
         start(client, world)
         db.session.expire_all()
         attempt = attempts_of(world)[-1]
-        assert submit(client, world.attempt_url(attempt, "/submit"),
+        assert submit(client, world.attempt_url(attempt, "/submit"), CONFIRMED,
                       form_url=world.quiz_url()).status_code == 302
     response = start(client, world)
     assert response.headers["Location"].endswith(world.quiz_url())
@@ -387,7 +389,7 @@ def test_submit_grades_and_writes_the_best_attempt_grade(client, world):
     answer_all(client, world, attempt, right=True)
     wrong = world.questions[2]
     save(client, world, attempt, wrong, 3, option=str(wrong_option(wrong)))
-    response = submit(client, world.attempt_url(attempt, "/submit"),
+    response = submit(client, world.attempt_url(attempt, "/submit"), CONFIRMED,
                       form_url=world.attempt_url(attempt))
     assert response.status_code == 302
     db.session.expire_all()
@@ -407,12 +409,13 @@ def test_submit_grades_and_writes_the_best_attempt_grade(client, world):
     assert second.number == 2
     answer_all(client, world, second, right=False)
     submit(client, world.attempt_url(second, "/answers"),
-           {"question_id": str(world.questions[0].id), "q": "1", "finish": "1"},
+           {"question_id": str(world.questions[0].id), "q": "1", "finish": "1", **CONFIRMED},
            form_url=world.attempt_url(second))
     db.session.expire_all()
     assert db.session.get(Attempt, second.id).percent == Decimal("0.00")
     assert grade_of(world).percent == Decimal("66.67")
-    response = submit(client, world.attempt_url(second, "/submit"), form_url=world.quiz_url())
+    response = submit(client, world.attempt_url(second, "/submit"), CONFIRMED,
+                      form_url=world.quiz_url())
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count()).select_from(Grade)) == 1
@@ -423,7 +426,8 @@ def test_finish_saves_the_answer_then_submits(client, world):
     attempt = started(client, world)
     answer_all(client, world, attempt)
     last = world.questions[2]
-    response = save(client, world, attempt, last, 3, option=str(right_option(last)), finish="1")
+    response = save(client, world, attempt, last, 3, option=str(right_option(last)),
+                    finish="1", confirm="yes")
     assert response.headers["Location"].endswith("/review")
     db.session.expire_all()
     assert grade_of(world).percent == Decimal("100.00")
@@ -433,7 +437,8 @@ def test_finish_saves_the_answer_then_submits(client, world):
 def test_answers_cannot_change_after_submission(client, world):
     attempt = started(client, world)
     token = csrf_token(client, world.attempt_url(attempt))
-    submit(client, world.attempt_url(attempt, "/submit"), form_url=world.attempt_url(attempt))
+    submit(client, world.attempt_url(attempt, "/submit"), CONFIRMED,
+           form_url=world.attempt_url(attempt))
     question = world.questions[0]
     response = client.post(world.attempt_url(attempt, "/answers"), data={
         "csrf_token": token, "question_id": str(question.id),
@@ -447,7 +452,8 @@ def test_answers_cannot_change_after_submission(client, world):
 def submitted_attempt(client, world) -> Attempt:
     attempt = started(client, world)
     answer_all(client, world, attempt)
-    submit(client, world.attempt_url(attempt, "/submit"), form_url=world.attempt_url(attempt))
+    submit(client, world.attempt_url(attempt, "/submit"), CONFIRMED,
+           form_url=world.attempt_url(attempt))
     return attempt
 
 
@@ -530,7 +536,8 @@ def test_attempt_and_review_pages_do_not_grow_with_the_quiz(client, browser, dat
         with count_queries() as counter:
             assert trainee.get(world.attempt_url(attempt, "?q=3")).status_code == 200
         attempt_queries = counter.count
-        submit(trainee, world.attempt_url(attempt, "/submit"), form_url=world.quiz_url())
+        submit(trainee, world.attempt_url(attempt, "/submit"), CONFIRMED,
+               form_url=world.quiz_url())
         with count_queries() as counter:
             assert trainee.get(world.attempt_url(attempt, "/review")).status_code == 200
         counts[size] = (attempt_queries, counter.count)

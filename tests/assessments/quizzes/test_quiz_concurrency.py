@@ -161,7 +161,7 @@ def test_a_quick_save_reads_before_it_takes_the_write_lock(fresh_app, backend):
             headers={"Accept": "application/json"})
         saved_statements = list(statements)
         request[0] = "submit"
-        submitted = browser.post(f"{url}/submit", data={"csrf_token": token})
+        submitted = browser.post(f"{url}/submit", data={"csrf_token": token, "confirm": "yes"})
     finally:
         sa.event.remove(engine, "before_cursor_execute", note)
 

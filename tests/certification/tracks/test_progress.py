@@ -219,8 +219,8 @@ def test_renewal_due_when_enough_continuing_hours(world):
     track = make_track(program, body, validity_months=12, renewal_hours=20)
     user = make_user()
     today = clock.today(clock.UTC)
-    certificate = make_certificate(track, user, issued_on=today - timedelta(days=100),
-                                   expires_on=today + timedelta(days=265))
+    certificate = make_certificate(track, user, issued_on=today - timedelta(days=300),
+                                   expires_on=today + timedelta(days=65))
     log_hours(user, track, 10, kind=HoursKind.CONTINUING, worked_on=today - timedelta(days=5))
     assert progress.renewal_due(certificate) == (False, Decimal(10), 20)
     log_hours(user, track, 10, kind=HoursKind.CONTINUING, worked_on=today - timedelta(days=4))
@@ -243,6 +243,19 @@ def test_renewal_window_and_newest_only(world):
     revoked = make_certificate(make_track(world["program"], world["body"]), user,
                                expires_on=today + timedelta(days=10), revoked=True)
     assert not progress.renewal_due(revoked)[0]
+
+
+def test_renewal_opens_ninety_days_before_expiry(world):
+    """A certificate issued today offers no renewal, whatever hours its holder has."""
+    track = make_track(world["program"], world["body"], validity_months=12, renewal_hours=0)
+    today = clock.today(clock.UTC)
+    fresh = make_certificate(track, make_user(), issued_on=today,
+                             expires_on=today + timedelta(days=365))
+    assert progress.renewal_due(fresh) == (False, Decimal(0), 0)
+    assert progress.renewal_opens_on(fresh) == today + timedelta(days=275)
+    assert not progress.renewal_window_open(fresh, today + timedelta(days=274))
+    assert progress.renewal_window_open(fresh, today + timedelta(days=275))
+    assert progress.renewal_due(fresh, today + timedelta(days=275))[0]
 
 
 def test_tracks_without_validity_never_renew(world):

@@ -250,3 +250,21 @@ def test_new_track_asks_for_the_program_when_there_are_several(client, world):
     assert "PICAP" in page_text(response)
     response = client.get(f"/manage/tracks/new?program_id={second.id}")
     assert "Create the track" in page_text(response)
+
+
+def test_a_certified_holder_never_reads_not_yet_beside_certified(client, database):
+    from tests.certification.factories import eligible_track, issue_certificate, make_eligible
+
+    track, course = eligible_track(practice_hours=0)
+    holder = make_eligible(track, course)
+    certificate = issue_certificate(holder, track=track)
+    # A requirement added after the certificate: today's rules are stricter.
+    track.practice_hours = 40
+    db.session.flush()
+    sign_in_quickly(client, holder)
+
+    text = page_text(client.get(f"/tracks/{track.id}"))
+
+    assert f"You are certified: certificate {certificate.code}." in text
+    assert "Not yet" not in text and "What to do" not in text
+    assert "they do not change the certificate you hold" in text
