@@ -177,14 +177,24 @@ def _time_up(attempt: Attempt, cohort_id: int):
 
 @bp.get("/cohorts/<int:cohort_id>/attempts/<int:attempt_id>")
 def attempt(cohort_id: int, attempt_id: int):
+    attempt, due_at, elsewhere = _still_open(cohort_id, attempt_id)
+    if elsewhere is not None:
+        return elsewhere
+    return _render_attempt(attempt, due_at, _index(attempt, request.args.get("q")))
+
+
+def _still_open(cohort_id: int, attempt_id: int):
+    """The trainee's own attempt and its due time, and the response that replaces the
+    page when the attempt is over (its review) or its time has just run out."""
     attempt = _attempt_or_404(cohort_id, attempt_id)
     require(_owns(attempt))
     if attempt.status == AttemptStatus.SUBMITTED:
-        return redirect(url_for(".review", cohort_id=cohort_id, attempt_id=attempt.id))
+        return attempt, None, redirect(url_for(".review", cohort_id=cohort_id,
+                                               attempt_id=attempt.id))
     _opens, due_at = window_for(attempt.assessment, attempt.enrolment.cohort)
     if services.submit_if_expired(current_user, attempt, due_at):
-        return _time_up(attempt, cohort_id)
-    return _render_attempt(attempt, due_at, _index(attempt, request.args.get("q")))
+        return attempt, due_at, _time_up(attempt, cohort_id)
+    return attempt, due_at, None
 
 
 def _submitted_values() -> dict:
@@ -328,13 +338,9 @@ def _render_finish(attempt: Attempt, due_at, *, error: str | None = None, status
 
 @bp.get("/cohorts/<int:cohort_id>/attempts/<int:attempt_id>/finish")
 def finish(cohort_id: int, attempt_id: int):
-    attempt = _attempt_or_404(cohort_id, attempt_id)
-    require(_owns(attempt))
-    if attempt.status == AttemptStatus.SUBMITTED:
-        return redirect(url_for(".review", cohort_id=cohort_id, attempt_id=attempt.id))
-    _opens, due_at = window_for(attempt.assessment, attempt.enrolment.cohort)
-    if services.submit_if_expired(current_user, attempt, due_at):
-        return _time_up(attempt, cohort_id)
+    attempt, due_at, elsewhere = _still_open(cohort_id, attempt_id)
+    if elsewhere is not None:
+        return elsewhere
     return _render_finish(attempt, due_at)
 
 
