@@ -11,21 +11,33 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from lms.catalog import queries
+from lms.cohorts.catalogue_forms import CatalogueSearchForm
 from lms.cohorts.catalogue_queries import published_courses
 from lms.cohorts.queries import cohorts_for_course, enrolments_of
 from lms.kernel import clock
-from lms.web.pages import page_number
+from lms.web.pages import UNPROCESSABLE, page_number
 
 bp = Blueprint("catalog", __name__)
 
 
 @bp.get("/courses")
 def courses():
-    program_code = request.args.get("program", "").strip() or None
-    page = page_number()
-    listing = published_courses(program_code, page, clock.today(clock.UTC))
-    return render_template("catalog/courses.html", listing=listing,
-                           programs=queries.programs(), program_code=program_code)
+    programs = queries.programs()
+    form = CatalogueSearchForm(request.args, programs=programs)
+    # A filter that is not one of the choices (an old link, a hand-typed URL) is refused
+    # next to its field, with nothing listed: a silently ignored filter would list
+    # courses the visitor did not ask for as if they matched.
+    if request.args and not form.validate():
+        return render_template("catalog/courses.html", form=form, listing=None,
+                               programs=programs, filters={}), UNPROCESSABLE
+    filters = form.filters
+    listing = published_courses(filters.get("program"), page_number(),
+                                clock.today(clock.UTC), text=filters.get("q"),
+                                language=filters.get("language"),
+                                modality=filters.get("modality"),
+                                country=filters.get("country"))
+    return render_template("catalog/courses.html", form=form, listing=listing,
+                           programs=programs, filters=filters)
 
 
 @bp.get("/courses/<code>")

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from babel.lists import format_list
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -164,21 +177,49 @@ def import_csv():
         (str(cohort.id), f"{cohort.code} · {cohort.course.in_locale('title')}")
         for cohort in queries.manageable_cohorts(current_user, clock.today(clock.UTC))]
     problems = []
+    # "Check only" sends the same form with its own button: validate, show, write nothing.
+    check_only = "check" in request.form
     status = 200
     if form.validate_on_submit():
         upload = form.file.data
         max_bytes = current_app.config["LMS_MAX_UPLOAD_BYTES"]
+        action = services.check_import if check_only else services.import_users
         try:
-            result = services.import_users(
-                current_user, upload.read(max_bytes + 1), upload.filename,
-                form.default_cohort_id.data, max_bytes)
+            result = action(current_user, upload.read(max_bytes + 1), upload.filename,
+                            form.default_cohort_id.data, max_bytes)
         except services.ImportRejected as rejected:
             problems = rejected.problems
         else:
+            if check_only:
+                return render_template("cohorts/import.html", form=form, problems=[],
+                                       plan=result, check_only=True)
             flash(_("Import finished. Accounts created: %(created)s. Enrolments added: "
                     "%(enrolled)s. Already enrolled: %(already)s.", created=result.created,
                     enrolled=result.enrolled, already=result.already), "success")
             return redirect(url_for(".import_csv"))
     if request.method == "POST":
         status = UNPROCESSABLE
-    return render_template("cohorts/import.html", form=form, problems=problems), status
+    return render_template("cohorts/import.html", form=form, problems=problems, plan=None,
+                           check_only=check_only), status
+
+
+# What a spreadsheet user fills in: Moodle's column names (the parser reads them), one
+# example line to copy. The cohort code is a real one the coordinator may enrol in.
+TEMPLATE_COLUMNS = ("username", "email", "firstname", "lastname", "country", "lang",
+                    "institution", "cohort1")
+
+
+@bp.get("/import/template.csv")
+def import_template():
+    require(current_user.is_authenticated and current_user.is_coordinator)
+    cohorts = queries.manageable_cohorts(current_user, clock.today(clock.UTC))
+    example = ("mgarcia", "maria.garcia@example.org", "María", "García", "MX", "es",
+               "Secretaría de Seguridad", cohorts[0].code if cohorts else "COHORT-CODE")
+    buffer = io.StringIO()
+    # The byte-order mark makes spreadsheet programs read the file as UTF-8 (accents intact).
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(TEMPLATE_COLUMNS)
+    writer.writerow(example)
+    return Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="import-trainees-template.csv"'})

@@ -394,11 +394,42 @@ def _institutions_for(rows: list[csv_import.ImportRow]) -> dict[str, Institution
     return found
 
 
-def import_users(actor: User, data: bytes, filename: str | None,
-                 default_cohort_id: int | None, max_bytes: int) -> ImportResult:
-    """Create the accounts and enrolments a Moodle-style CSV file lists, all or nothing.
+@dataclass(frozen=True)
+class PlannedRow:
+    """What importing one line of the file would do."""
 
-    Raises ImportRejected, before writing anything, with every problem of the file.
+    line: int
+    email: str
+    full_name: str
+    new_account: bool
+    enrol_in: tuple[str, ...]  # cohort codes that would gain this trainee
+    already_in: tuple[str, ...]  # cohort codes where the trainee holds a seat already
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    rows: list[PlannedRow]
+
+    @property
+    def created(self) -> int:
+        return sum(row.new_account for row in self.rows)
+
+    @property
+    def enrolled(self) -> int:
+        return sum(len(row.enrol_in) for row in self.rows)
+
+    @property
+    def already(self) -> int:
+        return sum(len(row.already_in) for row in self.rows)
+
+
+def _checked_file(actor: User, data: bytes, filename: str | None, default_cohort_id: int | None,
+                  max_bytes: int) -> tuple[csv_import.Checked, csv_import.ImportContext,
+                                           dict[str, User]]:
+    """Read and validate the file against the database; raise ImportRejected on any problem.
+
+    The one path for both "Import" and "Check only", so a check can never pass a
+    file that the import would refuse (or the other way round).
     """
     try:
         records = csv_import.read_upload(data, filename, max_bytes)
@@ -408,7 +439,38 @@ def import_users(actor: User, data: bytes, filename: str | None,
     checked = csv_import.validate(records, context)
     if checked.problems:
         raise ImportRejected(checked.problems)
+    return checked, context, users
 
+
+def check_import(actor: User, data: bytes, filename: str | None,
+                 default_cohort_id: int | None, max_bytes: int) -> ImportPlan:
+    """What ``import_users`` would do with this file, writing nothing.
+
+    Raises ImportRejected with every problem of the file, exactly as the import would.
+    """
+    checked, context, users = _checked_file(actor, data, filename, default_cohort_id,
+                                            max_bytes)
+    plan = []
+    for row in checked.rows:
+        existing = users.get(row.email)
+        seated = [(info, (info.id, row.email) in context.seated) for info in row.cohorts]
+        plan.append(PlannedRow(
+            line=row.line, email=row.email,
+            # An existing account keeps its name: show the one it will keep.
+            full_name=existing.full_name if existing is not None else row.full_name,
+            new_account=existing is None,
+            enrol_in=tuple(info.code for info, taken in seated if not taken),
+            already_in=tuple(info.code for info, taken in seated if taken)))
+    return ImportPlan(plan)
+
+
+def import_users(actor: User, data: bytes, filename: str | None,
+                 default_cohort_id: int | None, max_bytes: int) -> ImportResult:
+    """Create the accounts and enrolments a Moodle-style CSV file lists, all or nothing.
+
+    Raises ImportRejected, before writing anything, with every problem of the file.
+    """
+    checked, _context, users = _checked_file(actor, data, filename, default_cohort_id, max_bytes)
     institutions = _institutions_for(checked.rows)
     created: list[User] = []
     for row in checked.rows:

@@ -67,6 +67,7 @@ GET_MATRIX: list[tuple[str, set[str]]] = [
     ("/manage/courses/{course}/cohorts/new", MANAGERS),
     ("/manage/cohorts/{cohort}", MANAGERS),
     ("/manage/import", ANY_COORDINATOR),
+    ("/manage/import/template.csv", ANY_COORDINATOR),
     # Quizzes
     ("/cohorts/{cohort}/quizzes/{quiz}", IN_COHORT_A),
     ("/cohorts/{cohort}/attempts/{attempt}", {"trainee"}),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import url_for
@@ -18,7 +19,12 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from lms.accounts.models import User
 from lms.assessments import completion
 from lms.assessments.assignments.models import Submission, SubmissionStatus
-from lms.assessments.attendance.models import AttendanceRecord, AttendanceSession
+from lms.assessments.attendance.models import (
+    AttendanceRecord,
+    AttendanceSession,
+    AttendanceStatus,
+)
+from lms.assessments.attendance.services import attendance_percent
 from lms.assessments.grades import windows_for
 from lms.assessments.models import Assessment, AssessmentKind, Grade
 from lms.assessments.observations.models import Observation, ObservationItem
@@ -91,6 +97,36 @@ def gradebook_all(cohort: Cohort, assessments: list[Assessment]) -> list[Gradebo
     """Every trainee of the cohort with grades, for the export: four queries."""
     enrolments = list(db.session.scalars(_enrolments(cohort)))
     return _rows(enrolments, assessments, completion.load_facts(cohort_id=cohort.id))
+
+
+@dataclass(frozen=True)
+class AttendanceSummary:
+    """One trainee's attendance: the same figures as the attendance grade.
+
+    ``held`` counts the sessions whose register lists the trainee (present, absent or
+    excused); the percentage leaves excused sessions out, as the grade does.
+    """
+
+    attended: int
+    excused: int
+    held: int
+    percent: Decimal | None
+
+
+def attendance_of_cohort(cohort_id: int) -> dict[int, AttendanceSummary]:
+    """{enrolment id: attendance} for every trainee with a record: one query."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        select(AttendanceRecord.enrolment_id, AttendanceRecord.status, func.count())
+        .join(AttendanceSession, AttendanceSession.id == AttendanceRecord.session_id)
+        .where(AttendanceSession.cohort_id == cohort_id)
+        .group_by(AttendanceRecord.enrolment_id, AttendanceRecord.status))
+    for enrolment_id, status, number in rows:
+        counts.setdefault(enrolment_id, {})[status] = number
+    return {enrolment_id: AttendanceSummary(
+        attended=tally.get(AttendanceStatus.PRESENT, 0),
+        excused=tally.get(AttendanceStatus.EXCUSED, 0), held=sum(tally.values()),
+        percent=attendance_percent(tally)) for enrolment_id, tally in counts.items()}
 
 
 # ---------------------------------------------------------------- override and history

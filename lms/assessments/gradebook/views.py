@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from lms.assessments import completion
 from lms.assessments.gradebook import queries
 from lms.assessments.gradebook.forms import OverrideForm
-from lms.assessments.grades import override_grade
+from lms.assessments.grades import as_percent, override_grade
 from lms.assessments.models import Assessment
 from lms.cohorts.models import EnrolmentStatus
 from lms.errors import DomainError
@@ -98,19 +98,30 @@ def _cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def _attendance_cells(summary: queries.AttendanceSummary | None) -> list[str]:
+    """Attended, held, excused, percentage; blank when no register lists the trainee."""
+    if summary is None:
+        return ["", "", "", ""]
+    percent = "" if summary.percent is None else str(as_percent(summary.percent))
+    return [str(summary.attended), str(summary.held), str(summary.excused), percent]
+
+
 @bp.get("/cohorts/<int:cohort_id>/gradebook.csv")
 def export(cohort_id: int):
     cohort = _cohort(cohort_id)
     require(cohort.can_teach(current_user))
     assessments = queries.assessments_of(cohort.course_id)
     rows = queries.gradebook_all(cohort, assessments)
+    # Attendance sits beside the grades: a coordinator checks both per trainee in one sheet.
+    attendance = queries.attendance_of_cohort(cohort.id)
     buffer = io.StringIO()
     # The byte-order mark makes Excel read the file as UTF-8 (accents intact).
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow([_("Name"), _("Email"), _("Country")]
                     + [_cell(a.in_locale("title")) for a in assessments]
-                    + [_("Weighted total"), _("Result")])
+                    + [_("Weighted total"), _("Result"), _("Sessions attended"),
+                       _("Sessions held"), _("Excused"), _("Attendance (%)")])
     titles = {state: completion.CourseResult(None, state, 0, 0).title
               for state in (completion.COMPLETED, completion.FAILED, completion.IN_PROGRESS)}
     withdrawn = EnrolmentStatus.WITHDRAWN.title
@@ -122,7 +133,8 @@ def export(cohort_id: int):
             [_cell(user.full_name), _cell(user.email), user.country or ""]
             + ["" if grade is None else str(grade.percent) for grade in row.cells]
             + ["" if row.result.total is None else str(row.result.total),
-               result])
+               result]
+            + _attendance_cells(attendance.get(row.enrolment.id)))
     filename = f"gradebook-{cohort.code}.csv"
     return Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.assessments.quizzes import queries, services
@@ -141,7 +142,8 @@ def import_gift(course_id: int):
         except DomainError as error:
             form.file.errors = [*form.file.errors, error.message]
         else:
-            flash(_("%(count)s questions imported.", count=len(imported)), "success")
+            flash(ngettext("%(num)d question imported.", "%(num)d questions imported.",
+                           len(imported)), "success")
             return redirect(url_for(".questions", course_id=course.id))
     status = UNPROCESSABLE if form.is_submitted() else 200
     return render_template("assessments/quiz_import.html", course=course, form=form,

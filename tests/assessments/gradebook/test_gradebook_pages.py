@@ -118,10 +118,13 @@ def test_export_has_every_trainee_and_a_bom(client, world, database):
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0] == ["Name", "Email", "Country", "Knowledge test", "Case study",
-                       "Weighted total", "Result"]
+                       "Weighted total", "Result", "Sessions attended", "Sessions held",
+                       "Excused", "Attendance (%)"]
     assert len(rows) == 1 + 62
-    assert ["Ana Núñez", "ana@example.org", "CO", "90.00", "40.00", "52.50", "Failed"] in rows
-    assert ["Bruno Lima", "bruno@example.org", "BR", "", "", "0.00", "In progress"] in rows
+    assert ["Ana Núñez", "ana@example.org", "CO", "90.00", "40.00", "52.50", "Failed",
+            "", "", "", ""] in rows
+    assert ["Bruno Lima", "bruno@example.org", "BR", "", "", "0.00", "In progress",
+            "", "", "", ""] in rows
 
 
 def test_export_says_withdrawn(client, world, database):
@@ -129,7 +132,8 @@ def test_export_says_withdrawn(client, world, database):
     login(client, world["instructor"])
     body = client.get(f"/cohorts/{world['cohort'].id}/gradebook.csv").get_data()
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert ["Bruno Lima", "bruno@example.org", "BR", "", "", "0.00", "Withdrawn"] in rows
+    assert ["Bruno Lima", "bruno@example.org", "BR", "", "", "0.00", "Withdrawn",
+            "", "", "", ""] in rows
 
 
 def test_export_neutralises_formulas(client, world):
