@@ -29,8 +29,10 @@ def test_each_certificate_says_whether_it_is_a_course_or_a_certification(client,
     track_cert = issue_certificate(user)
     sign_in_quickly(client, user)
     text = page_text(client.get("/certificates"))
-    # The nearest kind before each certificate's ID is its own.
+    # The course's label is shown (once: one course certificate), and the nearest kind
+    # before each certificate's ID is its own ("Certification" also stands in titles).
     labels = ("Course completion", "Certification")
+    assert text.count(labels[0]) == 1
     for certificate, kind in ((course_cert, labels[0]), (track_cert, labels[1])):
         before = text[:text.index(certificate.code)]
         assert max(labels, key=before.rfind) == kind
