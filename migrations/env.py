@@ -60,9 +60,24 @@ def run_migrations_online() -> None:
     conf_args.setdefault("compare_type", True)
 
     with get_engine().connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one (batch mode).
+            # With foreign keys on, that DROP would cascade: altering assessments or
+            # cohorts would delete every submission or enrolment. The pragma only takes
+            # effect outside a transaction: set it on the driver's connection, before
+            # SQLAlchemy begins one (lms.web.database sends BEGIN on every begin).
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+        if sqlite:
+            connection.commit()
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -97,8 +97,6 @@ def test_upgrade_twice_changes_nothing(migrated_app):
 def test_upgrade_cleans_upload_names_stored_before_names_were_cleaned(migrated_app):
     from lms.assessments.assignments.models import Submission
     from lms.assessments.models import AssessmentKind
-    from lms.cohorts.models import Enrolment
-    from tests.assessments.factories import make_assessment
     from tests.factories import make_course, make_user
 
     def make_cohort_at_0003() -> int:
@@ -115,11 +113,26 @@ def test_upgrade_cleans_upload_names_stored_before_names_were_cleaned(migrated_a
     flask_migrate.upgrade(revision="0003")
     # The cohort row through Core: the model has columns added by later revisions.
     cohort_id = make_cohort_at_0003()
-    enrolment = Enrolment(cohort_id=cohort_id, user=make_user())
-    db.session.add(enrolment)
-    db.session.flush()
-    assignment = make_assessment(make_course(), AssessmentKind.ASSIGNMENT)
-    row = Submission(assessment_id=assignment.id, enrolment_id=enrolment.id,
+    # The enrolment too (0008 added enrolments.waitlisted_at).
+    enrolments = sa.table("enrolments", *(sa.column(name) for name in (
+        "cohort_id", "user_id", "status")))
+    db.session.execute(enrolments.insert().values(
+        cohort_id=cohort_id, user_id=make_user().id, status="active"))
+    enrolment_id = db.session.scalar(
+        sa.text("SELECT id FROM enrolments WHERE cohort_id = :id"), {"id": cohort_id})
+    # And the assignment (0012 added assessments.test_role).
+    assessments = sa.table("assessments", *(sa.column(name) for name in (
+        "course_id", "kind", "position", "title", "instructions", "pass_mark", "weight",
+        "required", "attempts_allowed", "shuffle_questions", "review_allowed",
+        "accepts_text", "accepts_file", "published")))
+    db.session.execute(assessments.insert().values(
+        course_id=make_course().id, kind=AssessmentKind.ASSIGNMENT.value, position=0,
+        title="Old assignment", instructions="", pass_mark=70, weight=1, required=True,
+        attempts_allowed=1, shuffle_questions=False, review_allowed=True, accepts_text=True,
+        accepts_file=True, published=True))
+    assignment_id = db.session.scalar(
+        sa.text("SELECT id FROM assessments WHERE title = 'Old assignment'"))
+    row = Submission(assessment_id=assignment_id, enrolment_id=enrolment_id,
                      file_name="report\u202efdp.exe", stored_name="a", text="")
     db.session.add(row)
     db.session.commit()
@@ -129,3 +142,6 @@ def test_upgrade_cleans_upload_names_stored_before_names_were_cleaned(migrated_a
     flask_migrate.upgrade()
 
     assert db.session.get(Submission, row_id).file_name == "reportfdp.exe"
+    # SQLite alters assessments (0012) and cohorts (0018) by copying them: with foreign
+    # keys on, dropping the old copy would have deleted this submission and enrolment.
+    assert db.session.scalar(sa.text("SELECT count(*) FROM enrolments")) == 1
