@@ -31,9 +31,15 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(commands.certificates)
     app.cli.add_command(commands.verify_pdf)
     app.cli.add_command(reminders.remind_expiring)
+    from lms.evaluations import followup
+
+    app.cli.add_command(followup.evaluation_commands)
     from lms.kernel import mail
 
     app.cli.add_command(mail.mail_commands)
+    from lms.kernel import jobs
+
+    app.cli.add_command(jobs.worker_command)
 
 
 @click.command("create-user")
@@ -41,12 +47,15 @@ def init_app(app: Flask) -> None:
 @click.option("--name", "full_name", required=True, help="Full name as printed on certificates.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", type=click.Choice(["trainee", "instructor", "coordinator", "officer",
-                                           "admin"]), default="trainee", show_default=True)
-@click.option("--program", "program_code", help="Program code, for --role coordinator.")
+                                           "observer", "focal_point", "admin"]),
+              default="trainee", show_default=True)
+@click.option("--program", "program_code",
+              help="Program code, for --role coordinator, observer or focal_point.")
 @click.option("--cohort", "cohort_code", help="Cohort code, for --role instructor.")
 @click.option("--body", "body_name", help="Certifying body name, for --role officer.")
 @click.option("--locale", default="en", type=click.Choice(list(LANGUAGES)))
-@click.option("--country", default=None, help="ISO 3166 alpha-2 code.")
+@click.option("--country", default=None,
+              help="ISO 3166 alpha-2 code (for --role focal_point: the country nominated for).")
 @with_appcontext
 def create_user(email, full_name, password, role, program_code, cohort_code, body_name,
                 locale, country) -> None:
@@ -70,8 +79,10 @@ def create_user(email, full_name, password, role, program_code, cohort_code, bod
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when courses already exist.")
+@click.option("--history/--no-history", default=True,
+              help="Also add three years of made-up program history for the reports.")
 @with_appcontext
-def demo(if_empty: bool) -> None:
+def demo(if_empty: bool, history: bool) -> None:
     """Load the demonstration data set (safe to run again)."""
     from lms import demo as demo_data
 
@@ -83,6 +94,15 @@ def demo(if_empty: bool) -> None:
     else:
         logins = demo_data.load()
         db.session.commit()
+        if history:
+            from lms import demo_history
+
+            summary = demo_history.load()
+            db.session.commit()
+            if summary.trainees:
+                click.echo(f"History: {summary.trainees} trainees, {summary.cohorts} cohorts, "
+                           f"{summary.enrolments} enrolments, {summary.certificates} "
+                           "certificates over three years.")
     click.echo("Demo logins (password for all: "
                f"{demo_data.DEMO_PASSWORD}):")
     for role, email in logins:

@@ -101,6 +101,23 @@ SETTINGS: dict[str, tuple] = {
                               "folder of the certificate signing keys; default: instance/keys"),
     "LMS_VERIFY_RATE_LIMIT": (str, "60 per minute", "requests per client address to the "
                               "public verification pages and API"),
+    # Observers and exports shared outside a program see "< 5" instead of smaller
+    # counts of people (lms.reports.privacy); raise it if a donor asks for more.
+    "LMS_REPORT_MIN_CELL": (_int, 5, "smallest count of people shown in reports shared "
+                            "outside a program and to observers; smaller counts show as < N"),
+    "LMS_REPORT_CACHE_SECONDS": (_int, 600, "seconds a computed report is kept (Redis when "
+                                 "LMS_RATELIMIT_STORAGE_URI or LMS_JOBS_URL names one, else "
+                                 "in the process); changes announced as events end it "
+                                 "sooner; 0 turns the cache off (off in testing unless set)"),
+    "LMS_JOBS_URL": (str, None, "the job queue (lms.kernel.jobs): sqlite:///path (relative: "
+                     "in the instance folder), redis://host:6379/0 for production, or memory://; "
+                     "default sqlite:///jobs.sqlite3 (memory:// in testing)"),
+    "LMS_JOBS_IMMEDIATE": (_bool, None, "run each job inline where it is started, with no "
+                           "queue; default: on in testing only"),
+    "LMS_JOBS_EMBEDDED": (_bool, True, "in development, the web process consumes the queue in "
+                          "a background thread; production always runs `lms worker`"),
+    "LMS_JOBS_INLINE_LIMIT": (_int, 200, "issue-all and CSV imports of up to this many trainees "
+                              "run in the request; larger ones run as a job with a progress page"),
 }
 
 
@@ -200,6 +217,18 @@ def load(environ: dict[str, str] | None = None, **overrides: object) -> dict[str
     if secure is None:
         secure = env == "production"
     database_url = values["LMS_DATABASE_URL"] or f"sqlite:///{instance / 'lms.db'}"
+    jobs_url = str(values["LMS_JOBS_URL"]
+                   or ("memory://" if env == "testing" else "sqlite:///jobs.sqlite3"))
+    if urlsplit(jobs_url).scheme not in ("sqlite", "redis", "rediss", "unix", "memory"):
+        raise ConfigError("LMS_JOBS_URL must be sqlite:///path, redis://host:port/db or "
+                          f"memory://, not {jobs_url!r}")
+    # Tests build their data without events, so a cached report would outlive it.
+    if env == "testing" and "LMS_REPORT_CACHE_SECONDS" not in environ \
+            and "LMS_REPORT_CACHE_SECONDS" not in overrides:
+        values["LMS_REPORT_CACHE_SECONDS"] = 0
+    jobs_immediate = values["LMS_JOBS_IMMEDIATE"]
+    if jobs_immediate is None:
+        jobs_immediate = env == "testing"
 
     config: dict[str, object] = {
         "ENV_NAME": env,
@@ -229,5 +258,7 @@ def load(environ: dict[str, str] | None = None, **overrides: object) -> dict[str
     config.update({name: value for name, value in values.items()})
     config["LMS_DATABASE_URL"] = database_url
     config["LMS_PUBLIC_URL"] = public_url
+    config["LMS_JOBS_URL"] = jobs_url
+    config["LMS_JOBS_IMMEDIATE"] = jobs_immediate
     config.update({k: v for k, v in overrides.items() if k not in SETTINGS})
     return config

@@ -11,7 +11,7 @@ The names of people and institutions are invented.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from textwrap import dedent
 from typing import Any
@@ -19,7 +19,16 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lms import demo_certificates
-from lms.accounts.models import BodyOfficer, Institution, ProgramCoordinator, User
+from lms.accounts.models import (
+    BodyOfficer,
+    FocalPoint,
+    Institution,
+    ProgramCoordinator,
+    ProgramObserver,
+    User,
+)
+from lms.announcements import services as announcement_services
+from lms.announcements.models import Announcement
 from lms.assessments.assignments import services as assignment_services
 from lms.assessments.assignments.models import Submission
 from lms.assessments.attendance.models import AttendanceRecord, AttendanceSession
@@ -40,7 +49,10 @@ from lms.catalog.models import (
     Program,
     ProgramTranslation,
 )
+from lms.cohorts import nomination_services, schedule_services
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus, LessonCompletion
+from lms.cohorts.nominations import Nomination
+from lms.cohorts.schedule import CohortSession
 from lms.extensions import db
 from lms.kernel import clock
 
@@ -1129,6 +1141,16 @@ PEOPLE: dict[str, dict[str, Any]] = {
     "officer.caribbean@example.org": dict(full_name="Andrew Campbell", locale="en",
                                           country="JM", gender="male",
                                           institution=CARIBBEAN_BODY),
+    # National focal points: each nominates their country's officers for PICAP courses.
+    "focal.br@example.org": dict(full_name="Carla Menezes Duarte", locale="pt", country="BR",
+                                 gender="female", institution=BR_POLICE),
+    "focal.tt@example.org": dict(full_name="Kendall Baptiste", locale="en", country="TT",
+                                 gender="male", institution=TT_POLICE),
+    "focal.cl@example.org": dict(full_name="Rodrigo Fuentes Lagos", locale="es", country="CL",
+                                 gender="male", institution=CL_SCHOOL),
+    # OAS monitoring and evaluation: follows both programs' figures, never a name.
+    "observer@example.org": dict(full_name="Margaret Ellison", locale="en", country="US",
+                                 gender="female"),
     # Trainees
     "maria.nunez@example.org": dict(full_name="María José Núñez", locale="es", country="MX",
                                     gender="female"),
@@ -1161,6 +1183,9 @@ COORDINATORS = {"coordinator.proccer@example.org": "PROCCER",
                 "coordinator.picap@example.org": "PICAP"}
 OFFICERS = {"officer.mx@example.org": MX_BODY,
             "officer.caribbean@example.org": CARIBBEAN_BODY}
+OBSERVERS = {"observer@example.org": ("PROCCER", "PICAP")}
+FOCAL_POINTS = {"focal.br@example.org": ("PICAP", "BR"), "focal.tt@example.org": ("PICAP", "TT"),
+                "focal.cl@example.org": ("PICAP", "CL")}
 
 # The logins printed by ``lms demo``: every role, and one trainee per language.
 LOGINS: list[tuple[str, str]] = [
@@ -1170,6 +1195,8 @@ LOGINS: list[tuple[str, str]] = [
     ("Instructor, PROCCER Mexico", "instructor.salinas@example.org"),
     ("Instructor, PICAP online", "instructor.cardenas@example.org"),
     ("Certifying-body officer (MX)", "officer.mx@example.org"),
+    ("Observer, both programs (figures only)", "observer@example.org"),
+    ("National focal point, PICAP (BR)", "focal.br@example.org"),
     ("Trainee (es, Mexico)", "maria.nunez@example.org"),
     ("Trainee (pt, Brazil)", "joao.goncalves@example.org"),
     ("Trainee (fr, Haiti)", "jean-baptiste.etienne@example.org"),
@@ -1380,6 +1407,128 @@ def _load_cohorts(courses: dict[str, Course], institutions: dict[str, Institutio
     db.session.flush()
 
 
+# The Bogotá course's timetable: two mornings a week for four weeks, with interpreters
+# into English and Portuguese; (day of the cohort, topic).
+BOGOTA_SESSIONS = [
+    (0, "Apertura y marco internacional de derechos humanos"),
+    (2, "Principios básicos sobre el empleo de la fuerza"),
+    (7, "Uso diferenciado de la fuerza: casos prácticos"),
+    (9, "Armas menos letales y rendición de cuentas"),
+    (14, "Detención y trato de personas privadas de libertad"),
+    (16, "Manifestaciones y control de multitudes"),
+    (21, "Simulación integrada"),
+    (23, "Evaluación final y clausura"),
+]
+
+
+def _load_schedule(users: dict[str, User]) -> None:
+    cohort = db.session.scalars(select(Cohort).filter_by(code="PCP-HR-FORCE-BOG-01")).one()
+    if db.session.scalars(select(CohortSession.id).filter_by(cohort_id=cohort.id)).first():
+        return
+    coordinator = users["coordinator.picap@example.org"]
+    instructor = users["instructor.cardenas@example.org"]
+    for offset, topic in BOGOTA_SESSIONS:
+        schedule_services.add_session(coordinator, cohort, schedule_services.SessionData(
+            day=cohort.starts_on + timedelta(days=offset), starts=time(8, 30),
+            ends=time(12, 30), topic=topic,
+            place="Escuela de Cooperación Internacional, aula 3, Bogotá",
+            instructor_id=instructor.id, interpretation_languages=["en", "pt"]))
+
+
+# The next Bogotá intake is by nomination: two seats per member state, nominated by the
+# national focal points, decided by PICAP's coordinator.
+BOGOTA_NOMINATION_COHORT = "PCP-HR-FORCE-BOG-02"
+
+
+def _load_nominations(courses: dict[str, Course], institutions: dict[str, Institution],
+                      users: dict[str, User]) -> None:
+    today = clock.today(clock.UTC)
+    cohort = _get_or_create(Cohort, code=BOGOTA_NOMINATION_COHORT, defaults={
+        "course_id": courses["PCP-HR-FORCE"].id, "language": "es",
+        "interpretation_languages": "en,pt", "country": "CO",
+        "host_institution_id": institutions[CO_POLICE].id,
+        "starts_on": today + timedelta(days=75), "ends_on": today + timedelta(days=103),
+        "capacity": 24, "self_enrolment": False, "by_nomination": True,
+        "seats_per_country": 2, "nominations_open_on": today - timedelta(days=10),
+        "nominations_close_on": today + timedelta(days=40)})
+    if users["instructor.cardenas@example.org"] not in cohort.instructors:
+        cohort.instructors.append(users["instructor.cardenas@example.org"])
+    db.session.flush()
+    if db.session.scalars(select(Nomination.id).filter_by(cohort_id=cohort.id)).first():
+        return
+    coordinator = users["coordinator.picap@example.org"]
+    brazil = users["focal.br@example.org"]
+    joao = nomination_services.nominate(brazil, cohort, "BR", nomination_services.NomineeData(
+        email="joao.goncalves@example.org"), today=today)
+    nomination_services.nominate(brazil, cohort, "BR", nomination_services.NomineeData(
+        email="ana.conceicao@example.org"), today=today)
+    devon = nomination_services.nominate(
+        users["focal.tt@example.org"], cohort, "TT",
+        nomination_services.NomineeData(email="devon.williams@example.org"), today=today)
+    nomination_services.nominate(
+        users["focal.cl@example.org"], cohort, "CL",
+        nomination_services.NomineeData(email="valentina.soto@example.org"), today=today)
+    nomination_services.decide(coordinator, joao, "accepted")
+    nomination_services.decide(coordinator, devon, "waitlisted",
+                               "Trinidad and Tobago's seats are held for the officers named "
+                               "in the bilateral agreement; a seat may free in June.")
+
+
+def _texts(title: str, body: str) -> dict[str, str]:
+    return {"title": title, "body": body}
+
+
+def _load_announcements(users: dict[str, User]) -> None:
+    cohort = db.session.scalars(select(Cohort).filter_by(code="PCP-HR-FORCE-BOG-01")).one()
+    if db.session.scalars(select(Announcement.id).filter_by(cohort_id=cohort.id)).first():
+        return
+    announcement_services.post(
+        users["instructor.cardenas@example.org"], cohort=cohort, language="es",
+        title="Llegada a Bogotá y primer día",
+        body=md("""
+            Bienvenidos. El primer día nos vemos a las **8:00** en la Escuela de Cooperación
+            Internacional (aula 3) para la acreditación; la sesión empieza a las 8:30.
+
+            - Traigan su documento de identidad y la carta de su institución.
+            - Habrá interpretación al inglés y al portugués en todas las sesiones.
+            """),
+        translations={
+            "en": _texts("Arriving in Bogotá and the first day", md("""
+                Welcome. On the first day we meet at **8:00** at the International
+                Cooperation School (room 3) for accreditation; the session starts at 8:30.
+
+                - Bring your identity document and your institution's letter.
+                - Every session is interpreted into English and Portuguese.
+                """)),
+            "pt": _texts("Chegada a Bogotá e o primeiro dia", md("""
+                Bem-vindos. No primeiro dia nos encontramos às **8:00** na Escola de
+                Cooperação Internacional (sala 3) para o credenciamento; a sessão começa
+                às 8:30.
+
+                - Tragam seu documento de identidade e a carta da sua instituição.
+                - Haverá interpretação para inglês e português em todas as sessões.
+                """))},
+        mail=True)
+    program = cohort.course.program
+    announcement_services.post(
+        users["coordinator.picap@example.org"], program=program, language="en",
+        title="Nominations open for the next Bogotá intake",
+        body=md("""
+            National focal points can now nominate two officers per member state for the
+            next course on human rights and the use of force in Bogotá. Nominations close
+            in forty days."""),
+        translations={
+            "es": _texts("Abiertas las postulaciones para la próxima edición en Bogotá", md("""
+                Los puntos focales nacionales ya pueden postular a dos funcionarios por
+                Estado miembro para el próximo curso sobre derechos humanos y uso de la
+                fuerza en Bogotá. Las postulaciones cierran en cuarenta días.""")),
+            "pt": _texts("Abertas as indicações para a próxima edição em Bogotá", md("""
+                Os pontos focais nacionais já podem indicar dois servidores por Estado
+                membro para o próximo curso sobre direitos humanos e uso da força em
+                Bogotá. As indicações fecham em quarenta dias."""))},
+        mail=False)
+
+
 def existing_logins() -> list[tuple[str, str]]:
     """The demo logins whose accounts exist in this database."""
     emails = {email for _role, email in LOGINS}
@@ -1406,7 +1555,17 @@ def load() -> list[tuple[str, str]]:
     for email, body in OFFICERS.items():
         _get_or_create(BodyOfficer, institution_id=institutions[body].id,
                        user_id=users[email].id)
+    for email, program_codes in OBSERVERS.items():
+        for program_code in program_codes:
+            _get_or_create(ProgramObserver, program_id=programs[program_code].id,
+                           user_id=users[email].id)
+    for email, (program_code, country) in FOCAL_POINTS.items():
+        _get_or_create(FocalPoint, program_id=programs[program_code].id, country=country,
+                       user_id=users[email].id)
     _load_cohorts(courses, institutions, users)
+    _load_schedule(users)
+    _load_nominations(courses, institutions, users)
+    _load_announcements(users)
     _load_assessments(courses, users)
     demo_certificates.load()
     return list(LOGINS)
@@ -1524,8 +1683,28 @@ QUIZZES: list[dict[str, Any]] = [
                                     "attempts; your best attempt counts.")},
         },
         "gift": PRC_TRT_MX_GIFT, "pass_mark": 70, "weight": 1,
+        "settings": {"test_role": "post"},
         "attempts": [("PRC-TRT-MX-CDMX-01", "maria.nunez@example.org", 9, "RRRRWR"),
                      ("PRC-TRT-MX-CDMX-01", "jose.hernandez@example.org", 8, "RWRWWR")],
+    },
+    {
+        # The same six questions before the course starts: the learning report compares
+        # each trainee's two scores (pre-test and post-test).
+        "course": "PRC-TRT-MX", "author": "coordinator.proccer@example.org",
+        "title": "Prueba inicial: fundamentos del tratamiento",
+        "instructions": ("Las mismas seis preguntas que la evaluación final, antes de empezar: "
+                         "no cuenta para la nota y sirve para medir lo aprendido."),
+        "translations": {
+            "en": {"title": "Pre-test: treatment foundations",
+                   "instructions": ("The same six questions as the final test, before you "
+                                    "start: it does not count towards your grade and shows "
+                                    "what you learned.")},
+        },
+        "questions_from": "Evaluación de conocimientos: fundamentos del tratamiento",
+        "pass_mark": 0, "weight": 0,
+        "settings": {"test_role": "pre", "required": False, "position": 1},
+        "attempts": [("PRC-TRT-MX-CDMX-01", "maria.nunez@example.org", 30, "RWRWWW"),
+                     ("PRC-TRT-MX-CDMX-01", "jose.hernandez@example.org", 29, "WWRWWR")],
     },
 ]
 
@@ -1682,8 +1861,14 @@ def _load_quizzes(courses: dict[str, Course], cohorts: dict[str, Cohort],
     for spec in QUIZZES:
         course = courses[spec["course"]]
         quiz = _assessment(course, AssessmentKind.QUIZ, spec, users, attempts_allowed=2,
-                           time_limit_minutes=20, review_allowed=True)
-        if not quiz.quiz_questions:
+                           time_limit_minutes=20, review_allowed=True,
+                           **spec.get("settings", {}))
+        if not quiz.quiz_questions and "questions_from" in spec:
+            source = db.session.scalars(select(Assessment).filter_by(
+                course_id=course.id, title=spec["questions_from"])).one()
+            quiz_services.set_quiz_questions(users[spec["author"]], quiz,
+                                             [row.question_id for row in source.quiz_questions])
+        elif not quiz.quiz_questions:
             questions = quiz_services.import_gift(users[spec["author"]], course, spec["gift"])
             quiz_services.set_quiz_questions(users[spec["author"]], quiz,
                                              [q.id for q in questions])

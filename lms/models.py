@@ -1,12 +1,15 @@
 """Imports every model so that the metadata (and Alembic) sees all tables."""
 
-from lms.accounts.models import (
+from lms.accounts.models import (  # noqa: F401 - FocalPoint: national focal points
     BodyOfficer,
+    FocalPoint,
     Institution,
     ProgramCoordinator,
+    ProgramObserver,
     User,
     cohort_instructors,
 )
+from lms.announcements.models import Announcement, AnnouncementTranslation  # noqa: F401
 from lms.assessments.assignments.models import RubricCriterion, RubricLevel, RubricScore, Submission
 from lms.assessments.attendance.models import AttendanceRecord, AttendanceSession
 from lms.assessments.models import Assessment, AssessmentTranslation, AssessmentWindow, Grade
@@ -43,7 +46,10 @@ from lms.certification.tracks.models import (
     track_competencies,
     track_courses,
 )
+from lms.certification.verification_counts import VerificationCount
 from lms.cohorts.models import Cohort, Enrolment, LessonCompletion
+from lms.cohorts.nominations import Nomination  # noqa: F401 - cohorts by nomination
+from lms.cohorts.schedule import CalendarFeed, CohortSession  # noqa: F401 - schedules
 from lms.competencies.models import (
     Competency,
     CompetencyTranslation,
@@ -52,7 +58,19 @@ from lms.competencies.models import (
     FrameworkTranslation,
     Signoff,
 )
+from lms.evaluations.models import (  # noqa: F401 - registered for Alembic
+    EvaluationAnswer,
+    EvaluationFollowupMail,
+    EvaluationItem,
+    EvaluationItemTranslation,
+    EvaluationReceipt,
+    EvaluationResponse,
+    EvaluationTemplate,
+)
+from lms.kernel.jobs import JobRun  # noqa: F401 - long jobs and their progress
 from lms.kernel.mail import OutboxMessage
+from lms.notifications.models import Notification, NotificationPreference  # noqa: F401
+from lms.reports.models import Target  # noqa: F401 - report targets
 
 __all__ = [
     "Answer", "Assessment", "AssessmentTranslation", "AssessmentWindow", "Attempt",
@@ -63,8 +81,8 @@ __all__ = [
     "AuditLog", "BodyOfficer", "Cohort", "Course", "CourseTranslation", "Enrolment",
     "Institution", "Lesson", "LessonCompletion", "LessonTranslation", "Module",
     "ModuleTranslation", "Program", "ProgramCoordinator", "ProgramTranslation", "User",
-    "cohort_instructors",
-    "Certificate", "Reminder",
+    "ProgramObserver", "cohort_instructors",
+    "Certificate", "Reminder", "VerificationCount",
     "Competency", "CompetencyTranslation", "Evidence", "Framework", "FrameworkTranslation",
     "HoursLog", "Signoff", "Track", "TrackTranslation", "track_competencies", "track_courses",
     "OutboxMessage",

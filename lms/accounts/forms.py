@@ -45,6 +45,17 @@ def _optional_text(value: object) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+def _gender_field() -> SelectField:
+    # Optional: "Prefer not to say" is the blank choice and is stored as NULL.
+    return SelectField(_l("Gender"), coerce=_optional_text, description=_l(
+        "Optional. Used only for anonymous statistics on who takes part in training."))
+
+
+def _gender_choices() -> list[tuple[str, object]]:
+    return [("", _l("Prefer not to say"))] + [
+        (gender.value, title) for gender, title in GENDER_TITLES.items()]
+
+
 def _email_field(autocomplete: str = "email") -> EmailField:
     return EmailField(_l("Email"), validators=[
         DataRequired(message=_l("Enter your email address.")), Length(max=254)],
@@ -85,6 +96,11 @@ class RegisterForm(FlaskForm):
     locale = LanguageField(_l("Preferred language"), default=current_locale)
     country = CountryField(_l("Country"), validators=[
         DataRequired(message=_l("Choose your country."))])
+    gender = _gender_field()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.gender.choices = _gender_choices()
 
     def validate_email(self, field) -> None:
         try:
@@ -109,16 +125,14 @@ class ProfileForm(FlaskForm):
         DataRequired(message=_l("Choose your country."))])
     institution_id = SelectField(_l("Institution"), coerce=_optional_int,
                                  description=_l("Optional."), validate_choice=True)
-    gender = SelectField(_l("Gender"), coerce=_optional_text, description=_l(
-        "Optional. Used only for anonymous statistics on who takes part in training."))
+    gender = _gender_field()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.institution_id.choices = [("", _l("No institution"))] + [
             (institution.id, institution.name) for institution in db.session.scalars(
                 db.select(Institution).order_by(Institution.name))]
-        self.gender.choices = [("", _l("Prefer not to say"))] + [
-            (gender.value, title) for gender, title in GENDER_TITLES.items()]
+        self.gender.choices = _gender_choices()
 
 
 class PasswordChangeForm(FlaskForm):

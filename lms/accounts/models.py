@@ -62,6 +62,8 @@ class Role(enum.StrEnum):
     INSTRUCTOR = "instructor"
     COORDINATOR = "coordinator"
     OFFICER = "officer"
+    OBSERVER = "observer"
+    FOCAL_POINT = "focal_point"
     ADMIN = "admin"
 
 
@@ -84,6 +86,31 @@ class ProgramCoordinator(db.Model):
 
     program_id: Mapped[int] = mapped_column(
         ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class ProgramObserver(db.Model):
+    """A user who follows a program's figures (OAS monitoring staff, a donor): the
+    reports, aggregated and never with a name; nothing else of the program."""
+
+    __tablename__ = "program_observers"
+
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class FocalPoint(db.Model):
+    """A national focal point: nominates the officers of their country's institutions
+    to a program's cohorts by nomination (lms.cohorts.nominations)."""
+
+    __tablename__ = "focal_points"
+
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
 
@@ -176,21 +203,28 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
-    # Roles. All three kinds are read together and cached on the instance: one
-    # query per request at most, whichever the page asks about.
-    def _roles(self) -> dict[str, frozenset[int]]:
+    # Roles. All five kinds are read together and cached on the instance: one
+    # query per request at most, whichever the page asks about. A focal point's role
+    # names a country as well as a program; the other kinds leave that column empty.
+    def _roles(self) -> dict[str, frozenset]:
         cached = self.__dict__.get("_role_ids")
         if cached is None:
+            no_country = db.literal("", String(2))
             rows = db.session.execute(db.union_all(
-                db.select(db.literal("program"), ProgramCoordinator.program_id)
+                db.select(db.literal("program"), ProgramCoordinator.program_id, no_country)
                 .where(ProgramCoordinator.user_id == self.id),
-                db.select(db.literal("cohort"), cohort_instructors.c.cohort_id)
+                db.select(db.literal("cohort"), cohort_instructors.c.cohort_id, no_country)
                 .where(cohort_instructors.c.user_id == self.id),
-                db.select(db.literal("body"), BodyOfficer.institution_id)
-                .where(BodyOfficer.user_id == self.id))).all()
-            found: dict[str, set[int]] = {"program": set(), "cohort": set(), "body": set()}
-            for kind, object_id in rows:
-                found[kind].add(object_id)
+                db.select(db.literal("body"), BodyOfficer.institution_id, no_country)
+                .where(BodyOfficer.user_id == self.id),
+                db.select(db.literal("observer"), ProgramObserver.program_id, no_country)
+                .where(ProgramObserver.user_id == self.id),
+                db.select(db.literal("focal"), FocalPoint.program_id, FocalPoint.country)
+                .where(FocalPoint.user_id == self.id))).all()
+            found: dict[str, set] = {"program": set(), "cohort": set(), "body": set(),
+                                     "observer": set(), "focal": set()}
+            for kind, object_id, country in rows:
+                found[kind].add((object_id, country) if kind == "focal" else object_id)
             cached = {kind: frozenset(ids) for kind, ids in found.items()}
             self.__dict__["_role_ids"] = cached
         return cached
@@ -207,6 +241,30 @@ class User(UserMixin, db.Model):
     def body_ids(self) -> frozenset[int]:
         """The certifying bodies this user is an officer of."""
         return self._roles()["body"]
+
+    @property
+    def observed_program_ids(self) -> frozenset[int]:
+        """The programs whose aggregated figures this user may see as an observer."""
+        return self._roles()["observer"]
+
+    @property
+    def focal_point_countries(self) -> frozenset[tuple[int, str]]:
+        """(program id, country) of each program this user nominates for, as focal point."""
+        return self._roles()["focal"]
+
+    @property
+    def is_focal_point(self) -> bool:
+        return bool(self.focal_point_countries)
+
+    def focal_point_for(self, program_id: int) -> list[str]:
+        """The countries this user nominates for in ``program_id``, sorted."""
+        return sorted(country for program, country in self.focal_point_countries
+                      if program == program_id)
+
+    @property
+    def is_observer(self) -> bool:
+        # Not true of administrators: they see everything, but as themselves.
+        return bool(self.observed_program_ids)
 
     @property
     def is_officer(self) -> bool:

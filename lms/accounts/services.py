@@ -159,7 +159,8 @@ def add_user(user: User) -> None:
 
 
 def request_registration(*, email: str, full_name: str, password: str, locale: str,
-                         country: str | None, next_path: str | None = None) -> str:
+                         country: str | None, gender: str | None = None,
+                         next_path: str | None = None) -> str:
     """Check a self-registration and mail the address; write nothing. The address.
 
     A new address gets a link that creates the account; an address that has an
@@ -172,6 +173,7 @@ def request_registration(*, email: str, full_name: str, password: str, locale: s
     check_password_rules(password, email)
     locale = check_locale(locale)
     country = check_country(country)
+    gender = _check_gender(gender)
     password_hash = generate_password_hash(password)
     holder = find_by_email(email)
     if holder is not None:
@@ -179,7 +181,7 @@ def request_registration(*, email: str, full_name: str, password: str, locale: s
         return email
     token = _registration_box().encrypt(json.dumps({
         "email": email, "full_name": full_name, "locale": locale, "country": country,
-        "password_hash": password_hash, "next": next_path}).encode())
+        "gender": gender, "password_hash": password_hash, "next": next_path}).encode())
     link = absolute_url("accounts.confirm_registration", token=token.decode())
     with force_locale(locale):
         subject = _("Finish creating your account")
@@ -230,7 +232,10 @@ def pending_registration(token: str) -> dict | None:
     except (InvalidToken, ValueError):
         return None
     keys = {"email", "full_name", "locale", "country", "password_hash", "next"}
-    return data if isinstance(data, dict) and set(data) == keys else None
+    # "gender" is optional: links mailed before it was asked carry no such key.
+    if not isinstance(data, dict) or not keys <= set(data) <= keys | {"gender"}:
+        return None
+    return data
 
 
 def complete_registration(token: str) -> User:
@@ -240,13 +245,16 @@ def complete_registration(token: str) -> User:
         raise AccountError(_("This link no longer works"))
     if find_by_email(data["email"]) is not None:
         raise AccountError(_("An account with this email already exists."), field="email")
+    # The link is ours, but the choices may have changed since it was mailed: an answer
+    # no longer offered becomes no answer, which the profile can change.
+    gender = data.get("gender") if data.get("gender") in {g.value for g in Gender} else None
     user = User(email=data["email"], full_name=data["full_name"], locale=data["locale"],
-                country=data["country"], password_hash=data["password_hash"],
-                is_admin=False, active=True)
+                country=data["country"], gender=gender,
+                password_hash=data["password_hash"], is_admin=False, active=True)
     add_user(user)
     record(user, "user.register", user, None,
            {"email": user.email, "full_name": user.full_name, "locale": user.locale,
-            "country": user.country})
+            "country": user.country, "gender": user.gender})
     db.session.flush()
     return user
 

@@ -136,7 +136,8 @@ def register():
             address = services.request_registration(
                 email=form.email.data, full_name=form.full_name.data,
                 password=form.password.data, locale=form.locale.data,
-                country=form.country.data, next_path=local_next())
+                country=form.country.data, gender=form.gender.data,
+                next_path=local_next())
         except DomainError as error:
             show_refusal(form, error)
         else:

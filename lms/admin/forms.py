@@ -16,6 +16,8 @@ ROLE_TITLES = {
     "coordinator": _l("Program coordinator"),
     "officer": _l("Certifying body officer"),
     "instructor": _l("Instructor"),
+    "observer": _l("Program observer"),
+    "focal_point": _l("National focal point"),
     "none": _l("No role (trainee)"),
 }
 
@@ -53,18 +55,22 @@ class UserFilterForm(FlaskForm):
 
 
 class RoleGrantForm(FlaskForm):
-    """Give a user a role: a program to coordinate, a body to certify for, or admin."""
+    """Give a user a role: a program to coordinate or observe, a body to certify for,
+    or admin."""
 
     role = SelectField(_l("Role"), choices=[], validators=[InputRequired()])
-    program_id = SelectField(_l("Program (for a coordinator)"), coerce=_optional_int,
-                             validators=[Optional()])
+    program_id = SelectField(_l("Program (for a coordinator, an observer or a focal point)"),
+                             coerce=_optional_int, validators=[Optional()])
+    country = CountryField(_l("Country (for a national focal point)"),
+                           validators=[Optional()])
     body_id = SelectField(_l("Certifying body (for an officer)"), coerce=_optional_int,
                           validators=[Optional()])
 
     def __init__(self, *args, programs=(), bodies=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.role.choices = [(key, str(ROLE_TITLES[key]))
-                             for key in ("coordinator", "officer", "admin")]
+                             for key in ("coordinator", "observer", "focal_point", "officer",
+                                         "admin")]
         self.program_id.choices = [("", "")] + [
             (p.id, f"{p.code}: {p.in_locale('name')}") for p in programs]
         self.body_id.choices = [("", "")] + [(b.id, b.name) for b in bodies]
@@ -73,6 +79,8 @@ class RoleGrantForm(FlaskForm):
 class RoleRemoveForm(FlaskForm):
     role = HiddenField(validators=[InputRequired()])
     object_id = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    # A focal point's role names a country besides the program.
+    country = HiddenField(validators=[Optional(), Length(max=2)])
 
 
 class ActiveForm(FlaskForm):

@@ -6,13 +6,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import exists, func, literal, or_, select, union_all
+from sqlalchemy import String, exists, func, literal, or_, select, union_all
 
 from lms.accounts.models import (
     BodyOfficer,
+    FocalPoint,
     Institution,
     InstitutionKind,
     ProgramCoordinator,
+    ProgramObserver,
     User,
     cohort_instructors,
 )
@@ -31,33 +33,44 @@ RECENT_AUDIT_ROWS = 10
 AuditRow = tuple[AuditLog, str | None]
 
 # The roles the users list filters by.
-ROLE_FILTERS = ("admin", "coordinator", "officer", "instructor", "none")
+ROLE_FILTERS = ("admin", "coordinator", "officer", "instructor", "observer", "focal_point",
+                "none")
 
 
 @dataclass
 class Roles:
     """What one user holds: (id, code or name) of the programs they coordinate, the
-    certifying bodies they are an officer of and the cohorts they teach."""
+    certifying bodies they are an officer of, the cohorts they teach and the
+    programs they observe."""
 
     programs: list[tuple[int, str]] = field(default_factory=list)
     bodies: list[tuple[int, str]] = field(default_factory=list)
     cohorts: list[tuple[int, str]] = field(default_factory=list)
+    observed: list[tuple[int, str]] = field(default_factory=list)
+    # (program id, program code, country) of each focal point role.
+    focal: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def _role_condition(role: str | None):
     coordinator = exists().where(ProgramCoordinator.user_id == User.id)
     officer = exists().where(BodyOfficer.user_id == User.id)
     instructor = exists().where(cohort_instructors.c.user_id == User.id)
+    observer = exists().where(ProgramObserver.user_id == User.id)
+    focal_point = exists().where(FocalPoint.user_id == User.id)
     return {
         "admin": User.is_admin.is_(True),
         "coordinator": coordinator,
         "officer": officer,
         "instructor": instructor,
-        "none": ~or_(User.is_admin.is_(True), coordinator, officer, instructor),
+        "observer": observer,
+        "focal_point": focal_point,
+        "none": ~or_(User.is_admin.is_(True), coordinator, officer, instructor, observer,
+                     focal_point),
     }.get(role or "")
 
 
-_ROLE_LISTS = {"program": "programs", "body": "bodies", "cohort": "cohorts"}
+_ROLE_LISTS = {"program": "programs", "body": "bodies", "cohort": "cohorts",
+               "observer": "observed"}
 
 
 def users_page(*, search: str | None, role: str | None, country: str | None,
@@ -84,18 +97,31 @@ def roles_of(user_ids: list[int]) -> dict[int, Roles]:
     found: dict[int, Roles] = defaultdict(Roles)
     if not user_ids:
         return found
+    # Only a focal point's role names a country: the others leave that column empty.
+    none = literal("", String(2))
     rows = db.session.execute(union_all(
-        select(literal("program"), ProgramCoordinator.user_id, Program.id, Program.code)
+        select(literal("program"), ProgramCoordinator.user_id, Program.id, Program.code, none)
         .join(Program, Program.id == ProgramCoordinator.program_id)
         .where(ProgramCoordinator.user_id.in_(user_ids)),
-        select(literal("body"), BodyOfficer.user_id, Institution.id, Institution.name)
+        select(literal("body"), BodyOfficer.user_id, Institution.id, Institution.name, none)
         .join(Institution, Institution.id == BodyOfficer.institution_id)
         .where(BodyOfficer.user_id.in_(user_ids)),
-        select(literal("cohort"), cohort_instructors.c.user_id, Cohort.id, Cohort.code)
+        select(literal("cohort"), cohort_instructors.c.user_id, Cohort.id, Cohort.code, none)
         .join(Cohort, Cohort.id == cohort_instructors.c.cohort_id)
-        .where(cohort_instructors.c.user_id.in_(user_ids)))).all()
-    for kind, user_id, object_id, name in sorted(rows, key=lambda row: str(row[3])):
-        getattr(found[user_id], _ROLE_LISTS[kind]).append((object_id, name))
+        .where(cohort_instructors.c.user_id.in_(user_ids)),
+        select(literal("observer"), ProgramObserver.user_id, Program.id, Program.code, none)
+        .join(Program, Program.id == ProgramObserver.program_id)
+        .where(ProgramObserver.user_id.in_(user_ids)),
+        select(literal("focal"), FocalPoint.user_id, Program.id, Program.code,
+               FocalPoint.country)
+        .join(Program, Program.id == FocalPoint.program_id)
+        .where(FocalPoint.user_id.in_(user_ids)))).all()
+    for kind, user_id, object_id, name, country in sorted(
+            rows, key=lambda row: (str(row[3]), str(row[4]))):
+        if kind == "focal":
+            found[user_id].focal.append((object_id, name, country))
+        else:
+            getattr(found[user_id], _ROLE_LISTS[kind]).append((object_id, name))
     return found
 
 
@@ -170,6 +196,17 @@ def coordinators_by_program() -> dict[int, list[User]]:
     for program_id, user in db.session.execute(
             select(ProgramCoordinator.program_id, User)
             .join(User, User.id == ProgramCoordinator.user_id)
+            .order_by(func.lower(User.full_name))):
+        found[program_id].append(user)
+    return found
+
+
+def observers_by_program() -> dict[int, list[User]]:
+    """The observers of every program, in one query."""
+    found: dict[int, list[User]] = defaultdict(list)
+    for program_id, user in db.session.execute(
+            select(ProgramObserver.program_id, User)
+            .join(User, User.id == ProgramObserver.user_id)
             .order_by(func.lower(User.full_name))):
         found[program_id].append(user)
     return found

@@ -16,9 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from lms.accounts import services as accounts
 from lms.accounts.models import (
     BodyOfficer,
+    FocalPoint,
     Institution,
     InstitutionKind,
     ProgramCoordinator,
+    ProgramObserver,
     User,
 )
 from lms.audit.services import record
@@ -45,25 +47,72 @@ def _forget_roles(user: User) -> None:
 # ---------------------------------------------------------------- roles
 
 
-def grant_coordinator(actor: User, user: User, program: Program) -> bool:
-    """Make ``user`` a coordinator of ``program``; False when they already were."""
-    if db.session.get(ProgramCoordinator, (program.id, user.id)) is not None:
+def _grant_program_role(actor: User, user: User, program: Program, model, role: str) -> bool:
+    """Give ``user`` a per-program role (a row of ``model``); False when they had it."""
+    if db.session.get(model, (program.id, user.id)) is not None:
         return False
-    db.session.add(ProgramCoordinator(program_id=program.id, user_id=user.id))
-    record(actor, "user.grant_role", user, None,
-           {"role": "coordinator", "program": program.code})
+    db.session.add(model(program_id=program.id, user_id=user.id))
+    record(actor, "user.grant_role", user, None, {"role": role, "program": program.code})
     _forget_roles(user)
     db.session.flush()
     return True
 
 
-def remove_coordinator(actor: User, user: User, program: Program) -> bool:
-    """``user`` no longer coordinates ``program``; False when they did not."""
-    row = db.session.get(ProgramCoordinator, (program.id, user.id))
+def _remove_program_role(actor: User, user: User, program: Program, model, role: str) -> bool:
+    """Take a per-program role away; False when ``user`` did not have it."""
+    row = db.session.get(model, (program.id, user.id))
     if row is None:
         return False
     db.session.delete(row)
-    record(actor, "user.remove_role", user, {"role": "coordinator", "program": program.code})
+    record(actor, "user.remove_role", user, {"role": role, "program": program.code})
+    _forget_roles(user)
+    db.session.flush()
+    return True
+
+
+def grant_coordinator(actor: User, user: User, program: Program) -> bool:
+    """Make ``user`` a coordinator of ``program``; False when they already were."""
+    return _grant_program_role(actor, user, program, ProgramCoordinator, "coordinator")
+
+
+def remove_coordinator(actor: User, user: User, program: Program) -> bool:
+    """``user`` no longer coordinates ``program``; False when they did not."""
+    return _remove_program_role(actor, user, program, ProgramCoordinator, "coordinator")
+
+
+def grant_observer(actor: User, user: User, program: Program) -> bool:
+    """Let ``user`` see ``program``'s aggregated figures; False when they already could."""
+    return _grant_program_role(actor, user, program, ProgramObserver, "observer")
+
+
+def remove_observer(actor: User, user: User, program: Program) -> bool:
+    """``user`` no longer observes ``program``; False when they did not."""
+    return _remove_program_role(actor, user, program, ProgramObserver, "observer")
+
+
+def grant_focal_point(actor: User, user: User, program: Program, country: str) -> bool:
+    """Make ``user`` a national focal point of ``country`` for ``program``: they nominate
+    its officers to the program's cohorts by nomination; False when they already were."""
+    if country not in country_codes():
+        raise AdminError(_("Choose a country from the list."), field="country")
+    if db.session.get(FocalPoint, (program.id, country, user.id)) is not None:
+        return False
+    db.session.add(FocalPoint(program_id=program.id, country=country, user_id=user.id))
+    record(actor, "user.grant_role", user, None,
+           {"role": "focal_point", "program": program.code, "country": country})
+    _forget_roles(user)
+    db.session.flush()
+    return True
+
+
+def remove_focal_point(actor: User, user: User, program: Program, country: str) -> bool:
+    """``user`` no longer nominates for ``country`` in ``program``; False when they did not."""
+    row = db.session.get(FocalPoint, (program.id, country, user.id))
+    if row is None:
+        return False
+    db.session.delete(row)
+    record(actor, "user.remove_role", user,
+           {"role": "focal_point", "program": program.code, "country": country})
     _forget_roles(user)
     db.session.flush()
     return True

@@ -25,6 +25,7 @@ from lms.admin.forms import (
 from lms.catalog.models import Program
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.i18n import country_name
 from lms.web.pages import UNPROCESSABLE, page_number, show_refusal
 from lms.web.permissions import require
 
@@ -119,12 +120,18 @@ def grant_role(user_id: int):
     return redirect(url_for(".user", user_id=user.id))
 
 
+# The roles given on a program, and those given on a certifying body.
+PROGRAM_ROLES = ("coordinator", "observer", "focal_point")
+
+
 def _role_label(role: str, form: RoleGrantForm) -> str:
-    choices = dict(form.program_id.choices if role == "coordinator"
+    choices = dict(form.program_id.choices if role in PROGRAM_ROLES
                    else form.body_id.choices if role == "officer" else [])
-    target = choices.get(form.program_id.data if role == "coordinator"
+    target = choices.get(form.program_id.data if role in PROGRAM_ROLES
                          else form.body_id.data)
     title = str(ROLE_TITLES[role])
+    if role == "focal_point" and target:
+        target = f"{target}, {country_name(form.country.data)}"
     return f"{title} ({target})" if target else title
 
 
@@ -135,6 +142,20 @@ def _grant(user: User, form: RoleGrantForm) -> bool:
             raise services.AdminError(_("Choose the program to coordinate."),
                                       field="program_id")
         return services.grant_coordinator(_actor(), user, _get(Program, form.program_id.data))
+    if role == "observer":
+        if form.program_id.data is None:
+            raise services.AdminError(_("Choose the program to observe."),
+                                      field="program_id")
+        return services.grant_observer(_actor(), user, _get(Program, form.program_id.data))
+    if role == "focal_point":
+        if form.program_id.data is None:
+            raise services.AdminError(_("Choose the program to nominate for."),
+                                      field="program_id")
+        if not form.country.data:
+            raise services.AdminError(_("Choose the country the focal point nominates for."),
+                                      field="country")
+        return services.grant_focal_point(_actor(), user, _get(Program, form.program_id.data),
+                                          form.country.data)
     if role == "officer":
         if form.body_id.data is None:
             raise services.AdminError(_("Choose the certifying body."), field="body_id")
@@ -146,12 +167,20 @@ def _grant(user: User, form: RoleGrantForm) -> bool:
 def remove_role(user_id: int):
     user = _get(User, user_id)
     form = RoleRemoveForm()
-    if not form.validate() or form.role.data not in {"coordinator", "officer", "admin"}:
+    if not form.validate() or form.role.data not in {"coordinator", "observer", "officer",
+                                                     "focal_point", "admin"}:
         abort(400)
     try:
         if form.role.data == "coordinator":
             changed = services.remove_coordinator(
                 _actor(), user, _get(Program, form.object_id.data or 0))
+        elif form.role.data == "observer":
+            changed = services.remove_observer(
+                _actor(), user, _get(Program, form.object_id.data or 0))
+        elif form.role.data == "focal_point":
+            changed = services.remove_focal_point(
+                _actor(), user, _get(Program, form.object_id.data or 0),
+                (form.country.data or "").upper())
         elif form.role.data == "officer":
             changed = services.remove_officer(
                 _actor(), user, _get(Institution, form.object_id.data or 0))
@@ -341,14 +370,20 @@ def _user_by_email(email: str) -> User:
 # ---------------------------------------------------------------- programs
 
 
-def _render_programs(forms: dict[int, EmailForm] | None = None, status: int = 200):
+def _render_programs(forms: dict[int, EmailForm] | None = None, status: int = 200,
+                     observer_forms: dict[int, EmailForm] | None = None):
     programs = queries.programs()
     forms = forms or {}
+    observer_forms = observer_forms or {}
     return render_template(
         "admin/programs.html", programs=programs,
         coordinators=queries.coordinators_by_program(),
+        observers=queries.observers_by_program(),
         forms={p.id: forms.get(p.id) or EmailForm(formdata=None, prefix=f"p{p.id}")
-               for p in programs}), status
+               for p in programs},
+        observer_forms={p.id: observer_forms.get(p.id)
+                        or EmailForm(formdata=None, prefix=f"o{p.id}") for p in programs}
+    ), status
 
 
 @bp.get("/programs")
@@ -356,25 +391,31 @@ def programs():
     return _render_programs()
 
 
-@bp.post("/programs/<int:program_id>/coordinators")
-def add_coordinator(program_id: int):
+def _add_program_role(program_id: int, prefix: str, grant, granted, already, forms_key: str):
+    """The add-by-email form of a per-program role (coordinators, observers)."""
     program = _get(Program, program_id)
-    form = EmailForm(prefix=f"p{program.id}")
+    form = EmailForm(prefix=f"{prefix}{program.id}")
     if form.validate():
         try:
             user = _user_by_email(form.email.data)
-            changed = services.grant_coordinator(_actor(), user, program)
+            changed = grant(_actor(), user, program)
         except DomainError as error:
             show_refusal(form, error)
         else:
-            if changed:
-                flash(_("%(name)s now coordinates %(program)s.", name=user.full_name,
-                        program=program.code), "success")
-            else:
-                flash(_("%(name)s already coordinates %(program)s.", name=user.full_name,
-                        program=program.code), "info")
+            message = granted if changed else already
+            flash(message(user.full_name, program.code), "success" if changed else "info")
             return redirect(url_for(".programs"))
-    return _render_programs({program.id: form}, UNPROCESSABLE)
+    return _render_programs(status=UNPROCESSABLE, **{forms_key: {program.id: form}})
+
+
+@bp.post("/programs/<int:program_id>/coordinators")
+def add_coordinator(program_id: int):
+    return _add_program_role(
+        program_id, "p", services.grant_coordinator,
+        lambda name, code: _("%(name)s now coordinates %(program)s.", name=name, program=code),
+        lambda name, code: _("%(name)s already coordinates %(program)s.", name=name,
+                             program=code),
+        "forms")
 
 
 @bp.post("/programs/<int:program_id>/coordinators/<int:user_id>/remove")
@@ -383,6 +424,26 @@ def remove_coordinator(program_id: int, user_id: int):
     user = _get(User, user_id)
     if services.remove_coordinator(_actor(), user, program):
         flash(_("%(name)s no longer coordinates %(program)s.", name=user.full_name,
+                program=program.code), "success")
+    return redirect(url_for(".programs"))
+
+
+@bp.post("/programs/<int:program_id>/observers")
+def add_observer(program_id: int):
+    return _add_program_role(
+        program_id, "o", services.grant_observer,
+        lambda name, code: _("%(name)s now observes %(program)s.", name=name, program=code),
+        lambda name, code: _("%(name)s already observes %(program)s.", name=name,
+                             program=code),
+        "observer_forms")
+
+
+@bp.post("/programs/<int:program_id>/observers/<int:user_id>/remove")
+def remove_observer(program_id: int, user_id: int):
+    program = _get(Program, program_id)
+    user = _get(User, user_id)
+    if services.remove_observer(_actor(), user, program):
+        flash(_("%(name)s no longer observes %(program)s.", name=user.full_name,
                 program=program.code), "success")
     return redirect(url_for(".programs"))
 

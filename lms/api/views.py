@@ -22,6 +22,7 @@ from lms.api import openapi
 from lms.certification import ids, signing, verification
 from lms.certification.models import Certificate, revocation_shown
 from lms.certification.verification import verify_limit
+from lms.certification.verification_counts import Channel, count_lookup
 from lms.cohorts.models import Cohort
 from lms.extensions import csrf, db
 from lms.web import body
@@ -82,6 +83,8 @@ def certificate(code: str):
         canonical = ids.parse(code)
     except ids.InvalidId as error:
         return _error(400, verification.parse_error_code(error), error.message)
+    # Counted before the read (see count_lookup); an ID nobody holds counts nothing.
+    count_lookup(Channel.API, [canonical])
     record = verification.record_json(canonical)
     if record is None:
         return _error(404, "not_found", verification.not_found_message())
@@ -108,7 +111,11 @@ def verify_many():
     if not all(isinstance(item, str) for item in given):
         return _error(400, "not_a_string", _(
             'Every certificate ID must be a string in quotes, such as "PRC-7K3M-Q9XD-K".'))
-    return body.response({"results": verification.bulk_results(given)})
+    results = verification.bulk_results(given)
+    # A POST takes SQLite's write lock up front, so here the count may follow the read.
+    count_lookup(Channel.API, {result["id"] for result in results
+                               if result["status"] not in ("invalid", "not_found")})
+    return body.response({"results": results})
 
 
 # ---------------------------------------------------------------- Open Badges documents

@@ -196,7 +196,9 @@ _STATUS_FOR = {COMPLETED: EnrolmentStatus.COMPLETED, FAILED: EnrolmentStatus.FAI
 
 def apply_result(enrolment: Enrolment, result: CourseResult, actor) -> bool:
     """Move the enrolment's status to what ``result`` says; True when it changed."""
-    if enrolment.status in (EnrolmentStatus.WITHDRAWN,) or result.required == 0:
+    # Withdrawn and waiting trainees hold no seat: no result moves them.
+    if (enrolment.status in (EnrolmentStatus.WITHDRAWN, EnrolmentStatus.WAITLISTED)
+            or result.required == 0):
         return False
     target = _STATUS_FOR[result.state]
     if enrolment.status == EnrolmentStatus.INVITED and target == EnrolmentStatus.ACTIVE:
@@ -246,7 +248,8 @@ def refresh_course(course_id: int, actor) -> int:
         facts = load_facts(cohort_id=cohort_id)
         enrolments = list(db.session.scalars(select(Enrolment).where(
             Enrolment.cohort_id == cohort_id,
-            Enrolment.status != EnrolmentStatus.WITHDRAWN)))
+            Enrolment.status.not_in((EnrolmentStatus.WITHDRAWN,
+                                     EnrolmentStatus.WAITLISTED)))))
         for enrolment in enrolments:
             if apply_result(enrolment, evaluate(rules, enrolment.id, facts), actor):
                 changed += 1

@@ -12,9 +12,10 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from lms.assessments.models import TestRole
 from lms.i18n import LANGUAGES
 from lms.web.fields import DateTimeLocalField, DecimalField, IntegerField
 
@@ -69,6 +70,15 @@ class AssessmentForm(WindowForm):
     shuffle_questions = BooleanField(_l("Shuffle the questions for each attempt"))
     review_allowed = BooleanField(_l("Trainees may review their answers after submitting"),
                                   default=True)
+    # Only these three values; absent (the kinds without the field) reads as None.
+    test_role = SelectField(
+        _l("Measures learning as"), default="", validate_choice=False,
+        choices=[("", _l("Neither")), (TestRole.PRE.value, _l("The course's pre-test")),
+                 (TestRole.POST.value, _l("The course's post-test"))],
+        validators=[AnyOf(("", TestRole.PRE.value, TestRole.POST.value, None),
+                          message=_l("Choose pre-test, post-test or neither."))],
+        description=_l("The learning report compares each trainee's pre-test and post-test "
+                       "scores. A course has at most one of each."))
     # Assignment
     accepts_text = BooleanField(_l("Accepts a text answer"), default=True)
     accepts_file = BooleanField(_l("Accepts a file"))
@@ -87,7 +97,8 @@ for _locale in LANGUAGES:
         validators=[Optional(), Length(max=MAX_INSTRUCTIONS)], render_kw={"lang": _locale}))
 
 KIND_FIELDS = {
-    "quiz": ("attempts_allowed", "time_limit_minutes", "shuffle_questions", "review_allowed"),
+    "quiz": ("attempts_allowed", "time_limit_minutes", "shuffle_questions", "review_allowed",
+             "test_role"),
     "assignment": ("accepts_text", "accepts_file"),
     "observation": (),
     "attendance": (),

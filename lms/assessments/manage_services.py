@@ -23,6 +23,7 @@ from lms.assessments.models import (
     AssessmentTranslation,
     AssessmentWindow,
     Grade,
+    TestRole,
 )
 from lms.audit.services import record
 from lms.catalog.models import Course
@@ -38,7 +39,7 @@ MAX_WEIGHT = Decimal("9999.99")
 
 FIELDS = ("kind", "title", "instructions", "pass_mark", "weight", "required", "published",
           "position", "opens_at", "due_at", "attempts_allowed", "time_limit_minutes",
-          "shuffle_questions", "review_allowed", "accepts_text", "accepts_file")
+          "shuffle_questions", "review_allowed", "accepts_text", "accepts_file", "test_role")
 
 
 @dataclass
@@ -60,6 +61,8 @@ class AssessmentData:
     review_allowed: bool = True
     accepts_text: bool = True
     accepts_file: bool = False
+    # Quizzes only: TestRole value, or None / "" for neither.
+    test_role: str | None = None
     # {locale: {"title": ..., "instructions": ...}}; blank texts remove the translation.
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
@@ -123,6 +126,7 @@ def _validated(kind: str, data: AssessmentData, language: str) -> dict[str, Any]
                       time_limit_minutes=data.time_limit_minutes,
                       shuffle_questions=bool(data.shuffle_questions),
                       review_allowed=bool(data.review_allowed))
+    values["test_role"] = _test_role(kind, data.test_role)
     if kind == AssessmentKind.ASSIGNMENT:
         if not (data.accepts_text or data.accepts_file):
             raise DomainError(_("An assignment must accept a text, a file or both."),
@@ -131,6 +135,36 @@ def _validated(kind: str, data: AssessmentData, language: str) -> dict[str, Any]
     check_translations(data.translations, language,
                        {"title": 200, "instructions": MAX_INSTRUCTIONS})
     return values
+
+
+def _test_role(kind: str, role: str | None) -> str | None:
+    """The role checked: a TestRole value, or None; only a quiz may have one."""
+    if not role:
+        return None
+    if role not in {r.value for r in TestRole}:
+        raise DomainError(_("Choose pre-test, post-test or neither."), field="test_role")
+    if kind != AssessmentKind.QUIZ:
+        # No field: the other kinds' forms do not show one, so the message is flashed.
+        raise DomainError(_("Only a quiz can be a course's pre-test or post-test."))
+    return role
+
+
+def _check_role_free(course_id: int, role: str | None, assessment_id: int | None) -> None:
+    """A course has at most one pre-test and one post-test: refuse a second, naming the first."""
+    if role is None:
+        return
+    holder = db.session.scalar(select(Assessment).where(
+        Assessment.course_id == course_id, Assessment.test_role == role,
+        Assessment.id != (assessment_id or 0)))
+    if holder is None:
+        return
+    if role == TestRole.PRE:
+        message = _("%(title)s is already this course's pre-test; set it to neither first.",
+                    title=holder.title)
+    else:
+        message = _("%(title)s is already this course's post-test; set it to neither first.",
+                    title=holder.title)
+    raise DomainError(message, field="test_role")
 
 
 def _next_position(course_id: int) -> int:
@@ -151,6 +185,7 @@ def create_assessment(actor, course: Course, kind: str, data: AssessmentData) ->
     except ValueError:
         raise DomainError(_("Choose a kind of assessment from the list.")) from None
     values = _validated(kind, data, course.language)
+    _check_role_free(course.id, values["test_role"], None)
     assessment = Assessment(course_id=course.id, kind=kind,
                             position=data.position or _next_position(course.id), **values)
     apply_translations(assessment, AssessmentTranslation, data.translations, TRANSLATED)
@@ -167,6 +202,7 @@ def create_assessment(actor, course: Course, kind: str, data: AssessmentData) ->
 def update_assessment(actor, assessment: Assessment, data: AssessmentData) -> Assessment:
     """Change an assessment; grades follow a new pass mark and results are re-applied."""
     values = _validated(assessment.kind, data, assessment.course.language)
+    _check_role_free(assessment.course_id, values["test_role"], assessment.id)
     before = _snapshot(assessment)
     rules_changed = (values["pass_mark"] != Decimal(assessment.pass_mark)
                      or values["required"] != assessment.required

@@ -75,6 +75,7 @@ def _data(form: AssessmentForm, locales: list[str]) -> services.AssessmentData:
         shuffle_questions=form.shuffle_questions.data,
         review_allowed=form.review_allowed.data,
         accepts_text=form.accepts_text.data, accepts_file=form.accepts_file.data,
+        test_role=form.test_role.data or None,
         translations={locale: {name: (form[f"{name}_{locale}"].data or "").strip()
                                for name in TRANSLATED} for locale in locales})
 

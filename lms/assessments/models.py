@@ -59,8 +59,21 @@ ASSESSMENT_KIND_TITLES = {
     AssessmentKind.ATTENDANCE: _l("Attendance"),
 }
 
+
+class TestRole(enum.StrEnum):
+    """A quiz's part in measuring learning: taken before the course and again after it
+    (Kirkpatrick level 2); the learning report gives the mean gain between the two."""
+
+    # Not a pytest test class, despite the name.
+    __test__ = False
+
+    PRE = "pre"
+    POST = "post"
+
 class Assessment(Translatable, db.Model):
     __tablename__ = "assessments"
+    # At most one pre-test and one post-test per course (NULLs never clash).
+    __table_args__ = (UniqueConstraint("course_id", "test_role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(
@@ -85,6 +98,8 @@ class Assessment(Translatable, db.Model):
     opens_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Quizzes only: TestRole ("pre", "post") or None.
+    test_role: Mapped[str | None] = mapped_column(String(10))
 
     course: Mapped[Course] = relationship()
     translations: Mapped[list[AssessmentTranslation]] = relationship(

@@ -10,7 +10,9 @@ Services flush and audit; the request (or the command) commits.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -39,7 +41,7 @@ from lms.certification.tracks.models import Track
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.kernel import clock, events
+from lms.kernel import clock, events, jobs
 
 # The code the system revokes with when a course result no longer earns the certificate.
 COURSE_RESULT_CHANGED = RevocationReason.COURSE_RESULT_CHANGED
@@ -205,6 +207,58 @@ def issue_track_certificate(track: Track, user: User, actor, *,
 def issue_all(track: Track, actor, *, today: date | None = None) -> list[Certificate]:
     """Certify every eligible trainee of the track who has no valid certificate yet."""
     return issue_many(track, track_progress.eligible(track, today), actor, today=today)
+
+
+# ---------------------------------------------------------------- issue-all as a job
+
+ISSUE_ALL_JOB = "issue-all"
+# Certificates issued (and committed, with the job's progress) at a time.
+ISSUE_BATCH = 200
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    """What ``issue_many`` reads of a trainee, kept as plain values across the job's
+    commits (which expire the ORM objects)."""
+
+    user_id: int
+    course_hours: int
+
+
+def start_issue_all(track: Track, actor, waiting: Sequence[Any]) -> jobs.JobRun:
+    """Record a job that certifies ``waiting`` (the track's eligible trainees) in batches.
+
+    The key names the track, the day and exactly who is waiting: a double click gives
+    the same job, while new trainees becoming eligible later make a new one.
+    """
+    user_ids = sorted(row.user.id for row in waiting)
+    digest = hashlib.sha256(",".join(map(str, user_ids)).encode()).hexdigest()[:24]
+    key = f"{ISSUE_ALL_JOB}:{track.id}:{clock.today(clock.UTC).isoformat()}:{digest}"
+    return jobs.start(ISSUE_ALL_JOB, key=key, total=len(user_ids),
+                      params={"track_id": track.id}, started_by_id=_actor_id(actor))
+
+
+@jobs.handler(ISSUE_ALL_JOB)
+def issue_all_job(job: jobs.JobRun) -> Iterator[jobs.Progress]:
+    """Certify the track's eligible trainees, ``ISSUE_BATCH`` at a time.
+
+    Resumed after its worker died, it reads who is eligible again: those certified
+    by the batches already committed hold a valid certificate now and are skipped,
+    so nobody gets a second one.
+    """
+    track = db.session.get(Track, job.params["track_id"])
+    if track is None:
+        raise jobs.JobFailed({"missing": True})
+    actor = db.session.get(User, job.started_by_id) if job.started_by_id else None
+    today = clock.today(clock.UTC)
+    issued, done = int((job.result or {}).get("issued", 0)), job.done
+    waiting = [_Waiting(row.user.id, int(row.course_hours or 0))
+               for row in track_progress.eligible(track, today)]
+    for batch in _chunks(waiting, ISSUE_BATCH):
+        issued += len(issue_many(track, batch, actor, today=today))
+        done = min(done + len(batch), job.total)
+        yield jobs.Progress(done, {"issued": issued})
+    yield jobs.Progress(job.total, {"issued": issued})
 
 
 def progress_changed(user_id: int, actor, *, today: date | None = None) -> list[Certificate]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
 from lms.certification.ids import InvalidId, parse
 from lms.certification.models import Certificate, CertificateKind, CertificateStatus, current_filter
 from lms.certification.tracks.models import Track
+from lms.certification.verification_counts import VerificationCount
 from lms.extensions import db
 from lms.kernel import clock
 
@@ -109,3 +111,49 @@ def related(certificate: Certificate) -> dict[str, Certificate | None]:
         Certificate.renews_id == certificate.id).order_by(Certificate.id.desc()).limit(1))
     return {"superseded_by": certificate.superseded_by, "replaces": certificate.replaces,
             "renews": certificate.renews, "renewed_by": renewed_by}
+
+
+# ---------------------------------------------------------------- verification counts
+
+
+def verification_totals(certificate_ids: Collection[int]) -> dict[int, int]:
+    """{certificate id: times verified, every channel and day}; absent when never (one query)."""
+    if not certificate_ids:
+        return {}
+    rows = db.session.execute(
+        select(VerificationCount.certificate_id, func.sum(VerificationCount.count))
+        .where(VerificationCount.certificate_id.in_(list(certificate_ids)))
+        .group_by(VerificationCount.certificate_id))
+    return {certificate_id: int(total) for certificate_id, total in rows}
+
+
+def verification_counts_by(start: date | None = None, end: date | None = None, *,
+                           body_ids: Collection[int] | None = None,
+                           program_ids: Collection[int] | None = None) -> Sequence[Row]:
+    """The stored counts of the days ``start`` to ``end`` (inclusive; None: open), one row
+    per certificate, day and channel, for the reports to add up (one query).
+
+    Each row has ``certificate_id``, ``code``, ``track_id`` (None for a course
+    certificate), ``body_id`` (the issuer: the certifying body, or the cohort's host
+    for a course certificate), ``program_id``, ``channel``, ``day`` and ``count``.
+    ``body_ids`` and ``program_ids`` limit the rows to those certificates; given
+    both, a row of either passes (a viewer's scope is the union of their roles),
+    and an empty collection lets nothing of its kind through.
+    """
+    query = (select(VerificationCount.certificate_id, Certificate.code, Certificate.track_id,
+                    Certificate.issuer_id.label("body_id"), Certificate.program_id,
+                    VerificationCount.channel, VerificationCount.day, VerificationCount.count)
+             .join(Certificate, Certificate.id == VerificationCount.certificate_id))
+    if start is not None:
+        query = query.where(VerificationCount.day >= start)
+    if end is not None:
+        query = query.where(VerificationCount.day <= end)
+    limits = []
+    if body_ids is not None:
+        limits.append(Certificate.issuer_id.in_(list(body_ids)))
+    if program_ids is not None:
+        limits.append(Certificate.program_id.in_(list(program_ids)))
+    if limits:
+        query = query.where(or_(*limits))
+    return db.session.execute(query.order_by(
+        VerificationCount.day, VerificationCount.certificate_id, VerificationCount.channel)).all()

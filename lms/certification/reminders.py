@@ -3,8 +3,12 @@
 A valid certificate that expires within 90, 30 or 7 days gets one notice per
 threshold; ``Reminder`` rows make each one happen once. When runs were missed
 (the server was down for a month) only the most urgent threshold that is due is
-mailed, and the larger ones are marked as sent: one mail, not three at once.
+announced, and the larger ones are marked as sent: one notice, not three at once.
 Revoked, superseded and already renewed certificates get nothing.
+
+This module keeps the schedule only: each notice due is announced as the
+``certificate_expiring`` event, and lms.notifications writes it (in-app, and by mail
+in the holder's language unless they chose otherwise).
 """
 
 from __future__ import annotations
@@ -13,16 +17,13 @@ from datetime import date, timedelta
 
 import click
 from flask.cli import with_appcontext
-from flask_babel import force_locale, format_date
-from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import joinedload
 
 from lms.certification.models import Certificate, Reminder
 from lms.certification.tracks.models import Track
 from lms.extensions import db
-from lms.i18n import DEFAULT_LOCALE, LANGUAGES
-from lms.kernel import clock, mail
+from lms.kernel import clock, events, jobs
 
 THRESHOLDS = (90, 30, 7)
 
@@ -32,31 +33,8 @@ def _due(days_left: int, sent: set[int]) -> list[int]:
     return sorted(t for t in THRESHOLDS if days_left <= t and t not in sent)
 
 
-def _message(certificate: Certificate, track: Track | None, language: str) -> tuple[str, str]:
-    snapshot = certificate.snapshot
-    text = snapshot["text"].get(language) or snapshot["text"]["en"]
-    expires = format_date(certificate.expires_on, format="long")
-    subject = _("Your certificate %(code)s expires on %(date)s",
-                code=certificate.code, date=expires)
-    lines = [
-        _("Dear %(name)s,", name=certificate.user.full_name),
-        "",
-        _("Your certificate “%(title)s” (ID %(code)s) expires on %(date)s.",
-          title=text["title"], code=certificate.code, date=expires),
-    ]
-    if track is not None and track.renewal_hours:
-        lines.append(_("To renew it, you need %(hours)s approved hours of continuing "
-                       "education between %(start)s and %(end)s; your certifying body then "
-                       "renews it.", hours=track.renewal_hours,
-                       start=format_date(certificate.valid_from, format="long"), end=expires))
-    else:
-        lines.append(_("Ask your certifying body how to renew it."))
-    lines += ["", _("Verify this certificate at"), snapshot.get("verify_url", "")]
-    return subject, "\n".join(lines)
-
-
 def send_reminders(today: date | None = None) -> int:
-    """Send the notices due on ``today``; returns how many mails were sent (flushes)."""
+    """Announce the notices due on ``today``; returns how many (flushes)."""
     today = today or clock.today(clock.UTC)
     renewed = select(Certificate.renews_id).where(
         Certificate.renews_id.is_not(None), Certificate.revoked_at.is_(None))
@@ -84,11 +62,9 @@ def send_reminders(today: date | None = None) -> int:
         due = _due((certificate.expires_on - today).days, sent.get(certificate.id, set()))
         if not due:
             continue
-        holder = certificate.user
-        language = holder.locale if holder.locale in LANGUAGES else DEFAULT_LOCALE
-        with force_locale(language):
-            subject, body = _message(certificate, tracks.get(certificate.track_id), language)
-        mail.send(holder.email, subject, body)
+        events.certificate_expiring.send(
+            certificate, days_left=(certificate.expires_on - today).days,
+            track=tracks.get(certificate.track_id))
         count += 1
         now = clock.now()
         rows += [{"certificate_id": certificate.id, "days_before": days, "sent_at": now}
@@ -108,3 +84,9 @@ def remind_expiring(today=None) -> None:
     count = send_reminders(today.date() if today else None)
     db.session.commit()
     click.echo(f"{count} expiry notices sent.")
+
+
+@jobs.periodic(jobs.crontab(minute="0", hour="6"), name="remind-expiring")
+def remind_expiring_daily() -> None:
+    """The same run on the worker, every day at 06:00 UTC (the task commits)."""
+    send_reminders()

@@ -6,6 +6,8 @@ account (email and everything else) never is.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,6 +19,7 @@ from wtforms.validators import Length, Optional
 from lms.assessments.assignments import uploads
 from lms.certification import ids, verification
 from lms.certification.verification import verify_limit
+from lms.certification.verification_counts import Channel, count_lookup
 from lms.i18n import current_locale
 from lms.web.errors import render_error
 from lms.web.pages import UNPROCESSABLE
@@ -94,6 +97,8 @@ def _check_pdf(form: VerifyForm, sent):
         form.pdf.errors = [_("This file is not a PDF.")]
         return _render_form(form, UNPROCESSABLE)
     check = verification.check_upload(data)
+    if check.certificate is not None:
+        count_lookup(Channel.UPLOAD, [check.certificate.code])
     context = _record_context(check.certificate) if check.certificate is not None else {}
     return _render_form(form, UNPROCESSABLE if check.problem else 200, check=check,
                         **context)
@@ -118,6 +123,15 @@ def _too_many(_error):
     return page, status, {"Retry-After": verification.retry_after()}
 
 
+def _visit_channel() -> Channel:
+    """PAGE when the visitor came from one of the site's pages (the form redirects here,
+    or a link was followed), QR when not: the printed address opened by a QR scan or
+    from a mail. The site sends its Referer only to itself (Referrer-Policy: same-origin)."""
+    referrer = urlsplit(request.referrer or "").netloc.lower()
+    own = {request.host.lower(), urlsplit(current_app.config["LMS_PUBLIC_URL"]).netloc.lower()}
+    return Channel.PAGE if referrer in own else Channel.QR
+
+
 @bp.get("/verify/<code>")
 def certificate(code: str):
     try:
@@ -127,6 +141,8 @@ def certificate(code: str):
                                message=error.message), 404
     if canonical != code:
         return redirect(url_for(".certificate", code=canonical), 301)
+    # Counted before the read, see count_lookup; an ID nobody holds counts nothing.
+    count_lookup(_visit_channel(), [canonical])
     record = verification.find(canonical)
     if record is None:
         return render_template("certificates/verify_missing.html", code=code,

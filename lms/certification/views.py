@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -90,9 +91,11 @@ def _language_choices() -> list[tuple[str, str]]:
 @bp.get("/certificates")
 def mine():
     require(current_user.is_authenticated)
-    return render_template("certificates/mine.html", certificates=certificates.of_holder(
-        current_user.id), today=clock.today(clock.UTC), languages=_language_choices(),
-        chosen=current_locale())
+    held = certificates.of_holder(current_user.id)
+    return render_template("certificates/mine.html", certificates=held,
+                           checked=certificates.verification_totals([c.id for c in held]),
+                           today=clock.today(clock.UTC), languages=_language_choices(),
+                           chosen=current_locale())
 
 
 @bp.get("/certificates/<code>/pdf")
@@ -196,13 +199,21 @@ def issue_all(track_id: int):
     form = ConfirmForm()
     if not form.validate():
         abort(400)
+    waiting = progress.eligible(track, clock.today(clock.UTC))
     if not form.confirmed:
-        waiting = [row.user for row in progress.eligible(track, clock.today(clock.UTC))]
         if not waiting:
             flash(_("Nobody is waiting for a certificate on this track."), "info")
             return redirect(url_for(".track", track_id=track.id))
-        return _confirm_issue(track, waiting)
-    issued = issuance.issue_all(track, current_user)
+        return _confirm_issue(track, [row.user for row in waiting])
+    if len(waiting) > current_app.config["LMS_JOBS_INLINE_LIMIT"]:
+        # Too many for one request: a job issues them in batches, and the officer
+        # watches its progress page.
+        job = issuance.start_issue_all(track, current_user, waiting)
+        if job.started_by_id != current_user.id:
+            flash(_("Another officer is already issuing these certificates."), "info")
+            return redirect(url_for(".track", track_id=track.id))
+        return redirect(url_for("jobs.show", job_id=job.id))
+    issued = issuance.issue_many(track, waiting, current_user)
     if issued:
         flash(ngettext("%(num)d certificate issued.", "%(num)d certificates issued.",
                        len(issued)), "success")

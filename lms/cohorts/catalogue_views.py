@@ -13,7 +13,8 @@ from flask_login import current_user
 from lms.catalog import queries
 from lms.cohorts.catalogue_forms import CatalogueSearchForm
 from lms.cohorts.catalogue_queries import published_courses
-from lms.cohorts.queries import cohorts_for_course, enrolments_of
+from lms.cohorts.models import EnrolmentStatus
+from lms.cohorts.queries import cohorts_for_course, enrolments_of, waitlist_positions
 from lms.kernel import clock
 from lms.web.pages import UNPROCESSABLE, page_number
 
@@ -51,9 +52,12 @@ def course(code: str):
         abort(404)
     today = clock.today(clock.UTC)
     cohorts = cohorts_for_course(course.id, today)
-    enrolments = {}
+    enrolments, positions = {}, {}
     if current_user.is_authenticated:
-        enrolments = enrolments_of(current_user.id, [summary.cohort.id for summary in cohorts])
+        cohort_ids = [summary.cohort.id for summary in cohorts]
+        enrolments = enrolments_of(current_user.id, cohort_ids)
+        if any(e.status == EnrolmentStatus.WAITLISTED for e in enrolments.values()):
+            positions = waitlist_positions(current_user.id, cohort_ids)
     return render_template("catalog/course.html", course=course, cohorts=cohorts,
-                           enrolments=enrolments, today=today,
+                           enrolments=enrolments, positions=positions, today=today,
                            can_manage=course.can_manage(current_user))

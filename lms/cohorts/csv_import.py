@@ -7,8 +7,9 @@ either the rows to import or every problem found, each with its line number as a
 spreadsheet shows it (the header is line 1).
 
 Moodle's columns are accepted as they come: username, email, firstname, lastname,
-country, lang, institution, cohort1, cohort2, ... Columns we do not use (password,
-auth, city, idnumber, department, phone1, ...) are ignored.
+country, lang, institution, cohort1, cohort2, ... and our own optional gender column
+(female, male, other; empty for not stated). Columns we do not use (password, auth,
+city, idnumber, department, phone1, ...) are ignored.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from lms.errors import DomainError, clean_name
 from lms.i18n import DEFAULT_LOCALE, LANGUAGES, normalise_language
 
 REQUIRED_COLUMNS = ("email", "firstname", "lastname")
+# The gender column's accepted values (as lms.accounts.models.Gender stores them); the
+# initials too, as spreadsheets exported from HR systems often have them.
+GENDER_VALUES = {"female": "female", "f": "female", "male": "male", "m": "male",
+                 "other": "other"}
 DELIMITERS = (",", ";", "\t")
 _COHORT_COLUMN = re.compile(r"^cohort(\d+)$")
 MAX_NAME = 120
@@ -101,6 +106,8 @@ class ImportRow:
     institution: str | None
     cohorts: tuple[CohortInfo, ...]
     existing_user: bool
+    # "female", "male", "other" or None (not stated); only new accounts take it.
+    gender: str | None = None
 
 
 @dataclass
@@ -279,11 +286,17 @@ def _check_record(record: Record, context: ImportContext,
         institution, refusal = _checked(_institution_name, institution)
         if refusal:
             problems.append(refusal)
+    raw_gender = record.get("gender").strip().casefold()
+    gender = GENDER_VALUES.get(raw_gender) if raw_gender else None
+    if raw_gender and gender is None:
+        problems.append(_("'%(value)s' is not a gender: write female, male or other, or leave "
+                          "it empty.", value=record.get("gender")))
     if problems:
         return problems
     return ImportRow(line=record.line, email=email or "", full_name=full_name,
                      country=country, language=language or DEFAULT_LOCALE,
-                     institution=institution, cohorts=tuple(cohorts), existing_user=existing)
+                     institution=institution, cohorts=tuple(cohorts), existing_user=existing,
+                     gender=gender)
 
 
 def _full_name(value: str) -> str:

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.cohorts.models import ENROLMENT_STATUS_TITLES
+from lms.cohorts.schedule_zones import MAX_ZONE_LENGTH, is_known_zone, zone_choices
 from lms.i18n import LANGUAGES
 from lms.web.fields import CountryField, DateField, IntegerField, LanguageField
 
@@ -58,6 +59,22 @@ class LanguageCheckboxes(SelectMultipleField):
         super().__init__(label, validators, **kwargs)
 
 
+class TimeZoneField(StringField):
+    """An IANA zone name typed with suggestions (a datalist of ``zones``); blank is None."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"list": "time-zones", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        super().process_formdata(valuelist)
+        self.data = (self.data or "").strip() or None
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        return zone_choices()
+
+
 class CohortForm(FlaskForm):
     code = StringField(
         _l("Code"),
@@ -73,6 +90,10 @@ class CohortForm(FlaskForm):
     host_institution_id = SelectField(_l("Host institution"), coerce=optional_int,
                                       validators=[Optional()])
     country = CountryField(_l("Country"), validators=[DataRequired()])
+    time_zone = TimeZoneField(
+        _l("Time zone"), validators=[Optional(), Length(max=MAX_ZONE_LENGTH)],
+        description=_l("Where the sessions' times are read, e.g. America/Bogota. Leave empty "
+                       "for the country's (its capital's when it has several)."))
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
     ends_on = DateField(_l("Ends on"), validators=[DataRequired()])
     enrol_opens_on = DateField(_l("Enrolment opens on"), validators=[Optional()])
@@ -83,6 +104,17 @@ class CohortForm(FlaskForm):
         _l("Capacity"), validators=[Optional(), NumberRange(min=1)],
         description=_l("Number of seats; leave empty for no limit."))
     self_enrolment = BooleanField(_l("Trainees may enrol themselves"), default=True)
+    by_nomination = BooleanField(
+        _l("By nomination"), default=False,
+        description=_l("National focal points nominate participants, the program's "
+                       "coordinators decide. No self-enrolment."))
+    seats_per_country = IntegerField(
+        _l("Seats per country"), validators=[Optional(), NumberRange(min=1)],
+        description=_l("For a cohort by nomination, e.g. 2."))
+    nominations_open_on = DateField(_l("Nominations open on"), validators=[Optional()])
+    nominations_close_on = DateField(
+        _l("Nominations close on"), validators=[Optional()],
+        description=_l("Leave empty to accept nominations until the day before the start."))
     instructors = TextAreaField(
         _l("Instructors"), validators=[Optional()],
         description=_l("Email addresses of existing users, one per line."))
@@ -97,6 +129,22 @@ class CohortForm(FlaskForm):
         if (self.enrol_opens_on.data and self.enrol_closes_on.data
                 and self.enrol_closes_on.data < self.enrol_opens_on.data):
             self.enrol_closes_on.errors.append(_("Enrolment cannot close before it opens."))
+            valid = False
+        if (self.nominations_open_on.data and self.nominations_close_on.data
+                and self.nominations_close_on.data < self.nominations_open_on.data):
+            self.nominations_close_on.errors.append(
+                _("Nominations cannot close before they open."))
+            valid = False
+        if self.by_nomination.data and not self.seats_per_country.data \
+                and not self.seats_per_country.errors:
+            self.seats_per_country.errors.append(
+                _("A cohort by nomination needs at least 1 seat per country."))
+            valid = False
+        if self.time_zone.data and not self.time_zone.errors \
+                and not is_known_zone(self.time_zone.data):
+            self.time_zone.errors.append(_(
+                "Unknown time zone %(zone)s: choose one from the list, such as "
+                "America/Bogota.", zone=self.time_zone.data))
             valid = False
         return valid
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import partial
+from pathlib import Path
 
 from babel.lists import format_list
 from flask import (
@@ -21,13 +23,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.catalog.models import Course
-from lms.cohorts import queries, services
+from lms.cohorts import queries, schedule_services, services
 from lms.cohorts.forms import CohortForm, EnrolUserForm, ImportForm, StatusForm, email_lines
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import current_locale, language_name
 from lms.kernel import clock
+from lms.kernel.jobs import JobRun
 from lms.web.pages import UNPROCESSABLE, page_number, show_refusal
 from lms.web.permissions import require
 
@@ -43,6 +46,7 @@ def _cohort_form(cohort: Cohort | None = None, submitted: bool = False) -> Cohor
         if cohort is not None:
             form.instructors.data = "\n".join(user.email for user in cohort.instructors)
             form.interpretation_languages.data = cohort.interpretation_codes
+            form.time_zone.data = cohort.time_zone
     form.host_institution_id.choices = [("", _("None"))] + [
         (str(institution.id), institution.name) for institution in queries.institutions()]
     return form
@@ -56,7 +60,10 @@ def _data(form: CohortForm) -> services.CohortData:
         enrol_opens_on=form.enrol_opens_on.data, enrol_closes_on=form.enrol_closes_on.data,
         capacity=form.capacity.data, self_enrolment=form.self_enrolment.data,
         instructor_emails=email_lines(form.instructors.data),
-        interpretation_languages=list(form.interpretation_languages.data or []))
+        interpretation_languages=list(form.interpretation_languages.data or []),
+        by_nomination=form.by_nomination.data, seats_per_country=form.seats_per_country.data,
+        nominations_open_on=form.nominations_open_on.data,
+        nominations_close_on=form.nominations_close_on.data)
 
 
 def _warn_missing_content(cohort: Cohort) -> None:
@@ -84,6 +91,8 @@ def new_cohort(course_id: int):
     if form.validate_on_submit():
         try:
             cohort = services.create_cohort(current_user, course, _data(form))
+            schedule_services.set_time_zone(current_user, cohort, form.time_zone.data,
+                                            previous=cohort.zone_name)
         except DomainError as error:
             show_refusal(form, error)
         else:
@@ -102,7 +111,10 @@ def _render_edit(cohort: Cohort, form: CohortForm, enrol_form: EnrolUserForm,
     return render_template(
         "cohorts/cohort_form.html", form=form, course=cohort.course, cohort=cohort,
         enrol_form=enrol_form, pagination=pagination, rows=rows,
-        statuses=[(status.value, status.title) for status in EnrolmentStatus],
+        waiting=queries.waiting_list(cohort),
+        # Nobody is put on the waiting list by hand (services.set_status refuses it).
+        statuses=[(status.value, status.title) for status in EnrolmentStatus
+                  if status != EnrolmentStatus.WAITLISTED],
         seats_taken=queries.seats_taken([cohort.id]).get(cohort.id, 0),
         coverage=queries.content_coverage(cohort.course, cohort.language)), status
 
@@ -118,8 +130,12 @@ def edit_cohort(cohort_id: int):
     cohort = _managed_cohort(cohort_id)
     form = _cohort_form(cohort, submitted=request.method == "POST")
     if form.validate_on_submit():
+        # The zone the sessions were entered in, before a new country changes the default.
+        previous_zone = cohort.zone_name
         try:
             services.update_cohort(current_user, cohort, _data(form))
+            schedule_services.set_time_zone(current_user, cohort, form.time_zone.data,
+                                            previous=previous_zone)
         except DomainError as error:
             show_refusal(form, error)
         else:
@@ -169,6 +185,10 @@ def set_status(enrolment_id: int):
                         UNPROCESSABLE)
 
 
+# Where large imports wait for their job, inside the instance folder.
+IMPORT_UPLOADS = Path("uploads", "imports")
+
+
 @bp.route("/import", methods=["GET", "POST"])
 def import_csv():
     require(current_user.is_authenticated and current_user.is_coordinator)
@@ -183,13 +203,21 @@ def import_csv():
     if form.validate_on_submit():
         upload = form.file.data
         max_bytes = current_app.config["LMS_MAX_UPLOAD_BYTES"]
+        data = upload.read(max_bytes + 1)
         action = services.check_import if check_only else services.import_users
+        if not check_only and (services.count_import_rows(data, upload.filename, max_bytes)
+                               > current_app.config["LMS_JOBS_INLINE_LIMIT"]):
+            # A large file: checked here, imported by a job whose progress page follows.
+            action = partial(services.start_import,
+                             folder=Path(current_app.instance_path) / IMPORT_UPLOADS)
         try:
-            result = action(current_user, upload.read(max_bytes + 1), upload.filename,
-                            form.default_cohort_id.data, max_bytes)
+            result = action(current_user, data, upload.filename, form.default_cohort_id.data,
+                            max_bytes)
         except services.ImportRejected as rejected:
             problems = rejected.problems
         else:
+            if isinstance(result, JobRun):
+                return redirect(url_for("jobs.show", job_id=result.id))
             if check_only:
                 return render_template("cohorts/import.html", form=form, problems=[],
                                        plan=result, check_only=True)
@@ -206,7 +234,7 @@ def import_csv():
 # What a spreadsheet user fills in: Moodle's column names (the parser reads them), one
 # example line to copy. The cohort code is a real one the coordinator may enrol in.
 TEMPLATE_COLUMNS = ("username", "email", "firstname", "lastname", "country", "lang",
-                    "institution", "cohort1")
+                    "institution", "gender", "cohort1")
 
 
 @bp.get("/import/template.csv")
@@ -214,7 +242,7 @@ def import_template():
     require(current_user.is_authenticated and current_user.is_coordinator)
     cohorts = queries.manageable_cohorts(current_user, clock.today(clock.UTC))
     example = ("mgarcia", "maria.garcia@example.org", "María", "García", "MX", "es",
-               "Secretaría de Seguridad", cohorts[0].code if cohorts else "COHORT-CODE")
+               "Secretaría de Seguridad", "female", cohorts[0].code if cohorts else "COHORT-CODE")
     buffer = io.StringIO()
     # The byte-order mark makes spreadsheet programs read the file as UTF-8 (accents intact).
     buffer.write("\ufeff")

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import Institution, User, cohort_instructors
 from lms.catalog.models import Course, Lesson
+from lms.cohorts.schedule_zones import default_zone
 from lms.extensions import db
 from lms.kernel import clock
 
@@ -21,6 +32,8 @@ class EnrolmentStatus(enum.StrEnum):
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
     FAILED = "failed"
+    # Asked for a seat in a full cohort: no seat, no lessons; seated in turn when one frees.
+    WAITLISTED = "waitlisted"
 
     @property
     def title(self) -> str:
@@ -33,6 +46,7 @@ ENROLMENT_STATUS_TITLES = {
     EnrolmentStatus.COMPLETED: _l("Completed"),
     EnrolmentStatus.WITHDRAWN: _l("Withdrawn"),
     EnrolmentStatus.FAILED: _l("Failed"),
+    EnrolmentStatus.WAITLISTED: _l("Waiting list"),
 }
 
 # Statuses that take a seat and give access to the lessons.
@@ -56,6 +70,8 @@ class Cohort(db.Model):
     host_institution_id: Mapped[int | None] = mapped_column(
         ForeignKey("institutions.id", ondelete="SET NULL"))
     country: Mapped[str] = mapped_column(String(2))
+    # IANA zone of the sessions' wall-clock times; None: the country's (schedule_zones).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     enrol_opens_on: Mapped[date | None] = mapped_column(Date)
@@ -63,6 +79,13 @@ class Cohort(db.Model):
     # None: no limit.
     capacity: Mapped[int | None] = mapped_column(Integer)
     self_enrolment: Mapped[bool] = mapped_column(default=True)
+    # By nomination (PICAP): national focal points nominate, the host's coordinators
+    # decide; at most ``seats_per_country`` accepted per country (lms.cohorts.nominations).
+    # Such a cohort takes no self-enrolment.
+    by_nomination: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    seats_per_country: Mapped[int | None] = mapped_column(Integer)
+    nominations_open_on: Mapped[date | None] = mapped_column(Date)
+    nominations_close_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=clock.now, server_default=func.now())
 
@@ -97,12 +120,29 @@ class Cohort(db.Model):
                 if code and code != self.language]
 
     @property
+    def zone_name(self) -> str:
+        """The zone the cohort's sessions are in: its own, else its country's."""
+        return self.time_zone or default_zone(self.country)
+
+    @property
     def enrol_closes(self) -> date:
         """The last day of self-enrolment: the closing date, else the cohort's last day."""
         return self.enrol_closes_on or self.ends_on
 
+    @property
+    def nominations_close(self) -> date:
+        """The last day to nominate: the closing date, else the day before the cohort starts."""
+        return self.nominations_close_on or (self.starts_on - timedelta(days=1))
+
+    def nominations_open(self, today: date) -> bool:
+        if not self.by_nomination:
+            return False
+        if self.nominations_open_on and today < self.nominations_open_on:
+            return False
+        return today <= self.nominations_close
+
     def enrolment_open_on(self, today: date) -> bool:
-        if not self.self_enrolment:
+        if not self.self_enrolment or self.by_nomination:
             return False
         if self.enrol_opens_on and today < self.enrol_opens_on:
             return False
@@ -111,7 +151,9 @@ class Cohort(db.Model):
 
 class Enrolment(db.Model):
     __tablename__ = "enrolments"
-    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),
+                      # Reports and targets: completions by day (migration 0019).
+                      Index("ix_enrolments_status_completed_at", "status", "completed_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
@@ -125,6 +167,8 @@ class Enrolment(db.Model):
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When the enrolment last became completed: dates continuing-education hours.
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the trainee joined the waiting list: the queue is ordered by it, then by id.
+    waitlisted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     cohort: Mapped[Cohort] = relationship()
     user: Mapped[User] = relationship()

@@ -56,6 +56,41 @@ def cohorts_for_course(course_id: int, today: date,
     return [CohortSummary(c, taken.get(c.id, 0), c.enrolment_open_on(today)) for c in cohorts]
 
 
+def _queue_positions(cohort_ids: list[int]):
+    """A subquery of waiting enrolments (enrolment_id, cohort_id, user_id) with their
+    place in their cohort's queue (position, from 1)."""
+    position = func.row_number().over(
+        partition_by=Enrolment.cohort_id,
+        order_by=(Enrolment.waitlisted_at, Enrolment.id)).label("position")
+    return (select(Enrolment.id.label("enrolment_id"), Enrolment.cohort_id,
+                   Enrolment.user_id, position)
+            .where(Enrolment.cohort_id.in_(cohort_ids),
+                   Enrolment.status == EnrolmentStatus.WAITLISTED)
+            .subquery())
+
+
+def waitlist_positions(user_id: int, cohort_ids: list[int]) -> dict[int, int]:
+    """The user's place on the waiting list of each of these cohorts, by cohort id:
+    one query (cohorts where they are not waiting are left out)."""
+    if not cohort_ids:
+        return {}
+    queue = _queue_positions(cohort_ids)
+    rows = db.session.execute(select(queue.c.cohort_id, queue.c.position)
+                              .where(queue.c.user_id == user_id))
+    return dict(rows.all())
+
+
+def waiting_list(cohort: Cohort) -> list[Enrolment]:
+    """The cohort's waiting list in queue order (first = next seated), with users and
+    institutions: one query."""
+    return list(db.session.scalars(
+        select(Enrolment).join(Enrolment.user)
+        .where(Enrolment.cohort_id == cohort.id,
+               Enrolment.status == EnrolmentStatus.WAITLISTED)
+        .options(contains_eager(Enrolment.user).joinedload(User.institution))
+        .order_by(Enrolment.waitlisted_at, Enrolment.id)))
+
+
 def enrolments_of(user_id: int, cohort_ids: list[int]) -> dict[int, Enrolment]:
     """The user's enrolments in these cohorts, by cohort id."""
     if not cohort_ids:
@@ -156,9 +191,13 @@ class LearningRow:
 
 
 def dashboard(user_id: int) -> list[LearningRow]:
-    """The user's enrolments, withdrawn ones last, with progress: seven queries at most."""
+    """The user's enrolments, withdrawn ones last, with progress: seven queries at most.
+
+    A place on a waiting list is not a course to follow: see ``my_waiting_lists``.
+    """
     enrolments = list(db.session.scalars(
-        select(Enrolment).where(Enrolment.user_id == user_id)
+        select(Enrolment).where(Enrolment.user_id == user_id,
+                                Enrolment.status != EnrolmentStatus.WAITLISTED)
         .options(joinedload(Enrolment.cohort).joinedload(Cohort.course)
                  .selectinload(Course.translations))))
     enrolments.sort(key=lambda e: (e.status == EnrolmentStatus.WITHDRAWN,
@@ -171,6 +210,28 @@ def dashboard(user_id: int) -> list[LearningRow]:
     lessons = lessons_by_id(sorted({t for t in targets.values() if t}))
     return [LearningRow(e, totals.get(e.cohort.course_id, 0), done.get(e.id, 0),
                         lessons.get(targets[e.id])) for e in enrolments]
+
+
+@dataclass(frozen=True)
+class WaitingRow:
+    """A cohort whose waiting list the user is on, and their place in it."""
+
+    enrolment: Enrolment
+    position: int
+
+
+def my_waiting_lists(user_id: int) -> list[WaitingRow]:
+    """The waiting lists the user is on, soonest cohort first: three queries."""
+    enrolments = list(db.session.scalars(
+        select(Enrolment).where(Enrolment.user_id == user_id,
+                                Enrolment.status == EnrolmentStatus.WAITLISTED)
+        .options(joinedload(Enrolment.cohort).joinedload(Cohort.course)
+                 .selectinload(Course.translations))))
+    if not enrolments:
+        return []
+    enrolments.sort(key=lambda e: (e.cohort.starts_on, e.id))
+    positions = waitlist_positions(user_id, [e.cohort_id for e in enrolments])
+    return [WaitingRow(e, positions.get(e.cohort_id, 0)) for e in enrolments]
 
 
 def teaching_cohorts(user, page: int, per_page: int = 25):
@@ -212,13 +273,15 @@ class RosterRow:
 
 
 def roster(cohort: Cohort, page: int, per_page: int = 50):
-    """One page of the cohort's enrolments by name, with progress.
+    """One page of the cohort's enrolments by name, with progress; the waiting list
+    is apart (``waiting_list``).
 
     Returns (pagination, rows): four queries whatever the cohort size (count, page
     with users and institutions joined, completions, lesson count).
     """
     query = (select(Enrolment).join(Enrolment.user)
-             .where(Enrolment.cohort_id == cohort.id)
+             .where(Enrolment.cohort_id == cohort.id,
+                    Enrolment.status != EnrolmentStatus.WAITLISTED)
              .options(contains_eager(Enrolment.user).joinedload(User.institution))
              .order_by(User.full_name, User.id))
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)

@@ -11,9 +11,11 @@ from flask_babel import gettext as _
 from lms.accounts import services as accounts
 from lms.accounts.models import (
     BodyOfficer,
+    FocalPoint,
     Institution,
     InstitutionKind,
     ProgramCoordinator,
+    ProgramObserver,
     Role,
     User,
 )
@@ -47,9 +49,20 @@ def create_user_with_role(*, email: str, full_name: str, password: str, role: st
 
     program = cohort = body = None
     body_country: str | None = None
-    if role is Role.COORDINATOR:
+    focal_country: str | None = None
+    if role is Role.FOCAL_POINT:
+        # The country nominated for: the one given, else the user's own.
+        focal_country = country or (user.country if user is not None else None)
+        if not focal_country:
+            raise AccountError(_("A national focal point needs a country."), field="country")
+    if role in (Role.COORDINATOR, Role.OBSERVER, Role.FOCAL_POINT):
         if not program_code:
-            raise AccountError(_("A coordinator needs a program code."), field="program_code")
+            raise AccountError(_("A coordinator needs a program code.")
+                               if role is Role.COORDINATOR
+                               else _("An observer needs a program code.")
+                               if role is Role.OBSERVER
+                               else _("A national focal point needs a program code."),
+                               field="program_code")
         program = db.session.scalar(db.select(Program).where(Program.code == program_code))
         if program is None:
             raise AccountError(_("There is no program with the code %(code)s.",
@@ -84,7 +97,16 @@ def create_user_with_role(*, email: str, full_name: str, password: str, role: st
                {"email": email, "full_name": full_name, "locale": locale, "country": country})
 
     granted: dict[str, object] = {"role": role.value}
-    if program is not None:
+    if program is not None and role is Role.FOCAL_POINT:
+        granted.update(program=program.code, country=focal_country)
+        if db.session.get(FocalPoint, (program.id, focal_country, user.id)) is None:
+            db.session.add(FocalPoint(program_id=program.id, country=focal_country,
+                                      user_id=user.id))
+    elif program is not None and role is Role.OBSERVER:
+        granted["program"] = program.code
+        if program.id not in user.observed_program_ids:
+            db.session.add(ProgramObserver(program_id=program.id, user_id=user.id))
+    elif program is not None:
         granted["program"] = program.code
         if program.id not in user.coordinated_program_ids:
             db.session.add(ProgramCoordinator(program_id=program.id, user_id=user.id))

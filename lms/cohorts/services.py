@@ -3,19 +3,29 @@
 Seats are counted after locking the cohort's row (``SELECT ... FOR UPDATE`` on
 PostgreSQL; SQLite lets one writer in at a time anyway), so two trainees taking
 the last seat at the same moment cannot both get it.
+
+A full self-enrolment cohort keeps a waiting list (as Moodle's waitlist enrolment
+does): every write that may free a seat (a withdrawal, a status set by hand, a
+higher or removed capacity) ends with ``_promote_waiting``, which seats the first
+in line under the same lock, so that two seats freed at once seat two different
+people and never more than the capacity.
 """
 
 from __future__ import annotations
 
+import enum
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
+from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import Institution, User
 from lms.audit.services import record
@@ -26,7 +36,7 @@ from lms.cohorts.queries import enrolment_of, seats_taken
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import LANGUAGES, country_codes
-from lms.kernel import clock, events, mail
+from lms.kernel import clock, events, jobs, mail
 from lms.web.urls import absolute_url
 
 
@@ -37,11 +47,17 @@ def lock_cohort(cohort_id: int) -> Cohort | None:
         .execution_options(populate_existing=True)).first()
 
 
+def _free_seats(cohort: Cohort) -> int | None:
+    """Seats left (None: no limit); call with the row locked."""
+    if cohort.capacity is None:
+        return None
+    return max(cohort.capacity - seats_taken([cohort.id]).get(cohort.id, 0), 0)
+
+
 def _require_room(cohort: Cohort, seats: int = 1) -> None:
     """Refuse when ``seats`` more would exceed the capacity; call with the row locked."""
-    if cohort.capacity is None:
-        return
-    if seats_taken([cohort.id]).get(cohort.id, 0) + seats > cohort.capacity:
+    free = _free_seats(cohort)
+    if free is not None and seats > free:
         raise DomainError(_("This cohort is full."))
 
 
@@ -52,37 +68,93 @@ def _enrolment_state(enrolment: Enrolment) -> dict:
 
 def _seat(actor, cohort: Cohort, user: User, existing: Enrolment | None,
           action: str) -> Enrolment:
-    """Give ``user`` an active enrolment: a new row, or the withdrawn one re-activated."""
+    """Give ``user`` an active enrolment: a new row, or the withdrawn (or waiting) one
+    re-activated."""
     if existing is not None:
         before = _enrolment_state(existing)
         existing.status = EnrolmentStatus.ACTIVE
         db.session.flush()
         record(actor, action, existing, before, _enrolment_state(existing))
-        events.user_enrolled.send(existing, actor=actor)
+        events.user_enrolled.send(existing, actor=actor, via=action.removeprefix("enrolment."))
         return existing
     enrolment = Enrolment(cohort_id=cohort.id, user_id=user.id, status=EnrolmentStatus.ACTIVE)
     db.session.add(enrolment)
     db.session.flush()
     record(actor, action, enrolment, None, _enrolment_state(enrolment))
-    events.user_enrolled.send(enrolment, actor=actor)
+    events.user_enrolled.send(enrolment, actor=actor, via=action.removeprefix("enrolment."))
+    return enrolment
+
+
+# ---------------------------------------------------------------- waiting list
+
+def _promote_waiting(actor, cohort: Cohort, today: date) -> list[Enrolment]:
+    """Seat the first trainees of the waiting list, in queue order, one per free seat.
+
+    Call with the cohort's row locked (``lock_cohort``): the seats are counted and
+    the queue read under that lock, so two seats freed at the same moment seat two
+    different trainees. Nothing moves once enrolment has closed (or self-enrolment
+    was switched off): then the list stays, and the coordinators enrol by hand.
+    """
+    if not cohort.enrolment_open_on(today):
+        return []
+    free = _free_seats(cohort)
+    if free == 0:
+        return []
+    query = (select(Enrolment)
+             .where(Enrolment.cohort_id == cohort.id,
+                    Enrolment.status == EnrolmentStatus.WAITLISTED)
+             .order_by(Enrolment.waitlisted_at, Enrolment.id)
+             .options(joinedload(Enrolment.user))
+             # Statuses seen earlier in this session may be stale: read them again.
+             .execution_options(populate_existing=True))
+    if free is not None:
+        query = query.limit(free)
+    promoted = []
+    for enrolment in db.session.scalars(query).all():
+        # user_enrolled (via "waitlist_promoted"): notifications tell the trainee.
+        _seat(actor, cohort, enrolment.user, enrolment, "enrolment.waitlist_promoted")
+        promoted.append(enrolment)
+    return promoted
+
+
+def _join_waiting_list(user: User, cohort: Cohort, existing: Enrolment | None) -> Enrolment:
+    """Put ``user`` at the end of the cohort's waiting list (a new row, or their old one)."""
+    before = _enrolment_state(existing) if existing is not None else None
+    enrolment = existing or Enrolment(cohort_id=cohort.id, user_id=user.id)
+    enrolment.status = EnrolmentStatus.WAITLISTED
+    enrolment.waitlisted_at = clock.now()
+    db.session.add(enrolment)
+    db.session.flush()
+    record(user, "enrolment.waitlisted", enrolment, before, _enrolment_state(enrolment))
     return enrolment
 
 
 # ---------------------------------------------------------------- trainees
 
-def self_enrol(user: User, cohort: Cohort, today: date) -> bool:
-    """Enrol ``user`` in ``cohort``; False when they hold a seat already (nothing to do).
+class EnrolOutcome(enum.StrEnum):
+    """What a self-enrolment did, for the page to say it."""
+
+    ENROLLED = "enrolled"
+    ALREADY_SEATED = "already_seated"
+    WAITLISTED = "waitlisted"
+    ALREADY_WAITING = "already_waiting"
+
+
+def self_enrol(user: User, cohort: Cohort, today: date) -> EnrolOutcome:
+    """Enrol ``user`` in ``cohort``, or put them on its waiting list when it is full.
 
     Raises DomainError, writing nothing, when the course is not published, the
-    cohort does not take self-enrolment, the window is not open, or it is full.
+    cohort does not take self-enrolment or the window is not open.
     """
     cohort = lock_cohort(cohort.id) or cohort
     existing = enrolment_of(user, cohort.id)
     if existing is not None and existing.seated:
-        return False
+        return EnrolOutcome.ALREADY_SEATED
+    if existing is not None and existing.status == EnrolmentStatus.WAITLISTED:
+        return EnrolOutcome.ALREADY_WAITING
     if not cohort.course.published:
         raise DomainError(_("This course is not open for enrolment."))
-    if not cohort.self_enrolment:
+    if not cohort.self_enrolment or cohort.by_nomination:
         raise DomainError(_("This cohort does not take enrolments online. "
                             "Please contact the program's coordinators."))
     if cohort.enrol_opens_on and today < cohort.enrol_opens_on:
@@ -90,28 +162,50 @@ def self_enrol(user: User, cohort: Cohort, today: date) -> bool:
                             date=format_date(cohort.enrol_opens_on)))
     if today > cohort.enrol_closes:
         raise DomainError(_("Enrolment for this cohort is closed."))
-    _require_room(cohort)
-    action = "enrolment.self_enrolled" if existing is None else "enrolment.self_reenrolled"
+    # Those already waiting come first: a free seat (left by a change made while
+    # enrolment was closed) goes to them before a newcomer.
+    _promote_waiting(user, cohort, today)
+    free = _free_seats(cohort)
     try:
-        # A double click can race past the check above; the unique constraint stops
+        # A double click can race past the checks above; the unique constraint stops
         # the second row, and the savepoint keeps the first.
         with db.session.begin_nested():
+            if free == 0:
+                _join_waiting_list(user, cohort, existing)
+                return EnrolOutcome.WAITLISTED
+            action = ("enrolment.self_enrolled" if existing is None
+                      else "enrolment.self_reenrolled")
             _seat(user, cohort, user, existing, action)
     except IntegrityError:
-        return False
-    return True
+        # The other click's row won: say what it did.
+        won = enrolment_of(user, cohort.id)
+        if won is not None and won.status == EnrolmentStatus.WAITLISTED:
+            return EnrolOutcome.ALREADY_WAITING
+        return EnrolOutcome.ALREADY_SEATED
+    return EnrolOutcome.ENROLLED
 
 
-def withdraw(user: User, enrolment: Enrolment) -> None:
-    """The trainee leaves the cohort; their completions stay, should they come back."""
+def withdraw(user: User, enrolment: Enrolment, today: date | None = None) -> None:
+    """The trainee leaves the cohort (or its waiting list); their completions stay,
+    should they come back. A seat left free goes to the first in line."""
     if enrolment.status == EnrolmentStatus.WITHDRAWN:
         return
-    if enrolment.status not in (EnrolmentStatus.INVITED, EnrolmentStatus.ACTIVE):
+    if enrolment.status not in (EnrolmentStatus.INVITED, EnrolmentStatus.ACTIVE,
+                                EnrolmentStatus.WAITLISTED):
         raise DomainError(_("This enrolment is finished; it can no longer be withdrawn."))
+    cohort = lock_cohort(enrolment.cohort_id) or enrolment.cohort
+    # Read again: the status may have changed while we waited for the lock.
+    db.session.refresh(enrolment)
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        return
+    was_seated = enrolment.seated
     before = _enrolment_state(enrolment)
     enrolment.status = EnrolmentStatus.WITHDRAWN
     db.session.flush()
-    record(user, "enrolment.withdrawn", enrolment, before, _enrolment_state(enrolment))
+    action = "enrolment.withdrawn" if was_seated else "enrolment.waitlist_left"
+    record(user, action, enrolment, before, _enrolment_state(enrolment))
+    if was_seated:
+        _promote_waiting(user, cohort, today or clock.today(clock.UTC))
 
 
 def record_visit(enrolment: Enrolment, lesson: Lesson) -> None:
@@ -153,11 +247,17 @@ class CohortData:
     instructor_emails: list[str]
     # Codes of lms.i18n.LANGUAGES interpreted besides the language of instruction.
     interpretation_languages: list[str] = field(default_factory=list)
+    # By nomination (lms.cohorts.nominations): seats per country and the window.
+    by_nomination: bool = False
+    seats_per_country: int | None = None
+    nominations_open_on: date | None = None
+    nominations_close_on: date | None = None
 
 
 _COHORT_FIELDS = ("code", "language", "host_institution_id", "country", "starts_on",
                   "ends_on", "enrol_opens_on", "enrol_closes_on", "capacity", "self_enrolment",
-                  "interpretation_languages")
+                  "interpretation_languages", "by_nomination", "seats_per_country",
+                  "nominations_open_on", "nominations_close_on")
 
 
 def _cohort_state(cohort: Cohort) -> dict:
@@ -205,6 +305,13 @@ def _check_cohort(data: CohortData, cohort: Cohort | None) -> list[User]:
         raise DomainError(_("Enrolment cannot close before it opens."), field="enrol_closes_on")
     if data.capacity is not None and data.capacity < 1:
         raise DomainError(_("The capacity must be at least 1."), field="capacity")
+    if data.by_nomination and (data.seats_per_country is None or data.seats_per_country < 1):
+        raise DomainError(_("A cohort by nomination needs at least 1 seat per country."),
+                          field="seats_per_country")
+    if (data.nominations_open_on and data.nominations_close_on
+            and data.nominations_close_on < data.nominations_open_on):
+        raise DomainError(_("Nominations cannot close before they open."),
+                          field="nominations_close_on")
     clash = db.session.scalar(select(Cohort.id).where(
         func.lower(Cohort.code) == data.code.lower(),
         Cohort.id != (cohort.id if cohort is not None else -1)))
@@ -229,6 +336,9 @@ def _apply(cohort: Cohort, data: CohortData, instructors: list[User]) -> None:
     cohort.interpretation_languages = interpretation_value(
         data.language, data.interpretation_languages)
     cohort.instructors = instructors
+    # Nominated participants are not self-enrolled: the one path in is a decision.
+    if cohort.by_nomination:
+        cohort.self_enrolment = False
 
 
 def create_cohort(actor: User, course: Course, data: CohortData) -> Cohort:
@@ -249,6 +359,8 @@ def update_cohort(actor: User, cohort: Cohort, data: CohortData) -> Cohort:
     _apply(cohort, data, instructors)
     db.session.flush()
     record(actor, "cohort.updated", cohort, before, _cohort_state(cohort))
+    # A higher (or no) capacity, or a later closing date, may free seats for those waiting.
+    _promote_waiting(actor, cohort, clock.today(clock.UTC))
     return cohort
 
 
@@ -274,13 +386,20 @@ def set_status(actor: User, enrolment: Enrolment, status: str) -> None:
         raise DomainError(_("Choose a status from the list."), field="status") from None
     if new == enrolment.status:
         return
+    if new == EnrolmentStatus.WAITLISTED:
+        # The queue is ordered by when trainees asked; a place in it is not given by hand.
+        raise DomainError(_("Trainees join the waiting list themselves, from the course "
+                            "page."), field="status")
+    cohort = lock_cohort(enrolment.cohort_id) or enrolment.cohort
     if new in SEATED and not enrolment.seated:
-        cohort = lock_cohort(enrolment.cohort_id) or enrolment.cohort
         _require_room(cohort)
+    was_seated = enrolment.seated
     before = _enrolment_state(enrolment)
     enrolment.status = new
     db.session.flush()
     record(actor, "enrolment.status_changed", enrolment, before, _enrolment_state(enrolment))
+    if was_seated and not enrolment.seated:
+        _promote_waiting(actor, cohort, clock.today(clock.UTC))
 
 
 # ---------------------------------------------------------------- CSV import
@@ -471,14 +590,21 @@ def import_users(actor: User, data: bytes, filename: str | None,
     Raises ImportRejected, before writing anything, with every problem of the file.
     """
     checked, _context, users = _checked_file(actor, data, filename, default_cohort_id, max_bytes)
-    institutions = _institutions_for(checked.rows)
+    return _import_rows(actor, checked.rows, users)
+
+
+def _import_rows(actor: User, rows: list[csv_import.ImportRow],
+                 users: dict[str, User]) -> ImportResult:
+    """Create and enrol what checked ``rows`` list (all of a file, or a job's batch)."""
+    institutions = _institutions_for(rows)
     created: list[User] = []
-    for row in checked.rows:
+    for row in rows:
         if row.email in users:
             continue
         institution = institutions.get(row.institution.casefold()) if row.institution else None
         user = User(email=row.email, full_name=row.full_name, password_hash="",
-                    locale=row.language, country=row.country, institution=institution)
+                    locale=row.language, country=row.country, institution=institution,
+                    gender=row.gender)
         db.session.add(user)
         users[row.email] = user
         created.append(user)
@@ -488,8 +614,8 @@ def import_users(actor: User, data: bytes, filename: str | None,
                {"email": user.email, "full_name": user.full_name, "country": user.country,
                 "locale": user.locale})
 
-    cohort_ids = sorted({info.id for row in checked.rows for info in row.cohorts})
-    user_ids = sorted({users[row.email].id for row in checked.rows})
+    cohort_ids = sorted({info.id for row in rows for info in row.cohorts})
+    user_ids = sorted({users[row.email].id for row in rows})
     existing: dict[tuple[int, int], Enrolment] = {}
     for chunk in _chunks(user_ids):
         existing.update(((e.cohort_id, e.user_id), e) for e in db.session.scalars(
@@ -498,7 +624,7 @@ def import_users(actor: User, data: bytes, filename: str | None,
     cohorts = {c.id: c for c in db.session.scalars(
         select(Cohort).where(Cohort.id.in_(cohort_ids)))}
     enrolled = already = 0
-    for row in checked.rows:
+    for row in rows:
         user = users[row.email]
         for info in row.cohorts:
             enrolment = existing.get((info.id, user.id))
@@ -510,11 +636,16 @@ def import_users(actor: User, data: bytes, filename: str | None,
             enrolled += 1
 
     cohorts_of: dict[str, list[Cohort]] = {}
-    for row in checked.rows:
+    for row in rows:
         cohorts_of[row.email] = [cohorts[info.id] for info in row.cohorts]
     for user in created:
         _welcome(user, cohorts_of[user.email])
     return ImportResult(created=len(created), enrolled=enrolled, already=already)
+
+
+def send_welcome(user: User, cohorts: list[Cohort]) -> None:
+    """The import's welcome mail, for an account created another way (a nomination)."""
+    _welcome(user, cohorts)
 
 
 def _welcome(user: User, cohorts: list[Cohort]) -> None:
@@ -531,3 +662,80 @@ def _welcome(user: User, cohorts: list[Cohort]) -> None:
                  name=user.full_name, courses=courses, email=user.email,
                  url=absolute_url("accounts.reset_request"))
     mail.send(user.email, subject, body)
+
+
+# ---------------------------------------------------------------- large imports, as a job
+
+IMPORT_JOB = "import-users"
+# Lines imported (and committed, with the job's progress) at a time.
+IMPORT_BATCH = 200
+
+
+def count_import_rows(data: bytes, filename: str | None, max_bytes: int) -> int:
+    """How many lines the file lists (0 when it cannot be read: the import says why)."""
+    try:
+        return len(csv_import.read_upload(data, filename, max_bytes))
+    except csv_import.FileRejected:
+        return 0
+
+
+def start_import(actor: User, data: bytes, filename: str | None, default_cohort_id: int | None,
+                 max_bytes: int, folder: Path) -> jobs.JobRun:
+    """Check the file now, then record a job that imports it in batches.
+
+    The check runs here, in the request, so that the coordinator sees every problem
+    at once (ImportRejected, nothing kept). The file waits in ``folder`` until the
+    job has ended. The same file sent twice the same day (a double click) is one job.
+    """
+    plan = check_import(actor, data, filename, default_cohort_id, max_bytes)
+    digest = hashlib.sha256(data).hexdigest()[:24]
+    key = (f"{IMPORT_JOB}:{actor.id}:{default_cohort_id or ''}:"
+           f"{clock.today(clock.UTC).isoformat()}:{digest}")
+    path = folder / f"{actor.id}-{hashlib.sha256(key.encode()).hexdigest()[:32]}.csv"
+    job = jobs.start(IMPORT_JOB, key=key, total=len(plan.rows), started_by_id=actor.id,
+                     params={"path": str(path), "filename": filename,
+                             "default_cohort_id": default_cohort_id, "max_bytes": max_bytes})
+    if not job.finished and not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(path)  # whole or absent, for a worker that looks at once
+    return job
+
+
+def _remove_import_file(job: jobs.JobRun) -> None:
+    Path(job.params["path"]).unlink(missing_ok=True)
+
+
+@jobs.handler(IMPORT_JOB, cleanup=_remove_import_file)
+def import_job(job: jobs.JobRun) -> Iterator[jobs.Progress]:
+    """Import a checked file ``IMPORT_BATCH`` lines at a time.
+
+    The file is checked again first (cohorts may have filled up since). Resumed
+    after its worker died, it starts after the lines already committed; accounts
+    created by those exist now, so nobody is created or welcomed twice.
+    """
+    actor = db.session.get(User, job.started_by_id) if job.started_by_id else None
+    path = Path(job.params["path"])
+    if actor is None or not path.exists():
+        raise jobs.JobFailed({"missing": True})
+    with force_locale(actor.locale):  # the problems, in the coordinator's language
+        try:
+            checked, _context, users = _checked_file(
+                actor, path.read_bytes(), job.params["filename"],
+                job.params["default_cohort_id"], job.params["max_bytes"])
+        except ImportRejected as rejected:
+            raise jobs.JobFailed({"problems": [[problem.line, str(problem.message)]
+                                               for problem in rejected.problems]}) from None
+    counts = {name: int((job.result or {}).get(name, 0))
+              for name in ("created", "enrolled", "already")}
+    rows = checked.rows
+    for start in range(job.done, len(rows), IMPORT_BATCH):
+        # Welcome mails name the reset page's address: a request context builds it.
+        with current_app.test_request_context():
+            result = _import_rows(actor, rows[start:start + IMPORT_BATCH], users)
+        counts = {"created": counts["created"] + result.created,
+                  "enrolled": counts["enrolled"] + result.enrolled,
+                  "already": counts["already"] + result.already}
+        yield jobs.Progress(min(start + IMPORT_BATCH, len(rows)), counts)
+    yield jobs.Progress(len(rows), counts)

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from lms.catalog.markdown import render as render_markdown
 from lms.cohorts import queries, services
-from lms.cohorts.models import Cohort
+from lms.cohorts.models import Cohort, EnrolmentStatus
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import current_locale
@@ -39,6 +39,7 @@ def dashboard():
     require(current_user.is_authenticated)
     return render_template(
         "cohorts/dashboard.html", rows=queries.dashboard(current_user.id),
+        waiting=queries.my_waiting_lists(current_user.id),
         teaches=current_user.is_instructor or current_user.is_coordinator,
         format_percent=format_percent)
 
@@ -70,11 +71,17 @@ def enrol(cohort_id: int):
     require(current_user.is_authenticated)
     cohort = db.get_or_404(Cohort, cohort_id)
     try:
-        enrolled = services.self_enrol(current_user, cohort, clock.today(clock.UTC))
+        outcome = services.self_enrol(current_user, cohort, clock.today(clock.UTC))
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("catalog.course", code=cohort.course.code))
-    if enrolled:
+    if outcome in (services.EnrolOutcome.WAITLISTED, services.EnrolOutcome.ALREADY_WAITING):
+        # No seat, so no cohort page: the course page shows the place and "Leave".
+        position = queries.waitlist_positions(current_user.id, [cohort.id]).get(cohort.id)
+        flash(_("You are number %(position)s on the waiting list.", position=position),
+              "success" if outcome == services.EnrolOutcome.WAITLISTED else "info")
+        return redirect(url_for("catalog.course", code=cohort.course.code))
+    if outcome == services.EnrolOutcome.ENROLLED:
         flash(_("You are enrolled. Welcome!"), "success")
     else:
         flash(_("You are already enrolled in this cohort."), "info")
@@ -86,11 +93,16 @@ def withdraw(cohort_id: int):
     cohort = db.get_or_404(Cohort, cohort_id)
     enrolment = queries.enrolment_of(current_user, cohort.id)
     require(enrolment is not None)
+    waiting = enrolment.status == EnrolmentStatus.WAITLISTED
     try:
-        services.withdraw(current_user, enrolment)
+        services.withdraw(current_user, enrolment, clock.today(clock.UTC))
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for(".cohort", cohort_id=cohort.id))
+    if waiting:
+        flash(_("You have left the waiting list of the cohort %(code)s.", code=cohort.code),
+              "success")
+        return redirect(url_for("catalog.course", code=cohort.course.code))
     flash(_("You have withdrawn from the cohort %(code)s.", code=cohort.code), "success")
     return redirect(url_for(".dashboard"))
 
@@ -142,4 +154,5 @@ def roster(cohort_id: int):
     pagination, rows = queries.roster(cohort, page_number())
     return render_template("cohorts/roster.html", cohort=cohort, course=cohort.course,
                            pagination=pagination, rows=rows, format_percent=format_percent,
+                           waiting=queries.waiting_list(cohort),
                            can_manage=cohort.can_manage(current_user))

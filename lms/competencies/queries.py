@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, and_, case, distinct, func, or_, select, union, union_all
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.accounts.models import User
@@ -153,6 +153,88 @@ def met_competencies(user_ids: Sequence[int],
         if detail.met:
             met[user_id].add(competency_id)
     return met
+
+
+def met_pairs(users, competency_ids) -> Select:
+    """SELECT (user_id, competency_id): every competency in ``competency_ids`` met by a user
+    in ``users``, by the rules of :func:`met_details`, as one statement for the caller to
+    join or count.
+
+    ``users`` is a SELECT of user ids (a subquery, never a list: the report passes
+    thousands of people); ``competency_ids`` a SELECT of ids or a short list. The database
+    does the work that ``met_details`` does in Python, so counting who met what for a
+    whole program costs one query and no rows per person."""
+    # Evidence by assessment: a grade in any of the user's enrolments at or above the
+    # minimum (the best grade reaches it exactly when some grade does).
+    graded = (
+        select(Enrolment.user_id.label("user_id"), Evidence.competency_id.label("competency_id"),
+               func.count(distinct(Evidence.assessment_id)).label("done"))
+        .select_from(Evidence)
+        .join(Grade, and_(Grade.assessment_id == Evidence.assessment_id,
+                          Grade.percent >= Evidence.min_score))
+        .join(Enrolment, Enrolment.id == Grade.enrolment_id)
+        .where(Enrolment.user_id.in_(users), Evidence.competency_id.in_(competency_ids))
+        .group_by(Enrolment.user_id, Evidence.competency_id))
+    # Evidence by observation: the latest record of the item (date, then the newer row;
+    # an undated record comes before every dated one) says "met".
+    ranked = (
+        select(Enrolment.user_id.label("user_id"), Observation.item_id.label("item_id"),
+               Observation.result.label("result"),
+               func.row_number().over(
+                   partition_by=(Enrolment.user_id, Observation.item_id),
+                   order_by=(case((Observation.observed_on.is_(None), 0), else_=1).desc(),
+                             Observation.observed_on.desc(), Observation.id.desc()))
+               .label("rank"))
+        .join(Enrolment, Enrolment.id == Observation.enrolment_id)
+        .where(Enrolment.user_id.in_(users), Observation.item_id.in_(
+            select(ObservationItem.id).where(ObservationItem.competency_id.in_(competency_ids))))
+        .subquery("ranked"))
+    observed = (
+        select(ranked.c.user_id, ObservationItem.competency_id.label("competency_id"),
+               func.count().label("done"))
+        .join(ObservationItem, ObservationItem.id == ranked.c.item_id)
+        .where(ranked.c.rank == 1, ranked.c.result == ObservationResult.MET)
+        .group_by(ranked.c.user_id, ObservationItem.competency_id))
+    done = union_all(graded, observed).subquery("done")
+    # Pieces of evidence per competency; a competency without any is met only by sign-off.
+    pieces = union_all(
+        select(Evidence.competency_id.label("competency_id"), func.count().label("n"))
+        .where(Evidence.competency_id.in_(competency_ids)).group_by(Evidence.competency_id),
+        select(ObservationItem.competency_id.label("competency_id"), func.count().label("n"))
+        .where(ObservationItem.competency_id.in_(competency_ids))
+        .group_by(ObservationItem.competency_id)).subquery("pieces")
+    needed = (select(pieces.c.competency_id, func.sum(pieces.c.n).label("n"))
+              .group_by(pieces.c.competency_id).subquery("needed"))
+    by_evidence = (
+        select(done.c.user_id, done.c.competency_id)
+        .join(needed, needed.c.competency_id == done.c.competency_id)
+        .group_by(done.c.user_id, done.c.competency_id, needed.c.n)
+        .having(func.sum(done.c.done) == needed.c.n))
+    signed = (select(Signoff.user_id, Signoff.competency_id)
+              .where(Signoff.user_id.in_(users), Signoff.competency_id.in_(competency_ids),
+                     Signoff.withdrawn_at.is_(None)))
+    met = union(signed, by_evidence).subquery("met")
+    return select(met.c.user_id, met.c.competency_id)
+
+
+def met_counts(people, required) -> Select:
+    """SELECT (key, user_id, met) for each (key, user_id) row of ``people`` that met at
+    least one competency ``required`` lists for its key: how many of them it met.
+
+    ``people`` is a SELECT of (key, user_id) and ``required`` a SELECT of
+    (key, competency_id), whatever the key means to the caller (a certification track,
+    say); a row met every required competency when ``met`` equals their number. One
+    statement, whatever the number of people."""
+    people = people.subquery("people")
+    required = required.subquery("required")
+    key, user_id = people.c[0], people.c[1]
+    met = met_pairs(select(user_id), select(required.c[1])).subquery("met")
+    return (select(key, user_id, func.count(distinct(required.c[1])).label("met"))
+            .select_from(people)
+            .join(required, required.c[0] == key)
+            .join(met, and_(met.c.user_id == user_id,
+                            met.c.competency_id == required.c[1]))
+            .group_by(key, user_id))
 
 
 # ---------------------------------------------------------------- coordinators' pages

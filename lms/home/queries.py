@@ -21,7 +21,7 @@ from lms.assessments.attendance.models import AttendanceRecord, AttendanceSessio
 from lms.assessments.gradebook.queries import grading_queue, trainee_link
 from lms.assessments.models import Assessment, AssessmentKind, AssessmentWindow, Grade
 from lms.assessments.quizzes.models import Attempt, AttemptStatus
-from lms.catalog.models import Course
+from lms.catalog.models import Course, Program
 from lms.certification.models import Certificate, CertificateKind, current_filter
 from lms.certification.tracks.models import (
     Track,
@@ -29,6 +29,7 @@ from lms.certification.tracks.models import (
 from lms.certification.tracks.progress import eligible_counts
 from lms.certification.tracks.queries import supervision_queue, trainee_tracks
 from lms.cohorts.models import SEATED, Cohort, Enrolment, EnrolmentStatus
+from lms.cohorts.nomination_queries import FocalCohort, focal_cohorts
 from lms.cohorts.queries import LearningRow, dashboard, seats_taken
 from lms.extensions import db
 from lms.kernel import clock
@@ -305,6 +306,45 @@ def officer_home(user: User, today: date) -> OfficerHome | None:
     return OfficerHome(tracks=tracks, eligible=eligible_counts(tracks, today), recent=recent,
                        recent_count=counts[0] or 0, expiring=expiring,
                        expiring_count=counts[1] or 0)
+
+
+# ---------------------------------------------------------------- national focal point
+
+@dataclass(frozen=True)
+class FocalPointHome:
+    cohorts: list[FocalCohort]
+
+    @property
+    def urgent(self) -> int:
+        """Open cohorts where the country has seats nobody is nominated for yet."""
+        return sum(1 for row in self.cohorts
+                   if row.open and row.seats.accepted + row.seats.pending < row.seats.seats)
+
+
+def focal_point_home(user: User, today: date) -> FocalPointHome | None:
+    """The cohorts by nomination the user nominates to (nomination_queries); none
+    at all for someone who is no focal point."""
+    if not user.is_focal_point:
+        return None
+    return FocalPointHome(focal_cohorts(user, today))
+
+
+# ---------------------------------------------------------------- observer
+
+@dataclass(frozen=True)
+class ObserverHome:
+    programs: list[Program]
+    urgent: int = field(default=0)  # figures to read, nothing waiting on them
+
+
+def observer_home(user: User) -> ObserverHome | None:
+    """The programs whose figures the user observes: two queries (the programs, their
+    translations), none at all for someone who observes nothing."""
+    program_ids = sorted(user.observed_program_ids)
+    if not program_ids:
+        return None
+    return ObserverHome(list(db.session.scalars(
+        select(Program).where(Program.id.in_(program_ids)).order_by(Program.code))))
 
 
 # ---------------------------------------------------------------- administrator

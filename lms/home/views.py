@@ -8,7 +8,7 @@ endpoints are ``web.home``, ``web.set_language`` and ``web.health``.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, session
+from flask import Blueprint, current_app, render_template, session, url_for
 from flask_babel import format_percent
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -30,7 +30,8 @@ class LanguageForm(FlaskForm):
 
 
 # The order of the parts when none has anything waiting, or several have.
-SECTION_ORDER = ("teaching", "officer", "trainee", "coordinator", "admin")
+SECTION_ORDER = ("teaching", "officer", "trainee", "coordinator", "focal_point", "observer",
+                 "admin")
 
 
 def _sections(user) -> list[tuple[str, object]]:
@@ -42,6 +43,8 @@ def _sections(user) -> list[tuple[str, object]]:
         "officer": queries.officer_home(user, today),
         "trainee": queries.trainee_home(user, now, today),
         "coordinator": queries.coordinator_home(user, today),
+        "observer": queries.observer_home(user),
+        "focal_point": queries.focal_point_home(user, today),
         "admin": queries.admin_home(user),
     }
     held = [(name, parts[name]) for name in SECTION_ORDER if parts[name] is not None]
@@ -55,7 +58,11 @@ def home():
     return render_template(
         "home/index.html", sections=_sections(current_user), format_percent=format_percent,
         # The administration screens are being built; link them once they exist.
-        admin_screens="admin.index" in current_app.view_functions)
+        admin_screens="admin.index" in current_app.view_functions,
+        # The reports are on the same floor as this page (lms.reports), which may not
+        # import them: their endpoint is looked up by name.
+        reports_url=(url_for("reports.index") if "reports.index" in current_app.view_functions
+                     else "/reports"))
 
 
 @bp.post("/language")

@@ -27,7 +27,16 @@ _events = Namespace()
 
 user_enrolled: Signal = _events.signal("user-enrolled", doc="""\
 A user took a seat in a cohort (self-enrolment, a coordinator, or a CSV import).
-sender: the Enrolment (flushed, with its id); actor.""")
+sender: the Enrolment (flushed, with its id); actor; via: how, the audit action without
+its "enrolment." prefix ("self_enrolled", "enrolled" by a coordinator, "imported",
+"waitlist_promoted", ...; None when not said). Notifications tell the trainee.""")
+
+nomination_decided: Signal = _events.signal("nomination-decided", doc="""\
+A nomination to a cohort by nomination was decided: accepted, wait-listed or declined by
+a coordinator (with a reason for the last two), or withdrawn because a focal point
+replaced the nominee (a substitute that keeps an accepted seat is sent as accepted).
+sender: the Nomination, its new status, reason, decided_by and decided_at set and flushed;
+actor. An accepted nominee is also enrolled, which sends user_enrolled (via "nominated").""")
 
 # ---------------------------------------------------------------- assessments
 
@@ -42,6 +51,20 @@ An enrolment's status moved because its course result changed (completed, failed
 to active): a grade, a late answer, a changed rule or a withdrawn grade.
 sender: the Enrolment, status already updated and flushed; actor.
 Certification issues or revokes the course certificate and re-checks auto-issue tracks.""")
+
+work_returned: Signal = _events.signal("work-returned", doc="""\
+An instructor sent a submission back to its trainee to be done again.
+sender: the Submission (status returned, return_message set, flushed); actor.
+Notifications tell the trainee.""")
+
+# ---------------------------------------------------------------- announcements
+
+announcement_posted: Signal = _events.signal("announcement-posted", doc="""\
+A coordinator or instructor published an announcement and chose to mail it (once, when
+it is posted; never for an edit, never when ``mail`` is off).
+sender: the Announcement (flushed, with its id and translations); actor.
+lms.announcements.queries.recipients names its readers and
+lms.announcements.services.message_for writes the mail in each one's language.""")
 
 # ---------------------------------------------------------------- competencies
 
@@ -75,6 +98,12 @@ sender: the old Certificate; replacement: the new one; actor.""")
 certificate_renewed: Signal = _events.signal("certificate-renewed", doc="""\
 A certificate got its next validity period.
 sender: the new Certificate; renews: the one it renews; actor.""")
+
+certificate_expiring: Signal = _events.signal("certificate-expiring", doc="""\
+A valid certificate reached an expiry reminder threshold (``lms remind-expiring``, once
+per threshold: lms.certification.reminders keeps the schedule).
+sender: the Certificate (its user loaded); days_left; track: its Track or None.
+Notifications turn it into the notice and the mail.""")
 
 # ---------------------------------------------------------------- questions
 

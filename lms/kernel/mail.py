@@ -4,16 +4,20 @@
 process until that transaction commits, so a request or command that rolls
 back sends nothing and leaves no row. After the commit:
 
-- in a request, the rows it wrote go out once the response has been handed over
-  (``release``, called by ``lms.web.database``): the visitor never waits for
-  SMTP, so the time an answer takes cannot tell whether an address has an account;
-- outside a request (``lms remind-expiring``, other commands), they go out right
-  after the session commits.
+- in a request, the rows it wrote are handed to the job queue (``lms.kernel.jobs``)
+  once the response has been handed over (``release``, called by
+  ``lms.web.database``): the visitor never waits for SMTP, so the time an answer
+  takes cannot tell whether an address has an account;
+- outside a request (``lms remind-expiring``, jobs, other commands), they are
+  handed to the queue right after the session commits.
+
+A worker (``lms worker``, or in development a thread of the web process) sends them.
 
 Each message is claimed, sent and marked in short transactions of its own. A
-failure is kept on the row and retried later with growing waits by ``lms mail
-retry`` (run it from cron); after ``MAX_ATTEMPTS`` the row is marked as given up
-and an error is logged. Delivery never raises into its caller.
+failure is kept on the row and retried later with growing waits by the worker's
+``retry-mail`` task (every minute) or ``lms mail retry`` (from cron); after
+``MAX_ATTEMPTS`` the row is marked as given up and an error is logged. Delivery
+never raises into its caller.
 
 Without ``LMS_SMTP_HOST`` messages are appended to ``outbox.log`` in the
 instance folder instead (development and tests read it).
@@ -35,11 +39,28 @@ from pathlib import Path
 import click
 from flask import Flask, Response, current_app, g, has_request_context
 from flask.cli import with_appcontext
-from sqlalchemy import DateTime, Row, String, Text, event, func, inspect, select, update
-from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Row,
+    String,
+    Text,
+    event,
+    func,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    SessionTransaction,
+    mapped_column,
+    orm_insert_sentinel,
+)
 
 from lms.extensions import db
-from lms.kernel import clock
+from lms.kernel import clock, jobs
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +90,12 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
+    # The HTML alternative of ``body`` and extra headers (List-Unsubscribe), when given.
+    html: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[dict | None] = mapped_column(JSON)
+    # Lets SQLite insert many messages in one statement (a track's issue-all notifies
+    # every holder): without it the ORM inserts them one by one to learn their ids.
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=clock.now, server_default=func.now())
     # Tries so far, counted when a sender claims the message.
@@ -88,9 +115,17 @@ class OutboxMessage(db.Model):
 # ---------------------------------------------------------------- writing
 
 
-def send(to: str, subject: str, body: str) -> None:
-    """Write a message to the outbox, in the current transaction; it leaves after the commit."""
-    row = OutboxMessage(recipient=to, subject=subject, body=body, next_attempt_at=clock.now())
+def send(to: str, subject: str, body: str, *, html: str | None = None,
+         headers: dict[str, str] | None = None) -> None:
+    """Write a message to the outbox, in the current transaction; it leaves after the commit.
+
+    ``body`` is the plain text; ``html``, when given, goes with it as the alternative
+    a mail reader prefers (multipart/alternative). ``headers`` are added as they are
+    (List-Unsubscribe, say); the transport sets From, To and Subject itself.
+    """
+    row = OutboxMessage(recipient=to, subject=subject, body=body, html=html,
+                        headers=dict(headers) if headers else None,
+                        next_attempt_at=clock.now())
     session = db.session()
     session.add(row)
     session.info.setdefault(_WRITTEN, []).append(row)
@@ -98,6 +133,10 @@ def send(to: str, subject: str, body: str) -> None:
 
 @event.listens_for(db.session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint was released (SQLAlchemy calls this hook for those too): nothing is
+        # committed yet, and a sender on another connection would wait for the lock.
+        return
     rows = session.info.pop(_WRITTEN, None)
     if not rows:
         return
@@ -109,8 +148,8 @@ def _after_commit(session: Session) -> None:
     if has_request_context():
         g.setdefault(_COMMITTED, []).extend(ids)  # sent by ``release``, after the response
         return
-    # The committed session may not run statements here: delivery uses sessions of its own.
-    deliver(ids)
+    # A command or a job: the queue's worker delivers (with sessions of its own).
+    _hand_over(current_app._get_current_object(), ids)
 
 
 @event.listens_for(db.session, "after_transaction_end")
@@ -141,8 +180,30 @@ def discard() -> None:
 
 def _deliver_in_context(app: Flask, ids: list[int]) -> None:
     # Called once the response has closed, when the request's contexts are gone.
-    with app.app_context():
-        deliver(ids)
+    _hand_over(app, ids)
+
+
+def _hand_over(app: Flask, ids: list[int]) -> None:
+    """Give committed messages to the job queue (lms.kernel.jobs): a worker sends them,
+    never the web process. In the tests (immediate mode) they are sent here and now."""
+    try:
+        jobs.enqueue(deliver_task, ids, app=app)
+    except Exception:
+        # The queue cannot be reached: the rows wait in the outbox for the retry task.
+        log.exception("Mail %s could not be queued; the next retry sends it", ids)
+
+
+@jobs.task(name="deliver-mail")
+def deliver_task(ids: list[int]) -> None:
+    """Send messages just committed. A second delivery of the task sends nothing again:
+    each message is claimed by a conditional UPDATE first (``claim``)."""
+    deliver(ids)
+
+
+@jobs.periodic(jobs.crontab(minute="*"), name="retry-mail")
+def retry_task() -> None:
+    """Every minute, the failed messages whose next try is due (as ``lms mail retry``)."""
+    retry_due()
 
 
 # ---------------------------------------------------------------- delivering
@@ -168,7 +229,8 @@ def deliver_one(message_id: int) -> str:
         if message is None:
             return "skipped"
         try:
-            _send_now(message.recipient, message.subject, message.body)
+            _send_now(message.recipient, message.subject, message.body, html=message.html,
+                      headers=message.headers)
         except Exception as error:  # any failure of the transport is retried later
             return _record_failure(session, message, error)
         session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
@@ -204,7 +266,8 @@ def claim(session: Session, message_id: int) -> Row | None:
         return None
     message = session.execute(
         select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject,
-               OutboxMessage.body, OutboxMessage.attempts)
+               OutboxMessage.body, OutboxMessage.html, OutboxMessage.headers,
+               OutboxMessage.attempts)
         .where(OutboxMessage.id == message_id)).one()
     session.commit()
     return message
@@ -274,14 +337,26 @@ def outbox_counts() -> dict[str, int]:
 # ---------------------------------------------------------------- transports
 
 
-def _send_now(to: str, subject: str, body: str) -> None:
+# Headers the transport writes itself: a caller's ``headers`` never replace them.
+_OWN_HEADERS = frozenset({"from", "to", "subject", "content-type", "mime-version",
+                          "content-transfer-encoding"})
+
+
+def _send_now(to: str, subject: str, body: str, html: str | None = None,
+              headers: dict[str, str] | None = None) -> None:
     config = current_app.config
+    extra = {name: value for name, value in (headers or {}).items()
+             if name.lower() not in _OWN_HEADERS}
     if config.get("LMS_SMTP_HOST"):
         message = EmailMessage()
         message["From"] = config["LMS_MAIL_FROM"]
         message["To"] = to
         message["Subject"] = subject
+        for name, value in extra.items():
+            message[name] = value
         message.set_content(body)
+        if html is not None:
+            message.add_alternative(html, subtype="html")
         with smtplib.SMTP(config["LMS_SMTP_HOST"], config["LMS_SMTP_PORT"],
                           timeout=SMTP_TIMEOUT_SECONDS) as smtp:
             if config["LMS_SMTP_STARTTLS"]:
@@ -293,6 +368,10 @@ def _send_now(to: str, subject: str, body: str) -> None:
     path = outbox_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"at": clock.now().isoformat(), "to": to, "subject": subject, "body": body}
+    if html is not None:
+        record["html"] = html
+    if extra:
+        record["headers"] = extra
     with path.open("a", encoding="utf-8") as outbox:
         outbox.write(json.dumps(record, ensure_ascii=False) + "\n")
 

@@ -299,3 +299,31 @@ def test_an_imported_name_is_stored_as_the_profile_would_store_it(client, databa
     assert user(database, "ana@example.org").full_name == "Ana María Pérez"
     assert database.session.scalar(database.select(Institution.name).where(
         Institution.name.like("Polic%"))) == "Policía Nacional"
+
+
+def test_the_optional_gender_column_is_stored_for_new_accounts(client, database, cohorts,
+                                                               coordinator):
+    text = ("email,firstname,lastname,country,gender,cohort1\n"
+            "ana@example.org,Ana,Pérez,MX,F,PICAP-HR-1\n"
+            "leo@example.org,Leo,Rocha,BR,male,PICAP-HR-1\n"
+            "sam@example.org,Sam,Reyes,CO,,PICAP-HR-1\n")
+
+    assert upload(client, text).status_code == 302
+
+    assert user(database, "ana@example.org").gender == "female"
+    assert user(database, "leo@example.org").gender == "male"
+    assert user(database, "sam@example.org").gender is None  # not stated
+
+
+def test_a_gender_the_report_cannot_count_is_refused_and_nothing_changes(client, database,
+                                                                         cohorts, coordinator):
+    text = ("email,firstname,lastname,country,gender,cohort1\n"
+            "ana@example.org,Ana,Pérez,MX,woman?,PICAP-HR-1\n")
+    before = counts(database)
+
+    response = upload(client, text)
+
+    assert response.status_code == 422
+    assert problems(response) == [
+        "Line 2: 'woman?' is not a gender: write female, male or other, or leave it empty."]
+    assert counts(database) == before

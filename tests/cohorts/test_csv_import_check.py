@@ -140,7 +140,7 @@ def test_the_template_has_the_columns_and_an_example_in_utf8_with_bom(client, co
 
     assert body.startswith(b"\xef\xbb\xbf")  # spreadsheet programs then read UTF-8
     assert rows[0] == ["username", "email", "firstname", "lastname", "country", "lang",
-                       "institution", "cohort1"]
+                       "institution", "gender", "cohort1"]
     assert len(rows) == 2
     example = dict(zip(rows[0], rows[1], strict=True))
     assert example["lastname"] == "García"  # accents survive

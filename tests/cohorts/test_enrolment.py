@@ -48,7 +48,6 @@ def test_a_trainee_enrols_in_an_open_cohort(client, database):
     (dict(self_enrolment=False), "does not take enrolments online"),
     (dict(opens=days(3), closes=days(10)), "Enrolment opens on"),
     (dict(opens=days(-30), closes=days(-1)), "Enrolment for this cohort is closed."),
-    (dict(capacity=1), "This cohort is full."),
 ])
 def test_refusals_write_nothing_and_say_why(client, database, setup, message):
     setup = dict(setup)  # the same dict serves both databases
@@ -121,7 +120,7 @@ def test_a_trainee_withdraws_and_enrols_again(client, database):
     assert count(database, Enrolment) == 1
 
 
-def test_a_withdrawn_trainee_cannot_come_back_to_a_full_cohort(client, other_client, database):
+def test_a_withdrawn_trainee_coming_back_to_a_full_cohort_waits(client, other_client, database):
     cohort = make_cohort(capacity=1)
     trainee = make_user()
     enrol(cohort, trainee, status=EnrolmentStatus.WITHDRAWN)
@@ -130,7 +129,8 @@ def test_a_withdrawn_trainee_cannot_come_back_to_a_full_cohort(client, other_cli
     login(client, trainee)
     post_enrol(client, cohort)
 
-    assert enrolment_of(database, cohort, trainee).status == EnrolmentStatus.WITHDRAWN
+    # No seat: their old enrolment goes on the waiting list (tests/cohorts/test_waiting_list.py).
+    assert enrolment_of(database, cohort, trainee).status == EnrolmentStatus.WAITLISTED
 
 
 def test_capacity_is_respected(client, other_client, database):
@@ -143,10 +143,10 @@ def test_capacity_is_respected(client, other_client, database):
     post_enrol(client, cohort)
     post_enrol(other_client, cohort)
 
-    assert enrolment_of(database, cohort, first) is not None
-    assert enrolment_of(database, cohort, second) is None
+    assert enrolment_of(database, cohort, first).status == EnrolmentStatus.ACTIVE
+    assert enrolment_of(database, cohort, second).status == EnrolmentStatus.WAITLISTED
     assert database.session.scalar(database.select(database.func.count()).where(
-        Enrolment.cohort_id == cohort.id)) == 2
+        Enrolment.cohort_id == cohort.id, Enrolment.status == EnrolmentStatus.ACTIVE)) == 2
 
 
 def test_enrolling_needs_a_signed_in_user_and_a_csrf_token(client, database):
@@ -166,8 +166,8 @@ def test_the_last_seat_goes_to_only_one_of_two_simultaneous_trainees(app, backen
     The first trainee takes the last seat and holds the transaction open; the second
     tries meanwhile. On PostgreSQL it waits for the cohort's row lock; on SQLite a
     POST request's transaction takes the database's write lock up front and waits
-    for it. Either way it then finds the cohort full. Without the lock both would
-    count zero seats taken and both would get in.
+    for it. Either way it then finds the cohort full and joins the waiting list.
+    Without the lock both would count zero seats taken and both would get in.
     """
     from sqlalchemy.exc import OperationalError
 
@@ -194,9 +194,9 @@ def test_the_last_seat_goes_to_only_one_of_two_simultaneous_trainees(app, backen
         # As inside the POST /cohorts/<id>/enrol request.
         with app.test_request_context(f"/cohorts/{ids['cohort']}/enrol", method="POST"):
             try:
-                services.self_enrol(db.session.get(User, user_id),
-                                    db.session.get(Cohort, ids["cohort"]), TODAY)
-                outcomes[name] = "enrolled"
+                outcomes[name] = str(services.self_enrol(
+                    db.session.get(User, user_id), db.session.get(Cohort, ids["cohort"]),
+                    TODAY))
                 if hold:
                     holding.set()
                     release.wait(10)
@@ -219,12 +219,11 @@ def test_the_last_seat_goes_to_only_one_of_two_simultaneous_trainees(app, backen
         holder.join(15)
         latecomer.join(15)
 
-        assert outcomes["first"] == "enrolled"
-        assert isinstance(outcomes["second"], DomainError), outcomes["second"]
-        assert outcomes["second"].message == "This cohort is full."
+        assert outcomes == {"first": "enrolled", "second": "waitlisted"}
         with app.app_context():
             assert db.session.scalar(db.select(db.func.count()).where(
-                Enrolment.cohort_id == ids["cohort"])) == 1
+                Enrolment.cohort_id == ids["cohort"],
+                Enrolment.status == EnrolmentStatus.ACTIVE)) == 1
     finally:
         release.set()
         with app.app_context():

@@ -128,7 +128,9 @@ def test_a_trainee_sees_courses_to_continue_due_work_certificates_and_tracks(
 
     assert "1 course in progress" in text
     assert "0 of 2 lessons" in text
-    assert "Finished course" not in text and finished  # completed: nothing to continue
+    # Completed: nothing to continue, only the course to evaluate (lms.evaluations).
+    assert "Finished course" not in text.split("1 course in progress", 1)[1] and finished
+    assert "Evaluate Finished course" in text
     lesson = course.modules[0].lessons[0]
     assert f"/cohorts/{cohort.id}/lessons/{lesson.id}" in links(html)
     assert "3 assessments due in the next 14 days" in text

@@ -141,6 +141,20 @@ def test_a_command_sends_after_its_commit(database):
     assert len(read_outbox()) == 1
 
 
+def test_a_savepoint_released_in_a_command_sends_nothing_until_the_commit(database):
+    # SQLAlchemy calls the after-commit hook for a released savepoint too: sending then
+    # would claim a row no other connection can see yet (or wait on SQLite's lock).
+    mail.send("ana@example.org", "Before the savepoint", "Body")
+    with database.session.begin_nested():
+        mail.send("ana@example.org", "In the savepoint", "Body")
+
+    assert read_outbox() == []
+    database.session.commit()
+
+    assert sorted(m["subject"] for m in read_outbox()) == ["Before the savepoint",
+                                                         "In the savepoint"]
+
+
 def test_a_command_that_rolls_back_sends_nothing(database):
     mail.send("ana@example.org", "Subject", "Body")
     database.session.rollback()

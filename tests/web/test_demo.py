@@ -120,9 +120,12 @@ def _enrolment(database, cohort_code: str, email: str) -> Enrolment:
 
 
 def _assessment(database, course_code: str, kind: str) -> Assessment:
+    """The course's one assessment of ``kind`` (a pre-test aside: it is the same quiz twice)."""
     return database.session.scalars(
         select(Assessment).join(Course).where(Course.code == course_code,
-                                              Assessment.kind == kind)).one()
+                                              Assessment.kind == kind,
+                                              Assessment.test_role.is_distinct_from("pre"))
+    ).one()
 
 
 def test_quizzes_are_imported_from_gift_and_attempted(database):
@@ -140,6 +143,13 @@ def test_quizzes_are_imported_from_gift_and_attempted(database):
                    if row.question.kind == QuestionKind.NUMERIC)
     assert (numeric.numeric_answer, numeric.tolerance) == (2.5, 0.5)
     assert intro.in_locale("title", "es") == "Prueba de conocimientos del curso de nivelación"
+    # The treatment course measures learning: the same six questions before and after.
+    final = _assessment(database, "PRC-TRT-MX", AssessmentKind.QUIZ)
+    pre = database.session.scalars(select(Assessment).where(
+        Assessment.course_id == final.course_id, Assessment.test_role == "pre")).one()
+    assert final.test_role == "post" and not pre.required
+    assert ({row.question_id for row in pre.quiz_questions}
+            == {row.question_id for row in final.quiz_questions})
 
     andres = _enrolment(database, "PCP-INTRO-ES-01", "andres.munoz@example.org")
     attempt = database.session.scalars(select(Attempt).where(
@@ -188,9 +198,10 @@ def test_observations_and_attendance_make_grades(database):
     maria = _enrolment(database, "PRC-TRT-MX-CDMX-01", "maria.nunez@example.org")
     assert database.session.scalar(select(func.count(Observation.id)).where(
         Observation.enrolment_id == maria.id)) == 5
-    # Quiz, assignment and checklist all passed: the Mexico course is completed.
-    maria_grades = database.session.scalars(select(Grade).where(
-        Grade.enrolment_id == maria.id)).all()
+    # Quiz, assignment and checklist all passed: the Mexico course is completed (her
+    # pre-test, which counts for nothing, is graded too).
+    maria_grades = database.session.scalars(select(Grade).join(Assessment).where(
+        Grade.enrolment_id == maria.id, Assessment.test_role.is_distinct_from("pre"))).all()
     assert len(maria_grades) == 3 and all(g.passed for g in maria_grades)
     assert maria.status == EnrolmentStatus.COMPLETED
 
@@ -217,7 +228,9 @@ def test_observations_and_attendance_make_grades(database):
 
 def test_the_gradebook_counts_real_answers(database):
     demo.load()
-    assert database.session.scalar(select(func.count(Answer.id))) == 24
+    # Six questions in each of two quizzes, and the pre-test reuses one quiz's six;
+    # two trainees answered each of the three.
+    assert database.session.scalar(select(func.count(Answer.id))) == 36
     assert database.session.scalar(select(func.count(Question.id))) == 12
 
 
@@ -237,3 +250,51 @@ def test_the_instructor_sees_real_numbers_in_the_gradebook(app, database):
     text = page_text(page)
     assert "María José Núñez" in text
     assert "88.89" in text or "88,89" in text  # the rubric-graded case study
+
+
+def test_the_bogota_course_has_a_timetable_with_interpreters(database):
+    from lms.cohorts.schedule import CohortSession
+
+    demo.load()
+    cohort = database.session.scalars(
+        select(Cohort).where(Cohort.code == "PCP-HR-FORCE-BOG-01")).one()
+    sessions = database.session.scalars(select(CohortSession).where(
+        CohortSession.cohort_id == cohort.id)).all()
+    assert len(sessions) == 8
+    assert all(s.interpretation_languages == "en,pt" for s in sessions)
+    # 08:30 in Bogotá (UTC-5, no daylight saving) is 13:30 UTC.
+    assert {clock.as_utc(s.starts_at).strftime("%H:%M") for s in sessions} == {"13:30"}
+
+
+def test_the_next_bogota_intake_runs_by_nomination_with_country_seats(database):
+    from lms.accounts.models import FocalPoint
+    from lms.cohorts.nominations import Nomination
+
+    demo.load()
+    cohort = database.session.scalars(
+        select(Cohort).where(Cohort.code == demo.BOGOTA_NOMINATION_COHORT)).one()
+    assert cohort.by_nomination and cohort.seats_per_country == 2
+    assert not cohort.self_enrolment
+    decided = {(n.country, n.status) for n in database.session.scalars(
+        select(Nomination).where(Nomination.cohort_id == cohort.id))}
+    assert decided == {("BR", "accepted"), ("BR", "pending"), ("TT", "waitlisted"),
+                       ("CL", "pending")}
+    countries = set(database.session.scalars(select(FocalPoint.country)))
+    assert countries == {"BR", "TT", "CL"}
+    # The accepted nominee holds a seat.
+    joao = database.session.scalars(
+        select(User).where(User.email == "joao.goncalves@example.org")).one()
+    assert database.session.scalars(select(Enrolment).where(
+        Enrolment.cohort_id == cohort.id, Enrolment.user_id == joao.id)).one().seated
+    assert ("National focal point, PICAP (BR)", "focal.br@example.org") in demo.LOGINS
+
+
+def test_the_bogota_course_has_announcements_in_three_languages(database):
+    from lms.announcements.models import Announcement
+
+    demo.load()
+    announcements = database.session.scalars(select(Announcement)).all()
+    assert len(announcements) == 2
+    cohort_one = next(a for a in announcements if a.cohort_id is not None)
+    assert cohort_one.language == "es"
+    assert {t.locale for t in cohort_one.translations} == {"en", "pt"}

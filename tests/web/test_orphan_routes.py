@@ -34,6 +34,10 @@ EXEMPT = {
     "api.jwks": "the keys, for verifiers",
     "quizzes.attempt": "opened by the quiz page's Start form (a POST, then a redirect)",
     "quizzes.finish": "opened by the attempt page's Save and finish (a POST, then a redirect)",
+    "agenda.feed": "the secret calendar address, for calendar programs",
+    "evaluations.followup": "the signed link a follow-up mail carries",
+    "notifications.unsubscribe": "the one-click link in a mail's List-Unsubscribe header",
+    "jobs.show": "where starting a long job (a POST) redirects, to follow its progress",
 }
 ROLES = {
     "admin": "admin@example.org",
@@ -44,6 +48,8 @@ ROLES = {
     "officer": "officer.mx@example.org",
     "trainee": "maria.nunez@example.org",
     "trainee (pt)": "joao.goncalves@example.org",
+    "observer": "observer@example.org",
+    "focal point": "focal.br@example.org",
 }
 # Enough visits of each endpoint to find what its pages link to; not every row of every list.
 VISITS_PER_ENDPOINT = 12

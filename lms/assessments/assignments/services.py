@@ -28,7 +28,7 @@ from lms.audit.services import record
 from lms.cohorts.models import Enrolment
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.kernel import clock
+from lms.kernel import clock, events
 
 
 def can_submit(submission: Submission | None) -> bool:
@@ -217,6 +217,7 @@ def return_submission(actor, submission: Submission, message: str) -> Submission
     submission.return_message = message
     db.session.flush()
     record(actor, "submission.return", submission, before, _state(submission))
+    events.work_returned.send(submission, actor=actor)  # notifications tell the trainee
     return submission
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.cohorts.models import Cohort
+from lms.cohorts.schedule import CohortSession
 from lms.extensions import db
 from lms.kernel import clock
 
@@ -31,8 +32,13 @@ class AttendanceSession(db.Model):
         ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     title: Mapped[str] = mapped_column(String(200), default="")
+    # The planned session this register is of (lms.cohorts.schedule); None for a register
+    # added by hand. Deleting the planned session keeps the register and its records.
+    scheduled_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohort_sessions.id", ondelete="SET NULL"), unique=True)
 
     cohort: Mapped[Cohort] = relationship()
+    scheduled_session: Mapped[CohortSession | None] = relationship()
 
 
 class AttendanceRecord(db.Model):

@@ -13,6 +13,7 @@ from lms.assessments.attendance.models import AttendanceRecord, AttendanceSessio
 from lms.assessments.models import Assessment, AssessmentKind, Grade
 from lms.catalog.models import Course
 from lms.cohorts.models import SEATED, Cohort, Enrolment
+from lms.cohorts.schedule import CohortSession
 from lms.extensions import db
 
 SESSIONS_PER_PAGE = 50
@@ -50,6 +51,25 @@ def sessions_page(cohort: Cohort, page: int, per_page: int = SESSIONS_PER_PAGE):
         for session_id, status, number in rows:
             counts[session_id][status] = number
     return pagination, counts
+
+
+def scheduled_sessions(cohort: Cohort) -> list[tuple[CohortSession, AttendanceSession | None]]:
+    """The cohort's planned sessions in time order, each with its register if taken: two
+    queries."""
+    planned = list(db.session.scalars(
+        select(CohortSession).where(CohortSession.cohort_id == cohort.id)
+        .order_by(CohortSession.starts_at, CohortSession.id)))
+    registers = {}
+    if planned:
+        registers = {row.scheduled_session_id: row for row in db.session.scalars(
+            select(AttendanceSession).where(AttendanceSession.scheduled_session_id.in_(
+                [item.id for item in planned])))}
+    return [(item, registers.get(item.id)) for item in planned]
+
+
+def planned_in_cohort(cohort: Cohort, scheduled_id: int) -> CohortSession | None:
+    return db.session.scalars(select(CohortSession).where(
+        CohortSession.id == scheduled_id, CohortSession.cohort_id == cohort.id)).first()
 
 
 def roster_page(cohort: Cohort, page: int, per_page: int = TRAINEES_PER_PAGE):

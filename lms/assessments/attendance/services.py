@@ -21,6 +21,7 @@ from lms.assessments.attendance.queries import attendance_assessments, tallies
 from lms.assessments.models import Grade, GradeSource
 from lms.audit.services import record
 from lms.cohorts.models import Cohort, Enrolment
+from lms.cohorts.schedule import CohortSession
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.kernel import clock
@@ -63,6 +64,39 @@ def add_session(actor, cohort: Cohort, *, day: date | None, at: time | None,
     db.session.flush()
     record(actor, "attendance_session.created", session, None, _session_state(session))
     return session
+
+
+def register_for(actor, cohort: Cohort, planned: CohortSession) -> AttendanceSession:
+    """The register of a planned session, created on first use.
+
+    A register added by hand at the same moment becomes this session's register,
+    rather than a second one for the same class.
+    """
+    if planned.cohort_id != cohort.id:
+        raise DomainError(_("This session is not in this cohort."))
+    register = db.session.scalar(select(AttendanceSession).where(
+        AttendanceSession.scheduled_session_id == planned.id))
+    if register is not None:
+        return register
+    starts_at = clock.as_utc(planned.starts_at)
+    register = db.session.scalar(select(AttendanceSession).where(
+        AttendanceSession.cohort_id == cohort.id, AttendanceSession.starts_at == starts_at,
+        AttendanceSession.scheduled_session_id.is_(None)))
+    if register is not None:
+        before = _session_state(register)
+        register.scheduled_session_id = planned.id
+        db.session.flush()
+        record(actor, "attendance_session.linked", register, before,
+               {**_session_state(register), "scheduled_session_id": planned.id})
+        return register
+    register = AttendanceSession(cohort_id=cohort.id, starts_at=starts_at,
+                                title=planned.topic[:MAX_TITLE],
+                                scheduled_session_id=planned.id)
+    db.session.add(register)
+    db.session.flush()
+    record(actor, "attendance_session.created", register, None,
+           {**_session_state(register), "scheduled_session_id": planned.id})
+    return register
 
 
 def delete_session(actor, cohort: Cohort, session: AttendanceSession) -> None:

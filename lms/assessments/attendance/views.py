@@ -15,7 +15,9 @@ from lms.assessments.attendance import queries, services
 from lms.assessments.attendance.forms import SessionForm, register_form, status_choices
 from lms.assessments.attendance.models import AttendanceStatus
 from lms.cohorts.queries import enrolment_of
+from lms.cohorts.schedule_zones import wall_day, wall_time, zone_label
 from lms.errors import DomainError
+from lms.i18n import current_locale
 from lms.web.pages import page_number, percent, show_refusal
 from lms.web.permissions import require
 
@@ -48,8 +50,21 @@ def sessions(cohort_id: int):
     return render_template(
         "assessments/attendance_sessions.html", cohort=cohort, course=cohort.course,
         form=form, pagination=pagination, counts=counts, statuses=AttendanceStatus,
+        planned=queries.scheduled_sessions(cohort),
+        zone=cohort.zone_name, zone_label=zone_label(cohort.zone_name, current_locale()),
+        wall_day=wall_day, wall_time=wall_time, locale=current_locale(),
         assessments=queries.attendance_assessments(cohort.course_id), percent=percent,
     ), status
+
+
+@bp.post("/cohorts/<int:cohort_id>/attendance/planned/<int:scheduled_id>")
+def register_for_planned(cohort_id: int, scheduled_id: int):
+    """Open the register of a planned session, creating it the first time."""
+    cohort = _cohort(cohort_id)
+    require(cohort.can_teach(current_user))
+    planned = queries.planned_in_cohort(cohort, scheduled_id) or abort(404)
+    session = services.register_for(current_user, cohort, planned)
+    return redirect(url_for(".take", cohort_id=cohort.id, session_id=session.id))
 
 
 @bp.post("/cohorts/<int:cohort_id>/attendance/<int:session_id>/delete")

@@ -31,7 +31,7 @@ from lms.assessments.observations.models import Observation, ObservationItem
 from lms.assessments.quizzes.models import Attempt, AttemptStatus
 from lms.audit.models import AuditLog
 from lms.catalog.models import Course
-from lms.cohorts.models import SEATED, Cohort, Enrolment
+from lms.cohorts.models import SEATED, Cohort, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.kernel import clock
 
@@ -75,8 +75,10 @@ def _rows(enrolments: list[Enrolment], assessments: list[Assessment],
 
 
 def _enrolments(cohort: Cohort):
+    # A waiting trainee has no seat, so no line in the gradebook.
     return (select(Enrolment).join(Enrolment.user)
-            .where(Enrolment.cohort_id == cohort.id)
+            .where(Enrolment.cohort_id == cohort.id,
+                   Enrolment.status != EnrolmentStatus.WAITLISTED)
             .options(contains_eager(Enrolment.user))
             .order_by(User.full_name, User.id))
 

@@ -196,7 +196,9 @@ def candidates_query(track: Track):
         select(Enrolment.user_id.label("user_id"))
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .join(track_courses, track_courses.c.course_id == Cohort.course_id)
-        .where(track_courses.c.track_id == track.id),
+        # A place on a waiting list is not an enrolment.
+        .where(track_courses.c.track_id == track.id,
+               Enrolment.status != EnrolmentStatus.WAITLISTED),
     ]
     ids = union(*sources).subquery()
     return (select(User).where(User.id.in_(select(ids.c.user_id)))

@@ -9,7 +9,7 @@ from lms.accounts.models import Institution, InstitutionKind, User
 from lms.catalog.models import Course, Program
 from lms.certification.models import Certificate
 from lms.certification.tracks.models import HoursLog, HoursStatus, Track
-from lms.cohorts.models import Cohort, Enrolment
+from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.competencies.models import Framework
 from lms.extensions import db
 
@@ -63,7 +63,9 @@ def trainee_tracks(user: User) -> list[Track]:
     enrolled_programs = (select(Course.program_id)
                          .join(Cohort, Cohort.course_id == Course.id)
                          .join(Enrolment, Enrolment.cohort_id == Cohort.id)
-                         .where(Enrolment.user_id == user.id))
+                         .where(Enrolment.user_id == user.id,
+                                # A place on a waiting list is not an enrolment.
+                                Enrolment.status != EnrolmentStatus.WAITLISTED))
     logged = select(HoursLog.track_id).where(HoursLog.user_id == user.id)
     certified = select(Certificate.track_id).where(Certificate.user_id == user.id,
                                                    Certificate.track_id.is_not(None))

@@ -327,28 +327,7 @@ def decide(actor: User, log: HoursLog, *, approve: bool, note: str = "") -> Hour
     db.session.flush()
     record(actor, "hours.approved" if approve else "hours.rejected", log, before,
            _log_state(log))
-    _tell_trainee(log)
     # Approved practice hours may complete a track that issues by itself
-    # (lms.certification.reactions).
+    # (lms.certification.reactions); notifications tell the trainee the decision.
     events.hours_decided.send(log, actor=actor)
     return log
-
-
-def _tell_trainee(log: HoursLog) -> None:
-    trainee = log.user
-    locale = _locale_of(trainee)
-    with force_locale(locale):
-        values = dict(name=trainee.full_name, hours=str(log.hours),
-                      date=log.worked_on.isoformat(),
-                      track=log.track.in_locale("title", locale), note=log.decision_note,
-                      url=absolute_url("tracks.track", track_id=log.track_id))
-        if log.status == HoursStatus.APPROVED:
-            subject = _("Your hours were approved")
-            body = _("Hello %(name)s,\n\nYour %(hours)s hours of %(date)s for the track "
-                     "%(track)s were approved.\n\nYour progress:\n%(url)s\n", **values)
-        else:
-            subject = _("Your hours were not approved")
-            body = _("Hello %(name)s,\n\nYour %(hours)s hours of %(date)s for the track "
-                     "%(track)s were not approved. The reason given:\n%(note)s\n\n"
-                     "Your progress:\n%(url)s\n", **values)
-    mail.send(trainee.email, subject, body)

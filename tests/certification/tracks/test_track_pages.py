@@ -268,3 +268,65 @@ def test_a_certified_holder_never_reads_not_yet_beside_certified(client, databas
     assert f"You are certified: certificate {certificate.code}." in text
     assert "Not yet" not in text and "What to do" not in text
     assert "they do not change the certificate you hold" in text
+
+
+def _certified_under_stricter_rules():
+    """A holder certified on a track whose requirements grew afterwards, and a trainee
+    of the same track who is on the way."""
+    from tests.certification.factories import eligible_track, issue_certificate, make_eligible
+
+    track, course = eligible_track(practice_hours=0)
+    holder = make_eligible(track, course, make_user(full_name="Hana Holder"))
+    certificate = issue_certificate(holder, track=track)
+    learner = make_user(full_name="Leo Learner")
+    enrol(make_cohort(course), learner)
+    track.practice_hours = 40
+    db.session.flush()
+    return track, holder, certificate, learner
+
+
+def test_my_tracks_names_the_certificate_instead_of_a_count_once_certified(client, database):
+    track, holder, certificate, _learner = _certified_under_stricter_rules()
+    sign_in_quickly(client, holder)
+
+    response = client.get("/tracks")
+    text = page_text(response)
+
+    assert f"Certificate {certificate.code}" in text
+    assert "Valid until" in text
+    assert "2 of 3" not in text  # no count beside "Certified"
+    assert 'href="/certificates"' in response.get_data(as_text=True)
+
+
+def test_my_tracks_counts_requirements_with_plural_forms(client, database):
+    track, _holder, _certificate, learner = _certified_under_stricter_rules()
+    sign_in_quickly(client, learner)
+
+    text = page_text(client.get("/tracks"))
+
+    assert "0 of 3 requirements met." in text
+    assert "Certificate " not in text
+
+
+def test_the_track_roster_shows_no_not_yet_beside_a_certified_holder(client, database):
+    track, holder, certificate, _learner = _certified_under_stricter_rules()
+    sign_in_quickly(client, make_coordinator(track.program))
+
+    html = client.get(f"/manage/tracks/{track.id}/roster").get_data(as_text=True)
+    rows = {name: row for row in html.split("<tr>")[1:]
+            for name in ("Hana Holder", "Leo Learner") if name in row}
+
+    assert f"Certified ({certificate.code})" in rows["Hana Holder"]
+    assert "Not yet" not in rows["Hana Holder"]
+    assert "Not yet" in rows["Leo Learner"]  # the badge still speaks for the others
+
+
+def test_the_roster_breadcrumb_leads_each_reader_to_a_page_they_may_open(client, world):
+    url = f"/manage/tracks/{world['track'].id}/roster"
+    for user, parent in ((world["coordinator"], "/manage/tracks"),
+                         (world["officer"], f"/certify/tracks/{world['track'].id}")):
+        sign_in_quickly(client, user)
+        html = client.get(url).get_data(as_text=True)
+        crumbs = html.split('class="breadcrumbs"', 1)[1].split("</nav>", 1)[0]
+        assert f'href="{parent}"' in crumbs
+        assert client.get(parent).status_code == 200

@@ -1,0 +1,1 @@
+"""End-of-course evaluations and follow-up surveys (Kirkpatrick levels 1 and 3)."""

@@ -1,0 +1,755 @@
+"""The report's figures, computed in SQL with GROUP BY: the number of queries does not
+grow with the number of enrolments, certificates or people.
+
+Counting rules (each also written in the notes the page and the pack show):
+
+- An enrolment belongs to the period its cohort starts in, and to the cohort's country.
+  A place on a waiting list is not counted.
+- People are counted once per row: someone enrolled in two courses is one person
+  enrolled, so the rows of a table may add up to more than its total.
+- Started: an enrolment with a lesson completed or opened, or a course result
+  (completed or failed). Quiz attempts and submissions alone do not count: a trainee
+  opens a lesson before either.
+- Training hours delivered: each completed enrolment counts its course's hours.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Integer,
+    String,
+    case,
+    cast,
+    distinct,
+    exists,
+    extract,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
+
+from lms.accounts.models import GENDER_TITLES, Gender, Institution, User
+from lms.catalog.models import Course, Program
+from lms.certification.models import (
+    REVOCATION_REASON_TITLES,
+    Certificate,
+    CertificateKind,
+    RevocationReason,
+    current_filter,
+)
+from lms.certification.tracks.models import (
+    HoursKind,
+    HoursLog,
+    HoursStatus,
+    Track,
+    track_competencies,
+    track_courses,
+)
+from lms.cohorts.models import (
+    ENROLMENT_STATUS_TITLES,
+    Cohort,
+    Enrolment,
+    EnrolmentStatus,
+    LessonCompletion,
+)
+from lms.competencies.queries import met_counts
+from lms.extensions import db
+from lms.i18n import collation_key, country_name
+from lms.kernel import clock
+from lms.reports.filters import (
+    UNSTATED,
+    ReportFilter,
+    Scope,
+    certificate_condition,
+    cohort_condition,
+    gender_condition,
+    program_condition,
+    track_condition,
+)
+from lms.reports.models import Target
+from lms.reports.tables import Chart, ChartKind, Column, Figure, Kind, Section, Table
+from lms.reports.verification import verification
+
+# Sections in the order the page and the pack show them; the last four come from
+# their own modules (learning and reaction are written beside this one).
+SECTION_KEYS = ("reach", "certification", "learning", "reaction", "verification", "targets")
+EXPIRY_WINDOW = timedelta(days=90)
+# The required courses of a track, counted beside the completed ones.
+_NEEDED = track_courses.alias("needed")
+
+
+# ---------------------------------------------------------------- shared conditions
+
+def enrolment_conditions(filters: ReportFilter, scope: Scope) -> list:
+    """SQL conditions on Enrolment joined with Cohort, Course and User."""
+    # A place on a waiting list is no enrolment yet: no seat, no lessons.
+    conditions = [cohort_condition(scope), gender_condition(filters.gender),
+                  Enrolment.status != EnrolmentStatus.WAITLISTED]
+    pairs = ((filters.program_id, Course.program_id), (filters.course_id, Course.id),
+             (filters.cohort_id, Cohort.id), (filters.country, Cohort.country),
+             (filters.institution_id, User.institution_id), (filters.modality, Course.modality),
+             (filters.language, Cohort.language))
+    conditions += [column == value for value, column in pairs if value is not None]
+    if filters.start:
+        conditions.append(Cohort.starts_on >= filters.start)
+    if filters.end:
+        conditions.append(Cohort.starts_on <= filters.end)
+    return conditions
+
+
+def enrolments_joined(*columns):
+    return (select(*columns).select_from(Enrolment)
+            .join(Cohort, Cohort.id == Enrolment.cohort_id)
+            .join(Course, Course.id == Cohort.course_id)
+            .join(User, User.id == Enrolment.user_id))
+
+
+def _people(condition=None):
+    """COUNT(DISTINCT user) of the enrolments meeting ``condition`` (all when None)."""
+    if condition is None:
+        return func.count(distinct(Enrolment.user_id))
+    return func.count(distinct(case((condition, Enrolment.user_id))))
+
+
+def _started():
+    opened = or_(Enrolment.last_lesson_id.is_not(None), Enrolment.last_seen_at.is_not(None))
+    finished = Enrolment.status.in_([EnrolmentStatus.COMPLETED, EnrolmentStatus.FAILED])
+    # IN (subquery), not a correlated EXISTS: PostgreSQL hashes it once, where a subplan
+    # per enrolment made the estimate so costly that it compiled each query (JIT, 150 ms).
+    completed_lesson = Enrolment.id.in_(select(LessonCompletion.enrolment_id))
+    return or_(opened, finished, completed_lesson)
+
+
+def start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _reach_aggregates() -> list:
+    completed = Enrolment.status == EnrolmentStatus.COMPLETED
+    return [
+        _people(),
+        _people(_started()),
+        _people(completed),
+        _people(Enrolment.status == EnrolmentStatus.FAILED),
+        _people(Enrolment.status == EnrolmentStatus.WITHDRAWN),
+        func.count(Enrolment.id),
+        func.coalesce(func.sum(case((completed, Course.hours), else_=0)), 0),
+    ]
+
+
+def _reach_by_person(where: list) -> tuple[tuple, dict, list]:
+    """(totals, {gender: counts}, [(institution id, name, *counts)]) in one statement.
+
+    Sex and institution belong to the person, not to the enrolment: one pass folds the
+    enrolments into a row per person, and the three groupings count those rows, with
+    no COUNT(DISTINCT) and no second pass over the enrolments."""
+    completed = Enrolment.status == EnrolmentStatus.COMPLETED
+
+    def flag(condition):
+        return func.max(case((condition, 1), else_=0))
+
+    person = (enrolments_joined(
+        Enrolment.user_id.label("user_id"), User.gender.label("gender"),
+        User.institution_id.label("institution_id"),
+        flag(_started()).label("started"), flag(completed).label("completed"),
+        flag(Enrolment.status == EnrolmentStatus.FAILED).label("failed"),
+        flag(Enrolment.status == EnrolmentStatus.WITHDRAWN).label("withdrawn"),
+        func.count(Enrolment.id).label("enrolments"),
+        func.sum(case((completed, Course.hours), else_=0)).label("hours"))
+        .where(*where).group_by(Enrolment.user_id, User.gender, User.institution_id)
+        .cte("reach_people"))
+    counts = [func.count(), *(func.coalesce(func.sum(column), 0) for column in (
+        person.c.started, person.c.completed, person.c.failed, person.c.withdrawn,
+        person.c.enrolments, person.c.hours))]
+    no_text, no_number = cast(null(), String(20)), cast(null(), Integer)
+    query = union_all(
+        select(literal(0), no_text, no_number, no_text, *counts),
+        select(literal(1), person.c.gender, no_number, no_text, *counts)
+        .group_by(person.c.gender),
+        select(literal(2), no_text, person.c.institution_id, Institution.name, *counts)
+        .select_from(person)
+        .outerjoin(Institution, Institution.id == person.c.institution_id)
+        .group_by(person.c.institution_id, Institution.name))
+    total: tuple = (0,) * 7
+    by_sex: dict = {}
+    by_institution: list = []
+    for part, gender, institution_id, name, *rest in db.session.execute(query):
+        if part == 0:
+            total = _counts(rest)
+        elif part == 1:
+            by_sex[gender] = _counts(rest)
+        else:
+            by_institution.append((institution_id, name, *rest))
+    return total, by_sex, by_institution
+
+
+def _reach_columns(first: Column) -> list[Column]:
+    return [first,
+            Column("enrolled", _l("People enrolled"), Kind.PEOPLE),
+            Column("started", _l("Started"), Kind.PEOPLE),
+            Column("completed", _l("Completed"), Kind.PEOPLE),
+            Column("failed", _l("Failed"), Kind.PEOPLE),
+            Column("withdrawn", _l("Withdrawn"), Kind.PEOPLE),
+            Column("enrolments", _l("Enrolments"), Kind.PEOPLE),
+            Column("hours", _l("Training hours delivered"), Kind.HOURS)]
+
+
+def _counts(row) -> tuple:
+    return tuple(int(value or 0) for value in row)
+
+
+def gender_title(code: str | None) -> str:
+    if code is None or code == UNSTATED:
+        return _("Not stated")
+    try:
+        return str(GENDER_TITLES[Gender(code)])
+    except ValueError:
+        return code
+
+
+# ---------------------------------------------------------------- reach
+
+def reach(filters: ReportFilter, scope: Scope) -> Section:
+    """People enrolled, started, completed, failed and withdrawn; hours delivered; by
+    country, sex, institution and course; a trend over time; country by status."""
+    where = enrolment_conditions(filters, scope)
+    aggregates = _reach_aggregates()
+    total, sex_rows, institution_rows = _reach_by_person(where)
+
+    def grouped(*keys):
+        return db.session.execute(
+            enrolments_joined(*keys, *aggregates).where(*where).group_by(*keys)).all()
+
+    # One pass by country gives both the reach table and the status chart.
+    width = len(aggregates)
+    country_rows = db.session.execute(
+        enrolments_joined(Cohort.country, *aggregates,
+                          *[_people(Enrolment.status == status) for status in _STATUSES])
+        .where(*where).group_by(Cohort.country)).all()
+    by_country = sorted(((country_name(row[0]), *_counts(row[1:width + 1]))
+                         for row in country_rows),
+                        key=lambda row: collation_key(row[0]))
+    order = [g.value for g in Gender] + [None]
+    by_sex = [(gender_title(code), *sex_rows[code]) for code in order if code in sex_rows]
+    by_institution = sorted(((name or _("No institution"), *_counts(rest))
+                             for _id, name, *rest in institution_rows),
+                            key=lambda row: collation_key(row[0]))
+    by_course = [(f"{code}: {title}", *_counts(rest)) for _id, code, title, *rest in
+                 grouped(Course.id, Course.code, Course.title)]
+    by_course.sort(key=lambda row: row[0])
+
+    notes = [_l("An enrolment belongs to the period its cohort starts in and to the "
+                "cohort's country; places on a waiting list are not counted. Each row "
+                "counts distinct people, so rows may add up to more than the total "
+                "(someone enrolled in two courses). Started means "
+                "a lesson completed or opened, or a course result. Training hours "
+                "delivered are the course's hours for each completed enrolment.")]
+    section = Section(key="reach", title=_l("Reach"), notes=notes)
+    section.figures = [
+        Figure("enrolled", _l("People enrolled"), total[0]),
+        Figure("started", _l("People who started"), total[1]),
+        Figure("completed", _l("People who completed a course"), total[2]),
+        Figure("failed", _l("People who failed a course"), total[3]),
+        Figure("withdrawn", _l("People who withdrew"), total[4]),
+        Figure("hours", _l("Training hours delivered"), total[6], Kind.HOURS),
+    ]
+    tables = [
+        Table("reach_by_country", _l("Reach by country"),
+              _reach_columns(Column("country", _l("Country"))), by_country, note=notes[0]),
+        Table("reach_by_sex", _l("Reach by sex"),
+              _reach_columns(Column("sex", _l("Sex"))), by_sex, note=notes[0]),
+        Table("reach_by_institution", _l("Reach by institution"),
+              _reach_columns(Column("institution", _l("Institution"))), by_institution,
+              note=_l("The trainee's institution as in their profile.")),
+        Table("reach_by_course", _l("Reach by course"),
+              _reach_columns(Column("course", _l("Course"))), by_course, note=notes[0]),
+    ]
+    totals = Table("reach_totals", _l("Reach"), _reach_columns(Column("all", _l("All"))),
+                   [(_("All"), *total)], note=notes[0])
+    section.tables = [totals, *tables]
+    section.charts = [_trend(filters, where),
+                      _country_status([(row[0], *row[width + 1:]) for row in country_rows])]
+    return section
+
+
+def _monthly(filters: ReportFilter) -> bool:
+    return bool(filters.start and filters.end
+                and (filters.end - filters.start) <= timedelta(days=366))
+
+
+def _buckets(first: tuple[int, int], last: tuple[int, int], monthly: bool) -> list[tuple]:
+    buckets = []
+    year, part = first
+    while (year, part) <= last:
+        buckets.append((year, part))
+        part += 1
+        if part > (12 if monthly else 4):
+            year, part = year + 1, 1
+    return buckets
+
+
+def _trend(filters: ReportFilter, where: list) -> Chart:
+    """Enrolments per month (a period of a year or less) or per quarter, by the cohort's
+    start; completions by the day the enrolment was completed."""
+    monthly = _monthly(filters)
+    starts = db.session.execute(
+        enrolments_joined(extract("year", Cohort.starts_on), extract("month", Cohort.starts_on),
+                          func.count(Enrolment.id))
+        .where(*where).group_by(extract("year", Cohort.starts_on),
+                                extract("month", Cohort.starts_on))).all()
+    done = db.session.execute(
+        enrolments_joined(extract("year", Enrolment.completed_at),
+                          extract("month", Enrolment.completed_at), func.count(Enrolment.id))
+        .where(*where, Enrolment.status == EnrolmentStatus.COMPLETED,
+               Enrolment.completed_at.is_not(None))
+        .group_by(extract("year", Enrolment.completed_at),
+                  extract("month", Enrolment.completed_at))).all()
+
+    def bucket(year, month) -> tuple[int, int]:
+        year, month = int(year), int(month)
+        return (year, month) if monthly else (year, (month - 1) // 3 + 1)
+
+    enrolled: dict[tuple, int] = defaultdict(int)
+    completed: dict[tuple, int] = defaultdict(int)
+    for year, month, count in starts:
+        enrolled[bucket(year, month)] += count
+    for year, month, count in done:
+        completed[bucket(year, month)] += count
+    seen = set(enrolled) | set(completed)
+    if filters.start:
+        seen.add(bucket(filters.start.year, filters.start.month))
+    if filters.end:
+        seen.add(bucket(filters.end.year, filters.end.month))
+    if filters.start and filters.end:
+        seen = {b for b in seen if bucket(filters.start.year, filters.start.month) <= b
+                <= bucket(filters.end.year, filters.end.month)}
+    buckets = _buckets(min(seen), max(seen), monthly) if seen else []
+    labels = [_bucket_label(b, monthly) for b in buckets]
+    table = Table(
+        "reach_trend", _l("Enrolments and completions over time"),
+        [Column("period", _l("Period")), Column("enrolments", _l("Enrolments"), Kind.PEOPLE),
+         Column("completions", _l("Completions"), Kind.PEOPLE)],
+        [(label, enrolled.get(b, 0), completed.get(b, 0)) for label, b in zip(labels, buckets,
+                                                                             strict=True)],
+        note=_l("Enrolments by the month their cohort starts; completions by the month "
+                "they were completed."))
+    return Chart(
+        key="reach_trend", kind=ChartKind.LINE, title=table.title,
+        description=_l("Enrolments and completions per month or quarter."),
+        categories=labels,
+        series=[(str(_l("Enrolments")), [float(row[1]) for row in table.rows]),
+                (str(_l("Completions")), [float(row[2]) for row in table.rows])],
+        table=table)
+
+
+def _bucket_label(bucket: tuple[int, int], monthly: bool) -> str:
+    year, part = bucket
+    if monthly:
+        return format_date(date(year, part, 1), "MMM yyyy")
+    return _("Q%(quarter)d %(year)d", quarter=part, year=year)
+
+
+_STATUSES = [status for status in EnrolmentStatus if status != EnrolmentStatus.WAITLISTED]
+
+
+def _country_status(rows: list[tuple]) -> Chart:
+    """People per country and enrolment status (a person in two statuses counts in both),
+    from (country, people in each of _STATUSES) rows."""
+    statuses = _STATUSES
+    named = sorted(((country_name(row[0]), *_counts(row[1:])) for row in rows),
+                   key=lambda row: collation_key(row[0]))
+    table = Table(
+        "reach_country_status", _l("People by country and enrolment status"),
+        [Column("country", _l("Country"))] + [
+            Column(status.value, ENROLMENT_STATUS_TITLES[status], Kind.PEOPLE)
+            for status in statuses],
+        named, note=_l("Distinct people with an enrolment in each status."))
+    return Chart(
+        key="reach_country_status", kind=ChartKind.STACKED_BAR, title=table.title,
+        description=_l("For each country, the people enrolled, split by enrolment status."),
+        categories=[row[0] for row in named],
+        series=[(str(ENROLMENT_STATUS_TITLES[status]),
+                 [float(row[index + 1]) for row in named])
+                for index, status in enumerate(statuses)],
+        table=table)
+
+
+# ---------------------------------------------------------------- certification
+
+FUNNEL_STAGES = (
+    ("enrolled", _l("Enrolled in a required course")),
+    ("courses", _l("Required courses completed")),
+    ("competencies", _l("Competencies met")),
+    ("hours", _l("Practice hours approved")),
+    ("certified", _l("Certified")),
+    ("renewed", _l("Renewed")),
+)
+
+
+def certificate_conditions(filters: ReportFilter, scope: Scope) -> list:
+    """SQL conditions on Certificate joined with its holder (User)."""
+    conditions = [certificate_condition(scope), gender_condition(filters.gender)]
+    pairs = ((filters.program_id, Certificate.program_id), (filters.country, User.country),
+             (filters.institution_id, User.institution_id))
+    conditions += [column == value for value, column in pairs if value is not None]
+    return conditions
+
+
+def _tracks(filters: ReportFilter, scope: Scope) -> list[Track]:
+    query = select(Track).where(track_condition(scope)).order_by(Track.code)
+    if filters.program_id is not None:
+        query = query.where(Track.program_id == filters.program_id)
+    if filters.course_id is not None:
+        query = query.where(Track.id.in_(select(track_courses.c.track_id)
+                                         .where(track_courses.c.course_id == filters.course_id)))
+    return list(db.session.scalars(query))
+
+
+def _funnel_counts(tracks: list[Track], filters: ReportFilter,
+                   scope: Scope) -> dict[int, list[int]]:
+    """{track id: people at each stage of FUNNEL_STAGES}: two queries, whatever the
+    number of people, and no row per person leaves the database.
+
+    The people enrolled (as filtered) are a CTE every later stage reads, never a list of
+    ids; each stage keeps the (track, person) pairs of the one before. Stages are
+    filters (NOT EXISTS, IN) rather than joins of one aggregate to another: a planner
+    cannot estimate how many groups a HAVING keeps, and PostgreSQL, guessing one,
+    chose a nested loop that took half a minute for one year of a program."""
+    track_ids = [track.id for track in tracks]
+    counts = {track_id: [0] * len(FUNNEL_STAGES) for track_id in track_ids}
+    if not track_ids:
+        return counts
+    # The number of competencies each track requires, read once (a handful of rows).
+    competencies_needed = dict(db.session.execute(
+        select(track_competencies.c.track_id, func.count()).where(
+            track_competencies.c.track_id.in_(track_ids))
+        .group_by(track_competencies.c.track_id)).all())
+    practice = {track.id: track.practice_hours or 0 for track in tracks}
+
+    enrolled = (enrolments_joined(track_courses.c.track_id.label("track_id"),
+                                  Enrolment.user_id.label("user_id"))
+                .join(track_courses, track_courses.c.course_id == Cohort.course_id)
+                .where(track_courses.c.track_id.in_(track_ids),
+                       *enrolment_conditions(filters, scope))
+                .distinct().cte("funnel_enrolled"))
+    # Every required course completed, in any cohort (not only the filtered ones): no
+    # required course of the track lacks a completed enrolment of the person.
+    required = track_courses.alias("funnel_required")
+    completed = (select(Enrolment.id).join(Cohort, Cohort.id == Enrolment.cohort_id)
+                 .where(Enrolment.user_id == enrolled.c.user_id,
+                        Enrolment.status == EnrolmentStatus.COMPLETED,
+                        Cohort.course_id == required.c.course_id)
+                 .correlate_except(Enrolment, Cohort))
+    courses = (select(enrolled.c.track_id, enrolled.c.user_id)
+               .where(~exists().where(required.c.track_id == enrolled.c.track_id,
+                                      ~completed.exists()))
+               .cte("funnel_courses"))
+    # Every required competency met: as many met as the track requires.
+    met = met_counts(select(courses.c.track_id, courses.c.user_id),
+                     select(track_competencies.c.track_id, track_competencies.c.competency_id)
+                     .where(track_competencies.c.track_id.in_(track_ids))).subquery("funnel_met")
+    no_competency = [track_id for track_id in track_ids if not competencies_needed.get(track_id)]
+    competent = union_all(
+        select(met.c[0].label("track_id"), met.c.user_id)
+        .where(met.c.met >= case(competencies_needed, value=met.c[0], else_=0)
+               if competencies_needed else true()),
+        select(courses.c.track_id, courses.c.user_id)
+        .where(courses.c.track_id.in_(no_competency) if no_competency else false()),
+    ).cte("funnel_competent")
+    # The track's supervised practice hours approved (a track asking none: everyone).
+    logged = (select(HoursLog.track_id, HoursLog.user_id)
+              .where(HoursLog.kind == HoursKind.PRACTICE, HoursLog.status == HoursStatus.APPROVED,
+                     HoursLog.track_id.in_(track_ids))
+              .group_by(HoursLog.track_id, HoursLog.user_id)
+              .having(func.sum(HoursLog.hours) >= case(practice, value=HoursLog.track_id,
+                                                       else_=0)))
+    free = [track_id for track_id, hours in practice.items() if not hours]
+    practised = (select(competent.c.track_id, competent.c.user_id)
+                 .where(or_(competent.c.track_id.in_(free) if free else false(),
+                            tuple_(competent.c.track_id, competent.c.user_id).in_(logged))))
+    # Certified, renewed: a certificate for the track, not revoked, whatever the stage.
+    held = (select(Certificate.track_id.label("track_id"), Certificate.user_id.label("user_id"),
+                   func.max(case((Certificate.renews_id.is_not(None), 1), else_=0))
+                   .label("renewed"))
+            .where(Certificate.track_id.in_(track_ids), Certificate.kind == CertificateKind.TRACK,
+                   Certificate.revoked_at.is_(None),
+                   tuple_(Certificate.track_id, Certificate.user_id).in_(
+                       select(enrolled.c.track_id, enrolled.c.user_id)))
+            .group_by(Certificate.track_id, Certificate.user_id).subquery("funnel_held"))
+    practised = practised.subquery("funnel_practised")
+
+    def stage(index: int, rows):
+        return select(literal(index), rows.c.track_id, func.count(), literal(0)) \
+            .group_by(rows.c.track_id)
+
+    query = union_all(
+        stage(0, enrolled), stage(1, courses), stage(2, competent), stage(3, practised),
+        select(literal(4), held.c.track_id, func.count(), func.sum(held.c.renewed))
+        .group_by(held.c.track_id))
+    for index, track_id, people, renewed in db.session.execute(query):
+        counts[track_id][index] = int(people)
+        if index == 4:
+            counts[track_id][5] = int(renewed or 0)
+    return counts
+
+
+def certification(filters: ReportFilter, scope: Scope) -> Section:
+    """A funnel per track, certificates valid now by body and country, those expiring in
+    the next 90 days, and revocations by reason in the period."""
+    today = clock.today(clock.UTC)
+    tracks = _tracks(filters, scope)
+    counts = _funnel_counts(tracks, filters, scope)
+    funnel_note = _l(
+        "Enrolled: people with an enrolment in one of the track's required courses that "
+        "matches the filters (the period is the cohort's start). The next stages count "
+        "those people, whatever the date: every required course completed, then every "
+        "required competency met (sign-offs and evidence, read in a fixed number of "
+        "queries), then the track's supervised practice hours approved. Certified and "
+        "renewed: those of the enrolled people who hold a certificate for the track that "
+        "was not revoked, and one that renews an earlier one.")
+    section = Section(key="certification", title=_l("Certification"), notes=[funnel_note])
+    funnel = Table("certification_funnel", _l("Certification funnel per track"),
+                   [Column("track", _l("Track"))] + [
+                       Column(key, title, Kind.PEOPLE) for key, title in FUNNEL_STAGES],
+                   [(track.in_locale("title"), *counts[track.id]) for track in tracks],
+                   note=funnel_note)
+    for track in tracks:
+        table = Table(f"certification_funnel_{track.id}", track.in_locale("title"),
+                      [Column("stage", _l("Stage")), Column("people", _l("People"), Kind.PEOPLE)],
+                      [(str(title), counts[track.id][index])
+                       for index, (_key, title) in enumerate(FUNNEL_STAGES)], note=funnel_note)
+        section.charts.append(Chart(
+            key=f"certification_funnel_{track.id}", kind=ChartKind.FUNNEL,
+            title=_("Certification funnel: %(track)s", track=track.in_locale("title")),
+            description=_("How many of the people enrolled in the required courses of "
+                          "%(track)s reached each stage up to certification.",
+                          track=track.in_locale("title")),
+            categories=[str(title) for _key, title in FUNNEL_STAGES],
+            series=[(_("People"), [float(v) for v in counts[track.id]])], table=table))
+
+    where = certificate_conditions(filters, scope)
+    track_kind = Certificate.kind == CertificateKind.TRACK
+
+    def certificates(*keys, extra=()):
+        return db.session.execute(
+            select(*keys, func.count(Certificate.id), func.count(distinct(Certificate.user_id)))
+            .select_from(Certificate).join(User, User.id == Certificate.user_id)
+            .join(Institution, Institution.id == Certificate.issuer_id)
+            .where(*where, *extra).group_by(*keys)).all()
+
+    valid_now = (track_kind, current_filter(today))
+    by_body = sorted(((name, count, people) for _id, name, count, people in
+                      certificates(Institution.id, Institution.name, extra=valid_now)),
+                     key=lambda row: collation_key(row[0]))
+    by_country = sorted(((country_name(code) if code else _("No country"), count, people)
+                         for code, count, people in certificates(User.country, extra=valid_now)),
+                        key=lambda row: collation_key(row[0]))
+    columns = [Column("certificates", _l("Certificates"), Kind.PEOPLE),
+               Column("holders", _l("Holders"), Kind.PEOPLE)]
+    valid_note = _l("Certifications (track certificates) valid today, whatever the period: "
+                    "not revoked, superseded or expired. The country is the holder's. Course, "
+                    "cohort, modality and language filters do not apply to certificates.")
+    expiring = db.session.execute(
+        select(Track.id, func.count(Certificate.id), func.count(distinct(Certificate.user_id)))
+        .select_from(Certificate).join(User, User.id == Certificate.user_id)
+        .join(Track, Track.id == Certificate.track_id)
+        .where(*where, *valid_now, Certificate.expires_on <= today + EXPIRY_WINDOW)
+        .group_by(Track.id)).all()
+    titles = {track.id: track.in_locale("title") for track in tracks}
+    missing = [track_id for track_id, *_rest in expiring if track_id not in titles]
+    if missing:
+        titles.update({track.id: track.in_locale("title") for track in db.session.scalars(
+            select(Track).where(Track.id.in_(missing)))})
+    expiring_rows = sorted(((titles[track_id], count, people)
+                            for track_id, count, people in expiring),
+                           key=lambda row: collation_key(row[0]))
+    revoked_extra = [Certificate.revoked_at.is_not(None)]
+    if filters.start:
+        revoked_extra.append(Certificate.revoked_at >= start_of(filters.start))
+    if filters.end:
+        revoked_extra.append(Certificate.revoked_at < start_of(filters.end + timedelta(days=1)))
+    revocations = dict((code or RevocationReason.OTHER.value, count) for code, count, _people
+                       in certificates(Certificate.revocation_code, extra=revoked_extra))
+    merged: dict[str, int] = defaultdict(int)
+    for code, count in revocations.items():
+        merged[code if code in set(RevocationReason) else RevocationReason.OTHER.value] += count
+    revocation_rows = [(str(REVOCATION_REASON_TITLES[reason]), reason.value, merged[reason])
+                       for reason in RevocationReason if merged.get(reason)]
+    # A certification revoked since does not count: it certified nobody.
+    issued_extra = [track_kind, Certificate.revoked_at.is_(None)]
+    if filters.start:
+        issued_extra.append(Certificate.issued_on >= filters.start)
+    if filters.end:
+        issued_extra.append(Certificate.issued_on <= filters.end)
+    issued = certificates(track_kind, extra=issued_extra)
+    section.figures = [
+        Figure("certified_in_period", _l("People certified in the period"),
+               issued[0][2] if issued else 0),
+        Figure("valid_now", _l("Certifications valid today"),
+               sum(row[1] for row in by_body), Kind.COUNT),
+        Figure("expiring", _l("Expiring in the next 90 days"),
+               sum(row[1] for row in expiring_rows), Kind.COUNT),
+        Figure("revoked", _l("Certificates revoked in the period"),
+               sum(row[2] for row in revocation_rows), Kind.COUNT),
+    ]
+    section.tables = [
+        funnel,
+        Table("certificates_by_body", _l("Certifications valid today by certifying body"),
+              [Column("body", _l("Certifying body"))] + columns, by_body, note=valid_note),
+        Table("certificates_by_country", _l("Certifications valid today by country"),
+              [Column("country", _l("Country"))] + columns, by_country, note=valid_note),
+        Table("certificates_expiring", _l("Certifications expiring in the next 90 days"),
+              [Column("track", _l("Track"))] + columns, expiring_rows, note=valid_note),
+        Table("revocations_by_reason", _l("Revocations by reason in the period"),
+              [Column("reason", _l("Reason")), Column("code", _l("Code")),
+               Column("certificates", _l("Certificates"), Kind.PEOPLE)], revocation_rows,
+              note=_l("Certificates of both kinds revoked in the period, by the reason "
+                      "code the officer chose (or the system, when a course result "
+                      "changed).")),
+    ]
+    section.notes.append(valid_note)
+    return section
+
+
+# ---------------------------------------------------------------- targets
+
+def _year_span(filters: ReportFilter) -> tuple[int | None, int | None]:
+    return (filters.start.year if filters.start else None,
+            filters.end.year if filters.end else None)
+
+
+def targets(filters: ReportFilter, scope: Scope) -> Section:
+    """Target against actual per program and year (and per country where a target names
+    one), with the share reached. Five queries, whatever the number of people."""
+    query = (select(Target, Program).join(Program, Program.id == Target.program_id)
+             .where(program_condition(scope, Target.program_id))
+             .order_by(Program.code, Target.year, Target.country.is_not(None), Target.country))
+    first, last = _year_span(filters)
+    if first is not None:
+        query = query.where(Target.year >= first)
+    if last is not None:
+        query = query.where(Target.year <= last)
+    if filters.program_id is not None:
+        query = query.where(Target.program_id == filters.program_id)
+    if filters.country is not None:
+        query = query.where(Target.country == filters.country)
+    rows = db.session.execute(query).all()
+    note = _l("Trained: distinct people who completed a course of the program in the year "
+              "(the day the enrolment was completed; the country is the cohort's). Certified: "
+              "distinct people issued a certification of the program in the year and "
+              "not revoked since (the country is the holder's). Only the program, period "
+              "and country filters apply; targets are for the programs you coordinate or observe.")
+    section = Section(key="targets", title=_l("Targets"), notes=[note])
+    table = Table("targets", _l("Targets and results"),
+                  [Column("program", _l("Program")), Column("year", _l("Year")),
+                   Column("country", _l("Country")),
+                   Column("trained_target", _l("Target: trained"), Kind.COUNT),
+                   Column("trained", _l("Trained"), Kind.PEOPLE),
+                   Column("trained_share", _l("Trained: share of target"), Kind.PERCENT),
+                   Column("certified_target", _l("Target: certified"), Kind.COUNT),
+                   Column("certified", _l("Certified"), Kind.PEOPLE),
+                   Column("certified_share", _l("Certified: share of target"), Kind.PERCENT)],
+                  note=note)
+    section.tables = [table]
+    if not rows:
+        return section
+    program_ids = sorted({target.program_id for target, _program in rows})
+    years = sorted({target.year for target, _program in rows})
+    trained, certified = _target_actuals(program_ids, years[0], years[-1])
+
+    def share(actual: int, target: int) -> float | None:
+        return actual / target if target else None
+
+    for target, program in rows:
+        key = (target.program_id, target.year, target.country)
+        done, issued = trained.get(key, 0), certified.get(key, 0)
+        table.rows.append((
+            f"{program.code}: {program.in_locale('name')}", str(target.year),
+            country_name(target.country) if target.country else _("All countries"),
+            target.trained, done, share(done, target.trained),
+            target.certified, issued, share(issued, target.certified)))
+    overall = [row for (target, _p), row in zip(rows, table.rows, strict=True)
+               if target.country is None]
+    if overall:
+        section.figures = [
+            Figure("trained_share", _l("Training target reached"),
+                   share(sum(r[4] for r in overall), sum(r[3] for r in overall)),
+                   Kind.PERCENT),
+            Figure("certified_share", _l("Certification target reached"),
+                   share(sum(r[7] for r in overall), sum(r[6] for r in overall)),
+                   Kind.PERCENT)]
+    return section
+
+
+def _target_actuals(program_ids: list[int], first: int,
+                    last: int) -> tuple[dict[tuple, int], dict[tuple, int]]:
+    """({(program, year, country or None): people trained}, the same for certified)."""
+    completed_year = extract("year", Enrolment.completed_at)
+    where = [Course.program_id.in_(program_ids), Enrolment.status == EnrolmentStatus.COMPLETED,
+             Enrolment.completed_at >= start_of(date(first, 1, 1)),
+             Enrolment.completed_at < start_of(date(last + 1, 1, 1))]
+    trained: dict[tuple, int] = {}
+    for keys in ((Course.program_id, completed_year),
+                 (Course.program_id, completed_year, Cohort.country)):
+        for row in db.session.execute(
+                select(*keys, func.count(distinct(Enrolment.user_id))).select_from(Enrolment)
+                .join(Cohort, Cohort.id == Enrolment.cohort_id)
+                .join(Course, Course.id == Cohort.course_id)
+                .where(*where).group_by(*keys)):
+            program_id, year, *country, count = row
+            trained[(program_id, int(year), country[0] if country else None)] = count
+    issued_year = extract("year", Certificate.issued_on)
+    where = [Certificate.program_id.in_(program_ids), Certificate.kind == CertificateKind.TRACK,
+             Certificate.revoked_at.is_(None), Certificate.issued_on >= date(first, 1, 1),
+             Certificate.issued_on <= date(last, 12, 31)]
+    certified: dict[tuple, int] = {}
+    for keys in ((Certificate.program_id, issued_year),
+                 (Certificate.program_id, issued_year, User.country)):
+        for row in db.session.execute(
+                select(*keys, func.count(distinct(Certificate.user_id))).select_from(Certificate)
+                .join(User, User.id == Certificate.user_id).where(*where).group_by(*keys)):
+            program_id, year, *country, count = row
+            certified[(program_id, int(year), country[0] if country else None)] = count
+    return trained, certified
+
+
+# ---------------------------------------------------------------- the whole report
+
+def _optional(module: str, name: str):
+    """A figure function of a module written beside this one, or None while it is missing."""
+    try:
+        return getattr(importlib.import_module(f"lms.reports.{module}"), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def section_functions() -> dict[str, Any]:
+    return {"reach": reach, "certification": certification,
+            "learning": _optional("learning", "learning"),
+            "reaction": _optional("reaction", "reaction"),
+            "verification": verification, "targets": targets}
+
+
+def build_report(filters: ReportFilter, scope: Scope,
+                 sections: list[str] | tuple[str, ...] | None = None) -> list[Section]:
+    """The report's sections in order (reach, certification, learning, reaction,
+    verification, targets), or only those named in ``sections``; none for an empty scope."""
+    if scope.empty:
+        return []
+    functions = section_functions()
+    wanted = [key for key in SECTION_KEYS if sections is None or key in sections]
+    return [functions[key](filters, scope) for key in wanted if functions[key] is not None]
