@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -37,7 +36,7 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import LANGUAGES, country_codes
 from lms.kernel import clock, events, jobs, mail
-from lms.web.urls import absolute_url
+from lms.web.urls import absolute_url, addresses_context
 
 
 def lock_cohort(cohort_id: int) -> Cohort | None:
@@ -732,7 +731,7 @@ def import_job(job: jobs.JobRun) -> Iterator[jobs.Progress]:
     rows = checked.rows
     for start in range(job.done, len(rows), IMPORT_BATCH):
         # Welcome mails name the reset page's address: a request context builds it.
-        with current_app.test_request_context():
+        with addresses_context():
             result = _import_rows(actor, rows[start:start + IMPORT_BATCH], users)
         counts = {"created": counts["created"] + result.created,
                   "enrolled": counts["enrolled"] + result.enrolled,

@@ -10,11 +10,10 @@ fell due more than ``CATCH_UP_DAYS`` ago: such a mail would come out of nowhere.
 from __future__ import annotations
 
 import calendar
-from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 
 import click
-from flask import current_app, has_request_context
+from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -33,7 +32,7 @@ from lms.evaluations.models import (
 from lms.extensions import db
 from lms.i18n import DEFAULT_LOCALE, LANGUAGES
 from lms.kernel import clock, mail
-from lms.web.urls import absolute_url
+from lms.web.urls import absolute_url, addresses_context
 
 SALT = "lms.evaluations.followup"
 # How long a mailed link works.
@@ -137,7 +136,7 @@ def send_followups(now: datetime | None = None) -> int:
     count = 0
     # Commands have no request to build URLs in; a bare one serves (absolute_url puts the
     # configured public address in front).
-    with nullcontext() if has_request_context() else current_app.test_request_context():
+    with addresses_context():
         for enrolment in candidates:
             count += _mail_if_due(enrolment, months, now)
     db.session.flush()

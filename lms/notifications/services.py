@@ -16,10 +16,9 @@ the person's choice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import nullcontext
 from typing import Any
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -40,7 +39,7 @@ from lms.notifications.models import (
     NotificationKind,
     NotificationPreference,
 )
-from lms.web.urls import absolute_url
+from lms.web.urls import absolute_url, addresses_context
 
 UNSUBSCRIBE_SALT = "lms.notifications.unsubscribe"
 KIND_HEADER = "X-LMS-Notification"
@@ -90,7 +89,7 @@ def notify_each(kind: NotificationKind,
     channels = channels_of((user.id for user, _build in pairs), kind)
     written: list[Notification] = []
     # Commands and reactions outside a request still need one to build addresses.
-    with nullcontext() if has_request_context() else current_app.test_request_context():
+    with addresses_context():
         for user, build in pairs:
             channel = channels[user.id]
             if channel == Channel.OFF:

@@ -9,9 +9,10 @@ look-alike host would otherwise carry that host for as long as it is valid.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, request, url_for
+from flask import Flask, abort, current_app, has_request_context, request, url_for
 from werkzeug.exceptions import SecurityError
 from werkzeug.wsgi import get_host
 
@@ -19,6 +20,16 @@ from werkzeug.wsgi import get_host
 def public_url() -> str:
     """The site's public address, ``scheme://host[:port]`` without a trailing slash."""
     return str(current_app.config["LMS_PUBLIC_URL"])
+
+
+def addresses_context() -> AbstractContextManager:
+    """A context for building URLs outside a request (a command, a job, a reaction run by
+    one): a request for the public address, the only host production trusts. Flask's
+    default (``localhost``) is refused there, and url_for would then fail. Inside a
+    request nothing is pushed."""
+    if has_request_context():
+        return nullcontext()
+    return current_app.test_request_context(base_url=public_url() + "/")
 
 
 def absolute_url(endpoint: str, **values: object) -> str:

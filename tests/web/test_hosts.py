@@ -117,3 +117,15 @@ def test_check_urls_lists_certificates_issued_under_another_address(app, databas
     assert wrong.code in result.output and good.code not in result.output
     assert "http://127.0.0.1:5000.look-alike.example/verify/" in result.output
     assert "1 of 2 certificates" in result.output
+
+
+def test_commands_and_jobs_build_addresses_on_the_public_host_production_trusts(app,
+                                                                              monkeypatch):
+    # Production trusts only the public host; Flask's own test request (localhost) would
+    # be refused there, and every notification or follow-up mail a job writes with it.
+    from lms.web.urls import absolute_url, addresses_context
+
+    monkeypatch.setitem(app.config, "LMS_PUBLIC_URL", "https://lms.example.org")
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["lms.example.org"])
+    with app.app_context(), addresses_context():
+        assert absolute_url("certificates.mine") == "https://lms.example.org/certificates"
