@@ -56,3 +56,12 @@ def test_history_is_loaded_once(database):
     first = demo_history.load(SMALL, today=TODAY)
     again = demo_history.load(SMALL, today=TODAY)
     assert first.enrolments > 0 and again.enrolments == 0
+
+
+def test_the_printed_demo_certificates_are_the_demos_own_not_the_historys(database):
+    from lms import demo_certificates
+
+    demo.load()
+    before = demo_certificates.listed()
+    demo_history.load(SMALL, today=TODAY)
+    assert demo_certificates.listed() == before  # 335 made-up holders print nothing
