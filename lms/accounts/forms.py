@@ -18,6 +18,7 @@ from lms.accounts.models import GENDER_TITLES, Institution
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import current_locale
+from lms.kernel.zones import grouped_zone_choices
 from lms.web.fields import CountryField, IntegerField, LanguageField
 
 NAME_HINT = _l("Exactly as it should be printed on your certificates.")
@@ -54,6 +55,24 @@ def _gender_field() -> SelectField:
 def _gender_choices() -> list[tuple[str, object]]:
     return [("", _l("Prefer not to say"))] + [
         (gender.value, title) for gender, title in GENDER_TITLES.items()]
+
+
+def _time_zone_field() -> SelectField:
+    # A plain <select>, grouped by continent: nothing to type wrong, and typing a
+    # city's first letters jumps to it. Blank: the zone of the profile's country.
+    return SelectField(_l("Time zone"), coerce=_optional_text, validate_choice=False,
+                       validators=[_rule(services.check_time_zone)], description=_l(
+                           "The agenda shows session times in this zone too, when it "
+                           "differs from the cohort's."))
+
+
+def _time_zone_choices() -> dict[str | None, list[tuple[str, object]]]:
+    # The group None is rendered without an <optgroup>: the default stands first, alone.
+    choices: dict[str | None, list[tuple[str, object]]] = {
+        None: [("", _l("The zone of my country"))]}
+    for area, places in grouped_zone_choices():
+        choices[area] = list(places)
+    return choices
 
 
 def _email_field(autocomplete: str = "email") -> EmailField:
@@ -126,6 +145,7 @@ class ProfileForm(FlaskForm):
     institution_id = SelectField(_l("Institution"), coerce=_optional_int,
                                  description=_l("Optional."), validate_choice=True)
     gender = _gender_field()
+    time_zone = _time_zone_field()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -133,6 +153,7 @@ class ProfileForm(FlaskForm):
             (institution.id, institution.name) for institution in db.session.scalars(
                 db.select(Institution).order_by(Institution.name))]
         self.gender.choices = _gender_choices()
+        self.time_zone.choices = _time_zone_choices()
 
 
 class PasswordChangeForm(FlaskForm):

@@ -152,6 +152,8 @@ class User(UserMixin, db.Model):
     institution_id: Mapped[int | None] = mapped_column(
         ForeignKey("institutions.id", ondelete="SET NULL"), index=True)
     gender: Mapped[str | None] = mapped_column(String(10))
+    # IANA name the person reads times in (lms.kernel.zones); None: their country's.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(

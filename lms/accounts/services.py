@@ -32,6 +32,7 @@ from lms.errors import DomainError, has_markup_or_hidden
 from lms.extensions import db
 from lms.i18n import LANGUAGES, country_codes
 from lms.kernel import clock, glyphs, mail
+from lms.kernel.zones import MAX_ZONE_LENGTH, is_known_zone
 from lms.web.urls import absolute_url
 
 PASSWORD_MIN = 10
@@ -122,6 +123,18 @@ def check_country(country: str | None, required: bool = True) -> str | None:
     return code
 
 
+def check_time_zone(zone: str | None) -> str | None:
+    """An IANA zone name the site knows ("America/Bogota"), or None for "my country's"."""
+    name = (zone or "").strip()
+    if not name:
+        return None
+    if len(name) > MAX_ZONE_LENGTH or not is_known_zone(name):
+        raise AccountError(_("Unknown time zone %(zone)s: choose one from the list, such as "
+                             "America/Bogota.", zone=name[:MAX_ZONE_LENGTH]),
+                           field="time_zone")
+    return name
+
+
 def _check_gender(gender: str | None) -> str | None:
     if not gender:
         return None
@@ -137,7 +150,12 @@ def find_by_email(email: str) -> User | None:
 
 def _profile(user: User) -> dict:
     return {"full_name": user.full_name, "locale": user.locale, "country": user.country,
-            "institution_id": user.institution_id, "gender": user.gender}
+            "institution_id": user.institution_id, "gender": user.gender,
+            "time_zone": user.time_zone}
+
+
+# A keyword left out of update_profile: keep what is stored.
+_UNCHANGED = object()
 
 
 def _changes(before: dict, after: dict) -> tuple[dict, dict]:
@@ -371,17 +389,22 @@ def _end_open_sessions(user: User, keep: UserSession | None) -> int:
 
 def update_profile(user: User, *, full_name: str, locale: str, country: str | None,
                    institution_id: int | None, gender: str | None,
+                   time_zone: str | None | object = _UNCHANGED,
                    actor: User | None = None) -> User:
-    """Change what the user may change about themselves (not the email)."""
+    """Change what the user may change about themselves (not the email).
+
+    ``time_zone``: an IANA name, or None/"" for the zone of their country.
+    """
     full_name = validate_full_name(full_name)
     locale = check_locale(locale)
     country = check_country(country)
     gender = _check_gender(gender)
+    time_zone = user.time_zone if time_zone is _UNCHANGED else check_time_zone(time_zone)
     if institution_id is not None and db.session.get(Institution, institution_id) is None:
         raise AccountError(_("Choose an institution from the list."), field="institution_id")
     before = _profile(user)
     after = {"full_name": full_name, "locale": locale, "country": country,
-             "institution_id": institution_id, "gender": gender}
+             "institution_id": institution_id, "gender": gender, "time_zone": time_zone}
     old, new = _changes(before, after)
     if not new:
         return user

@@ -240,7 +240,7 @@ def profile():
             services.update_profile(
                 user, full_name=form.full_name.data, locale=form.locale.data,
                 country=form.country.data, institution_id=form.institution_id.data,
-                gender=form.gender.data)
+                gender=form.gender.data, time_zone=form.time_zone.data)
         except DomainError as error:
             show_refusal(form, error)
         else:

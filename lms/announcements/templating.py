@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from lms.announcements import queries
 from lms.announcements.models import can_post_to_cohort
+from lms.catalog.markdown import headings_from
 from lms.i18n import current_locale
 
 
@@ -38,6 +39,14 @@ def home_announcements(scope: str) -> Markup:
         cohort=None, can_post=False, in_full=False, scope=scope))
 
 
+def headings_below(body: Markup, heading: str) -> Markup:
+    """An announcement's body for under its title ``heading`` ("h2", "h3"): its own
+    headings continue the page's outline one level down ("# Title" under an h2 title is
+    an h3), so the page keeps its one h1 and skips no level."""
+    return headings_from(body, int(heading.removeprefix("h")) + 1)
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(headings_below, "headings_below")
     app.add_template_global(cohort_announcements, "cohort_announcements")
     app.add_template_global(home_announcements, "home_announcements")

@@ -24,8 +24,8 @@ _EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
 _HEADING = re.compile(r"<(/?)h([1-6])>")
 
 
-def _headings_from_h2(html: str) -> str:
-    """Shift headings so the lesson's top level is <h2>.
+def _headings_from(html: str, top: int = 2) -> str:
+    """Shift headings so the text's top level is <h{top}> (2 by default).
 
     The page around a lesson owns its only <h1>. Authors start at "#" or at "##";
     either way the outline under the page title must not skip a level.
@@ -33,14 +33,25 @@ def _headings_from_h2(html: str) -> str:
     levels = [int(level) for _slash, level in _HEADING.findall(html)]
     if not levels:
         return html
-    shift = 2 - min(levels)
+    shift = top - min(levels)
     return _HEADING.sub(
-        lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}>", html)
+        lambda m: f"<{m.group(1)}h{max(1, min(int(m.group(2)) + shift, 6))}>", html)
 
 
 def render(text: str) -> Markup:
-    """Markdown to sanitised HTML: scripts, event handlers and unsafe URLs are removed."""
-    html = _headings_from_h2(md.markdown(text or "", extensions=_EXTENSIONS))
+    """Markdown to sanitised HTML: scripts, event handlers and unsafe URLs are removed.
+
+    Its headings start at <h2>; ``headings_from`` moves them under a deeper heading."""
+    html = _headings_from(md.markdown(text or "", extensions=_EXTENSIONS))
     clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES,
                       url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+
+
+def headings_from(html: Markup, top: int) -> Markup:
+    """``render``'s output with its top heading at <h{top}>: for a text shown under a
+    heading of its own (an announcement under its title), whose outline continues below.
+
+    Only the bare heading tags ``render`` leaves (nh3 keeps no attribute on them) are
+    renamed; nothing else changes, so the text stays as sanitised as it was."""
+    return Markup(_headings_from(str(html), top))  # noqa: S704 - already sanitised

@@ -1,4 +1,5 @@
-"""Forms of the nomination pages: nominate (or substitute) someone, decide a nomination."""
+"""Forms of the nomination pages: nominate (or substitute) someone, decide a nomination,
+withdraw an accepted nominee."""
 
 from __future__ import annotations
 
@@ -53,3 +54,14 @@ class DecisionForm(FlaskForm):
         description=_l("Required to wait-list or decline; the focal point and the nominee "
                        "read it."))
     submit = SubmitField(_l("Decide"))
+
+
+class ReleaseForm(FlaskForm):
+    """A coordinator withdraws an accepted nominee from the cohort (the reason is required
+    by the service, which says so in the page's language)."""
+
+    reason = TextAreaField(
+        _l("Reason for the withdrawal"), validators=[Optional(), Length(max=REASON_MAX)],
+        description=_l("The focal point and the nominee read it. The country keeps the "
+                       "seat: its focal point may name a substitute."))
+    submit = SubmitField(_l("Withdraw from the cohort"))

@@ -1,4 +1,4 @@
-"""Every write of nominations: nominate, decide, substitute (flush, never commit).
+"""Every write of nominations: nominate, decide, substitute, release (flush, never commit).
 
 Seats are counted after locking the cohort's row (``services.lock_cohort``), as the
 enrolment services do: two coordinators accepting the last seat of a country at
@@ -27,6 +27,7 @@ from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.cohorts.nominations import (
     LIVE,
     REASON_MAX,
+    SUBSTITUTABLE,
     Nomination,
     NominationStatus,
     may_nominate,
@@ -193,7 +194,8 @@ def _enrol(actor: User, cohort: Cohort, user: User) -> Enrolment:
     return enrolment
 
 
-def _withdraw_enrolment(actor: User, cohort: Cohort, user: User) -> None:
+def _withdraw_enrolment(actor: User, cohort: Cohort, user: User,
+                        action: str = "enrolment.substituted") -> None:
     enrolment = enrolment_of(user, cohort.id)
     if enrolment is None or enrolment.status not in (EnrolmentStatus.ACTIVE,
                                                      EnrolmentStatus.INVITED):
@@ -202,8 +204,7 @@ def _withdraw_enrolment(actor: User, cohort: Cohort, user: User) -> None:
               "status": str(enrolment.status)}
     enrolment.status = EnrolmentStatus.WITHDRAWN
     db.session.flush()
-    record(actor, "enrolment.substituted", enrolment, before,
-           {**before, "status": str(enrolment.status)})
+    record(actor, action, enrolment, before, {**before, "status": str(enrolment.status)})
 
 
 def _set_decision(actor: User, nomination: Nomination, status: NominationStatus,
@@ -216,6 +217,14 @@ def _set_decision(actor: User, nomination: Nomination, status: NominationStatus,
     db.session.flush()
     record(actor, action, nomination, before, _state(nomination))
     events.nomination_decided.send(nomination, actor=actor)
+
+
+def _has_seat(cohort: Cohort, country: str) -> bool:
+    """Whether ``country`` has a seat left and the cohort room; row locked."""
+    if accepted_count(cohort.id, country) >= (cohort.seats_per_country or 0):
+        return False
+    free = services._free_seats(cohort)
+    return free is None or free > 0
 
 
 def _require_seat(cohort: Cohort, country: str) -> None:
@@ -272,11 +281,20 @@ def decide(actor: User, nomination: Nomination, decision: str,
 
 def substitute(actor: User, nomination: Nomination, data: NomineeData,
                today: date | None = None) -> Nomination:
-    """The focal point replaces a pending or accepted nominee by another of the country.
+    """The focal point replaces a pending, accepted or released nominee by another of
+    the country.
 
     The country keeps its place: the old nomination is withdrawn (its enrolment too)
     and the new one takes its status; an accepted substitute is enrolled at once, in
-    the seat the other leaves. Allowed until the cohort starts.
+    the seat the other leaves. The substitute of a released nominee (who left the
+    cohort) is accepted at once too when the country's seat is still free, else it
+    awaits the coordinators' decision (they may have given the seat to someone of the
+    country's waiting list meanwhile).
+
+    Allowed until the cohort starts, even after the nomination window closed: a
+    withdrawal can come at any time, and the window is for the countries to name their
+    candidates, not a reason for a country to lose its seat. Once the cohort has
+    started, a newcomer would have missed sessions: then the seat stays empty.
     """
     today = today or clock.today(clock.UTC)
     cohort = nomination.cohort
@@ -287,8 +305,9 @@ def substitute(actor: User, nomination: Nomination, data: NomineeData,
         raise DomainError(_("The cohort has started: nominees can no longer be replaced."))
     cohort = services.lock_cohort(cohort.id) or cohort
     db.session.refresh(nomination)
-    if nomination.status not in (NominationStatus.PENDING, NominationStatus.ACCEPTED):
-        raise DomainError(_("Only a nominee awaiting a decision or accepted can be replaced."))
+    if nomination.status not in SUBSTITUTABLE:
+        raise DomainError(_("Only a nominee awaiting a decision, accepted or withdrawn from "
+                            "the cohort can be replaced."))
     nominee = _nominee(cohort, nomination.country, data)
     if isinstance(nominee, User):
         if nominee.id == nomination.user_id:
@@ -298,8 +317,13 @@ def substitute(actor: User, nomination: Nomination, data: NomineeData,
     else:
         nominee = nominee.create(actor)
     kept = NominationStatus(nomination.status)
-    # No reason stored: the replacement names this nomination (replaces_id).
-    _set_decision(actor, nomination, NominationStatus.WITHDRAWN, "", "nomination.withdrawn")
+    if kept == NominationStatus.RELEASED:
+        # Told already when released: now only marked as replaced, keeping its reason.
+        _mark_replaced(actor, nomination)
+    else:
+        # No reason stored: the replacement names this nomination (replaces_id).
+        _set_decision(actor, nomination, NominationStatus.WITHDRAWN, "",
+                      "nomination.withdrawn")
     if kept == NominationStatus.ACCEPTED:
         _withdraw_enrolment(actor, cohort, nomination.nominee)
     replacement = Nomination(cohort_id=cohort.id, user_id=nominee.id,
@@ -308,8 +332,66 @@ def substitute(actor: User, nomination: Nomination, data: NomineeData,
     db.session.add(replacement)
     db.session.flush()
     record(actor, "nomination.substituted", replacement, None, _state(replacement))
-    if kept == NominationStatus.ACCEPTED:
-        # The seat the replaced nominee held: no count, the country's total is unchanged.
+    # The seat the replaced nominee held: no count, the country's total is unchanged. The
+    # seat a released one left: counted again, under the lock taken above.
+    if kept == NominationStatus.ACCEPTED or (
+            kept == NominationStatus.RELEASED and _has_seat(cohort, nomination.country)):
         _set_decision(actor, replacement, NominationStatus.ACCEPTED, "", "nomination.accepted")
         _enrol(actor, cohort, nominee)
     return replacement
+
+
+def _mark_replaced(actor: User, nomination: Nomination) -> None:
+    before = _state(nomination)
+    nomination.status = NominationStatus.WITHDRAWN
+    db.session.flush()
+    record(actor, "nomination.withdrawn", nomination, before, _state(nomination))
+
+
+def release(actor: User, nomination: Nomination, reason: str | None = None,
+            *, by_nominee: bool = False) -> Nomination:
+    """An accepted nominee leaves the cohort: withdrawn by a coordinator (with a reason
+    the nominee and the focal point read), or of their own will (``by_nominee``).
+
+    The nomination becomes released and the enrolment withdrawn; the country's seat is
+    free again for the country alone (seats are counted per country): the focal point
+    may name a substitute, or a coordinator accept someone of its waiting list. Nobody
+    moves up by themselves: whom the country sends is the country's and the host's
+    choice, not the order of a queue. Raises DomainError, writing nothing, for a
+    nomination that is not accepted (any more) or a missing reason.
+    """
+    reason = " ".join((reason or "").split())
+    if not by_nominee and not reason:
+        raise DomainError(_("Give the reason: the focal point and the nominee will read it."),
+                          field="reason")
+    if len(reason) > REASON_MAX:
+        raise DomainError(_("The reason is longer than %(max)s characters.", max=REASON_MAX),
+                          field="reason")
+    cohort = services.lock_cohort(nomination.cohort_id) or nomination.cohort
+    # Read again under the lock: a second click, or another coordinator, came first.
+    db.session.refresh(nomination)
+    if nomination.status != NominationStatus.ACCEPTED:
+        raise DomainError(_("Only an accepted nominee can be withdrawn from the cohort; "
+                            "this nomination is: %(status)s.", status=nomination.status_title))
+    _set_decision(actor, nomination, NominationStatus.RELEASED, reason, "nomination.released")
+    _withdraw_enrolment(actor, cohort, nomination.nominee, "enrolment.withdrawn")
+    return nomination
+
+
+def accepted_nomination(cohort_id: int, user_id: int) -> Nomination | None:
+    return db.session.scalars(select(Nomination).where(
+        Nomination.cohort_id == cohort_id, Nomination.user_id == user_id,
+        Nomination.status == NominationStatus.ACCEPTED)).first()
+
+
+def leave(user: User, enrolment: Enrolment, today: date | None = None) -> None:
+    """A trainee leaves a cohort: an accepted nominee releases their country's seat,
+    anyone else withdraws as in any cohort (``services.withdraw``)."""
+    # A finished enrolment (completed, failed) is refused by services.withdraw.
+    leaving = enrolment.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.INVITED)
+    nomination = accepted_nomination(enrolment.cohort_id, user.id) \
+        if enrolment.cohort.by_nomination and leaving else None
+    if nomination is None:
+        services.withdraw(user, enrolment, today)
+        return
+    release(user, nomination, by_nominee=True)

@@ -9,8 +9,8 @@ from flask_login import current_user
 from lms.cohorts import nomination_queries as queries
 from lms.cohorts import nomination_services as services
 from lms.cohorts.models import Cohort
-from lms.cohorts.nomination_forms import DecisionForm, NominateForm
-from lms.cohorts.nominations import Nomination, NominationStatus
+from lms.cohorts.nomination_forms import DecisionForm, NominateForm, ReleaseForm
+from lms.cohorts.nominations import SUBSTITUTABLE, Nomination, NominationStatus
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import country_name
@@ -73,7 +73,7 @@ def _render_cohort(cohort: Cohort, countries: list[str], form: NominateForm,
         seats=[counts.get(country) or queries.SeatRow(country, cohort.seats_per_country or 0)
                for country in countries],
         nominations=[n for n in queries.nominations(cohort) if n.country in countries],
-        substitutable=(NominationStatus.PENDING, NominationStatus.ACCEPTED),
+        substitutable=SUBSTITUTABLE,
         can_substitute=_today() < cohort.starts_on), status
 
 
@@ -119,15 +119,24 @@ def substitute(nomination_id: int):
 # ---------------------------------------------------------------- host coordinators
 
 def _render_review(cohort: Cohort, failed: tuple[int, DecisionForm] | None = None,
-                   status: int = 200):
+                   status: int = 200, failed_release: tuple[int, ReleaseForm] | None = None):
     nominations = queries.nominations(cohort)
     forms = {n.id: DecisionForm(formdata=None, prefix=f"n{n.id}")
              for n in nominations if n.undecided}
     if failed is not None:
         forms[failed[0]] = failed[1]
+    release_forms = {n.id: ReleaseForm(formdata=None, prefix=f"w{n.id}")
+                     for n in nominations if n.status == NominationStatus.ACCEPTED}
+    if failed_release is not None:
+        release_forms[failed_release[0]] = failed_release[1]
+    seats = queries.seat_table(cohort)
     return render_template("cohorts/nomination_review.html", cohort=cohort,
-                           seats=queries.seat_table(cohort), nominations=nominations,
-                           forms=forms, open=cohort.nominations_open(_today())), status
+                           seats=seats, nominations=nominations, forms=forms,
+                           release_forms=release_forms,
+                           # A seat freed by a withdrawal stays the coordinators' call.
+                           free_with_waiting=[row for row in seats
+                                              if row.free and row.waitlisted],
+                           open=cohort.nominations_open(_today())), status
 
 
 @bp.get("/manage/cohorts/<int:cohort_id>/nominations")
@@ -154,3 +163,23 @@ def decide(nomination_id: int):
                     status=nomination.status_title), "success")
             return redirect(url_for(".review", cohort_id=nomination.cohort_id))
     return _render_review(nomination.cohort, (nomination.id, form), UNPROCESSABLE)
+
+
+@bp.post("/manage/nominations/<int:nomination_id>/release")
+def release(nomination_id: int):
+    """A coordinator withdraws an accepted nominee; the country keeps the seat."""
+    nomination = db.get_or_404(Nomination, nomination_id)
+    require(nomination.can_decide(current_user))
+    form = ReleaseForm(prefix=f"w{nomination.id}")
+    if form.validate_on_submit():
+        try:
+            services.release(current_user, nomination, form.reason.data)
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            flash(_("%(name)s is withdrawn from the cohort; %(country)s keeps the seat.",
+                    name=nomination.nominee.full_name,
+                    country=country_name(nomination.country)), "success")
+            return redirect(url_for(".review", cohort_id=nomination.cohort_id))
+    return _render_review(nomination.cohort, status=UNPROCESSABLE,
+                          failed_release=(nomination.id, form))

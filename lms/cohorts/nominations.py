@@ -6,7 +6,11 @@ decide: accept (the nominee is enrolled), wait-list or decline, with a reason. A
 most ``Cohort.seats_per_country`` nominations of one country are accepted at a
 time. A substitution replaces a nominee by another of the same country, keeping
 the place: the replaced nomination is withdrawn (and its enrolment), the new one
-takes its status. Writes are in nomination_services, reads in nomination_queries.
+takes its status. An accepted nominee who leaves (or whom a coordinator withdraws)
+is "released": the seat is free again, and since seats are counted per country only
+that country can fill it, by the focal point's substitute or by a coordinator
+accepting someone of its waiting list. Writes are in nomination_services, reads in
+nomination_queries.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ class NominationStatus(enum.StrEnum):
     DECLINED = "declined"
     # Replaced by a substitute (see Nomination.replaces_id).
     WITHDRAWN = "withdrawn"
+    # Accepted, then left the cohort (or was withdrawn by a coordinator): the seat is
+    # free for the country; a substitute replaces it (and it becomes WITHDRAWN).
+    RELEASED = "released"
 
     @property
     def title(self) -> str:
@@ -45,12 +52,15 @@ NOMINATION_STATUS_TITLES = {
     NominationStatus.WAITLISTED: _l("Waiting list"),
     NominationStatus.DECLINED: _l("Declined"),
     NominationStatus.WITHDRAWN: _l("Replaced"),
+    NominationStatus.RELEASED: _l("Withdrawn from the cohort"),
 }
 
 # A nomination still in the running: the nominee cannot be nominated again meanwhile.
 LIVE = (NominationStatus.PENDING, NominationStatus.ACCEPTED, NominationStatus.WAITLISTED)
 # The coordinators may still decide these.
 UNDECIDED = (NominationStatus.PENDING, NominationStatus.WAITLISTED)
+# The focal point may replace these by a substitute.
+SUBSTITUTABLE = (NominationStatus.PENDING, NominationStatus.ACCEPTED, NominationStatus.RELEASED)
 
 
 class Nomination(db.Model):

@@ -1,96 +1,32 @@
 """Time zones of cohorts: the default from the country, and which names are accepted.
 
 A cohort's sessions happen at wall-clock times in one place, so the cohort names an
-IANA zone ("America/Bogota"). Most countries have one zone; for those with several
-(Brazil, Mexico, the United States...) the default is the capital's, and the
-coordinator may choose another.
+IANA zone ("America/Bogota"): by default its country's (lms.kernel.zones), or another
+the coordinator chooses. People may name their own zone too (``User.time_zone``);
+``viewer_zone`` says which zone a person reads times in.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
-from importlib import resources
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_time, get_timezone_location
 
 from lms.kernel import clock
 
-FALLBACK_ZONE = "UTC"
-MAX_ZONE_LENGTH = 64
-
-# Countries with several zones: the capital's (CLDR lists them in no useful order).
-CAPITAL_ZONES: dict[str, str] = {
-    "AR": "America/Argentina/Buenos_Aires",
-    "AU": "Australia/Sydney",
-    "BR": "America/Sao_Paulo",
-    "CA": "America/Toronto",
-    "CD": "Africa/Kinshasa",
-    "CL": "America/Santiago",
-    "CN": "Asia/Shanghai",
-    "EC": "America/Guayaquil",
-    "ES": "Europe/Madrid",
-    "FM": "Pacific/Pohnpei",
-    "GL": "America/Nuuk",
-    "ID": "Asia/Jakarta",
-    "KZ": "Asia/Almaty",
-    "KI": "Pacific/Tarawa",
-    "MN": "Asia/Ulaanbaatar",
-    "MX": "America/Mexico_City",
-    "MY": "Asia/Kuala_Lumpur",
-    "NZ": "Pacific/Auckland",
-    "PF": "Pacific/Tahiti",
-    "PG": "Pacific/Port_Moresby",
-    "PT": "Europe/Lisbon",
-    "RU": "Europe/Moscow",
-    "UA": "Europe/Kyiv",
-    "UM": "Pacific/Midway",
-    "US": "America/New_York",
-    "UZ": "Asia/Tashkent",
-}
-
-
-@cache
-def known_zones() -> frozenset[str]:
-    """IANA names a cohort may use: real places (Area/Location) and UTC."""
-    return frozenset(name for name in available_timezones()
-                     if "/" in name and not name.startswith(("Etc/", "SystemV/", "posix")))\
-        | {FALLBACK_ZONE}
-
-
-@cache
-def country_zones() -> dict[str, tuple[str, ...]]:
-    """{country: its zones} from the tz database's zone.tab, the principal zone first."""
-    zones: dict[str, list[str]] = {}
-    text = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        country, _coordinates, name, *_comment = line.split("\t")
-        if name in known_zones():
-            zones.setdefault(country, []).append(name)
-    return {country: tuple(names) for country, names in zones.items()}
-
-
-@cache
-def zone_choices() -> tuple[str, ...]:
-    """Every zone of every country, sorted: the suggestions next to the field."""
-    return tuple(sorted({zone for names in country_zones().values() for zone in names}))
-
-
-def is_known_zone(name: str | None) -> bool:
-    return bool(name) and name in known_zones()
-
-
-def default_zone(country: str | None) -> str:
-    """The zone of ``country`` (ISO 3166 alpha-2): its capital's, else its principal one,
-    else UTC."""
-    code = (country or "").upper()
-    if code in CAPITAL_ZONES:
-        return CAPITAL_ZONES[code]
-    zones = country_zones().get(code, ())
-    return zones[0] if zones else FALLBACK_ZONE
+# The names and defaults are shared with people's own zones (lms.accounts), one floor
+# down; re-exported here for the cohort code that has always read them from this module.
+from lms.kernel.zones import (  # noqa: F401
+    CAPITAL_ZONES,
+    FALLBACK_ZONE,
+    MAX_ZONE_LENGTH,
+    country_zones,
+    default_zone,
+    is_known_zone,
+    known_zones,
+    zone_choices,
+)
 
 
 def zone_info(name: str | None) -> ZoneInfo:
@@ -121,3 +57,13 @@ def wall_day(moment: datetime, name: str, locale: str) -> str:
 def wall_time(moment: datetime, name: str, locale: str) -> str:
     """The clock time of ``moment`` in the zone, in the reader's format: "9:00 AM", "09:00"."""
     return format_time(in_zone(moment, name).replace(tzinfo=None), "short", locale=locale)
+
+
+def viewer_zone(user) -> str | None:
+    """The zone ``user`` reads times in: the one chosen on their profile, else their
+    country's; None for someone who said neither (or an anonymous visitor)."""
+    own = getattr(user, "time_zone", None)
+    if is_known_zone(own):
+        return own
+    country = getattr(user, "country", None)
+    return default_zone(country) if country else None

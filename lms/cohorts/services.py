@@ -22,11 +22,12 @@ from pathlib import Path
 
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import Institution, User
+from lms.audit.models import AuditLog
 from lms.audit.services import record
 from lms.catalog.models import Course, Lesson
 from lms.cohorts import csv_import
@@ -594,25 +595,14 @@ def import_users(actor: User, data: bytes, filename: str | None,
 
 def _import_rows(actor: User, rows: list[csv_import.ImportRow],
                  users: dict[str, User]) -> ImportResult:
-    """Create and enrol what checked ``rows`` list (all of a file, or a job's batch)."""
-    institutions = _institutions_for(rows)
-    created: list[User] = []
-    for row in rows:
-        if row.email in users:
-            continue
-        institution = institutions.get(row.institution.casefold()) if row.institution else None
-        user = User(email=row.email, full_name=row.full_name, password_hash="",
-                    locale=row.language, country=row.country, institution=institution,
-                    gender=row.gender)
-        db.session.add(user)
-        users[row.email] = user
-        created.append(user)
-    db.session.flush()
-    for user in created:
-        record(actor, "user.imported", user, None,
-               {"email": user.email, "full_name": user.full_name, "country": user.country,
-                "locale": user.locale})
+    """Create and enrol what checked ``rows`` list (all of a file, or a job's batch).
 
+    Written in bulk, so that a file's cost grows by batches and not by lines: accounts,
+    enrolments and their audit rows in multi-row INSERTs, and one ``users_enrolled``
+    event for all the seats (notifications write every notice at once), instead of a
+    flush, an audit row and an event per line.
+    """
+    created = _create_accounts(actor, rows, users)
     cohort_ids = sorted({info.id for row in rows for info in row.cohorts})
     user_ids = sorted({users[row.email].id for row in rows})
     existing: dict[tuple[int, int], Enrolment] = {}
@@ -622,24 +612,80 @@ def _import_rows(actor: User, rows: list[csv_import.ImportRow],
                                     Enrolment.user_id.in_(chunk))))
     cohorts = {c.id: c for c in db.session.scalars(
         select(Cohort).where(Cohort.id.in_(cohort_ids)))}
-    enrolled = already = 0
+    already = 0
+    wanted: dict[tuple[int, int], None] = {}  # new seats, in file order, each once
+    again: list[tuple[Enrolment, dict]] = []  # withdrawn or waiting rows seated again
     for row in rows:
         user = users[row.email]
         for info in row.cohorts:
-            enrolment = existing.get((info.id, user.id))
-            if enrolment is not None and enrolment.seated:
+            key = (info.id, user.id)
+            enrolment = existing.get(key)
+            if key in wanted or (enrolment is not None and enrolment.seated):
                 already += 1
                 continue
-            existing[(info.id, user.id)] = _seat(actor, cohorts[info.id], user, enrolment,
-                                                 "enrolment.imported")
-            enrolled += 1
+            if enrolment is None:
+                wanted[key] = None
+            else:
+                again.append((enrolment, _enrolment_state(enrolment)))
+                enrolment.status = EnrolmentStatus.ACTIVE
+                existing[key] = enrolment
+    seated = [enrolment for enrolment, _before in again]
+    new_rows = [{"cohort_id": cohort_id, "user_id": user_id, "status": EnrolmentStatus.ACTIVE}
+                for cohort_id, user_id in wanted]
+    for chunk in _chunks(new_rows):
+        # Multi-row INSERT ... RETURNING: the rows come back unordered, in the session.
+        seated += db.session.scalars(insert(Enrolment).returning(Enrolment), chunk).all()
+    db.session.flush()
+    _audit_many(actor, "enrolment.imported",
+                [(e, None, _enrolment_state(e)) for e in seated[len(again):]]
+                + [(e, before, _enrolment_state(e)) for e, before in again])
+    if seated:
+        events.users_enrolled.send(None, enrolments=seated, actor=actor, via="imported")
 
-    cohorts_of: dict[str, list[Cohort]] = {}
-    for row in rows:
-        cohorts_of[row.email] = [cohorts[info.id] for info in row.cohorts]
+    cohorts_of = {row.email: [cohorts[info.id] for info in row.cohorts] for row in rows}
     for user in created:
         _welcome(user, cohorts_of[user.email])
-    return ImportResult(created=len(created), enrolled=enrolled, already=already)
+    return ImportResult(created=len(created), enrolled=len(seated), already=already)
+
+
+def _create_accounts(actor: User, rows: list[csv_import.ImportRow],
+                     users: dict[str, User]) -> list[User]:
+    """The accounts of the lines whose address has none yet, in multi-row INSERTs;
+    added to ``users`` and returned in file order."""
+    institutions = _institutions_for(rows)
+    values: dict[str, dict] = {}
+    for row in rows:
+        if row.email in users or row.email in values:
+            continue
+        institution = institutions.get(row.institution.casefold()) if row.institution else None
+        values[row.email] = {"email": row.email, "full_name": row.full_name,
+                             "password_hash": "", "locale": row.language,
+                             "country": row.country, "gender": row.gender,
+                             "institution_id": institution.id if institution else None}
+    made: dict[str, User] = {}
+    for chunk in _chunks(list(values.values())):
+        made.update((user.email, user) for user in
+                    db.session.scalars(insert(User).returning(User), chunk))
+    users.update(made)
+    created = [made[email] for email in values]
+    _audit_many(actor, "user.imported", [
+        (user, None, {"email": user.email, "full_name": user.full_name,
+                      "country": user.country, "locale": user.locale})
+        for user in created])
+    return created
+
+
+def _audit_many(actor: User, action: str,
+                entries: list[tuple[User | Enrolment, dict | None, dict]]) -> None:
+    """One audit row per (object, before, after), as ``record`` writes it, in one INSERT."""
+    if not entries:
+        return
+    now = clock.now()
+    db.session.execute(insert(AuditLog), [
+        {"at": now, "actor_id": getattr(actor, "id", None), "action": action,
+         "object_type": type(obj).__tablename__, "object_id": obj.id,
+         "before": before, "after": after}
+        for obj, before, after in entries])
 
 
 def send_welcome(user: User, cohorts: list[Cohort]) -> None:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.catalog.markdown import render as render_markdown
-from lms.cohorts import queries, services
+from lms.cohorts import nomination_services, queries, services
 from lms.cohorts.models import Cohort, EnrolmentStatus
 from lms.errors import DomainError
 from lms.extensions import db
@@ -95,7 +95,8 @@ def withdraw(cohort_id: int):
     require(enrolment is not None)
     waiting = enrolment.status == EnrolmentStatus.WAITLISTED
     try:
-        services.withdraw(current_user, enrolment, clock.today(clock.UTC))
+        # A nominee's leaving frees their country's seat too (nomination_services.leave).
+        nomination_services.leave(current_user, enrolment, clock.today(clock.UTC))
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for(".cohort", cohort_id=cohort.id))

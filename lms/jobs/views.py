@@ -1,5 +1,6 @@
-"""``/jobs/<id>``: a progress bar that refreshes itself (no script: the page reloads
-every two seconds while the job runs), then the job's result and the way back."""
+"""``/jobs/<id>``: a progress bar that keeps itself current (``static/jobs.js`` asks for the
+page every two seconds while the job runs and brings the progress in place: a timed reload
+would fail WCAG 2.2.1; without script, a link shows it), then the job's result."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from lms.web.permissions import require
 
 bp = Blueprint("jobs", __name__)
 
-# Seconds between reloads of a job still waiting or running.
+# Seconds between two looks at a job still waiting or running.
 REFRESH_SECONDS = 2
 
 

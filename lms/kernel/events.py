@@ -26,15 +26,23 @@ _events = Namespace()
 # ---------------------------------------------------------------- cohorts
 
 user_enrolled: Signal = _events.signal("user-enrolled", doc="""\
-A user took a seat in a cohort (self-enrolment, a coordinator, or a CSV import).
+A user took a seat in a cohort (self-enrolment, a coordinator, the waiting list, a
+nomination; a CSV import announces users_enrolled instead, once per batch).
 sender: the Enrolment (flushed, with its id); actor; via: how, the audit action without
-its "enrolment." prefix ("self_enrolled", "enrolled" by a coordinator, "imported",
+its "enrolment." prefix ("self_enrolled", "enrolled" by a coordinator, "nominated",
 "waitlist_promoted", ...; None when not said). Notifications tell the trainee.""")
+
+users_enrolled: Signal = _events.signal("users-enrolled", doc="""\
+Many users took seats at once: a CSV import, one call per batch of its lines (instead of
+user_enrolled per seat, so that a 2,000-line file costs a few statements per batch).
+sender: None; enrolments: the flushed Enrolment rows; actor; via ("imported").
+Notifications tell each trainee, in one batch.""")
 
 nomination_decided: Signal = _events.signal("nomination-decided", doc="""\
 A nomination to a cohort by nomination was decided: accepted, wait-listed or declined by
 a coordinator (with a reason for the last two), or withdrawn because a focal point
-replaced the nominee (a substitute that keeps an accepted seat is sent as accepted).
+replaced the nominee (a substitute that keeps an accepted seat is sent as accepted), or
+released: an accepted nominee left the cohort or a coordinator withdrew them (with a reason).
 sender: the Nomination, its new status, reason, decided_by and decided_at set and flushed;
 actor. An accepted nominee is also enrolled, which sends user_enrolled (via "nominated").""")
 

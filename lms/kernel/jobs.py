@@ -26,10 +26,15 @@ response, in a request). The higher floors register what each kind does
 (``handler``): a generator that does one batch per step, flushing only, and
 yields its ``Progress``; the runner commits each batch together with the progress,
 so a job that dies between batches is resumed where it stopped, by the next
-delivery of the same task or by ``resume_stalled`` (every five minutes, and when a
-worker starts). A job claims its row with a conditional UPDATE, as the mail outbox
-claims a message, so two deliveries of one job never run it twice at once. An
-idempotency key (unique) makes a double click start one job.
+delivery of the same task or by ``resume_stalled`` (every minute, and when a
+worker starts). On PostgreSQL, while a job runs, a thread of its worker refreshes
+its heartbeat every ``HEARTBEAT``; a job silent for ``STALL_WITH_HEARTBEAT`` lost its
+worker (SIGKILL, a crash, a machine gone), since a live one, however slow its batch,
+keeps beating (the machines' clocks must agree, as NTP keeps them, to well within
+that). On SQLite (one machine) there is no heartbeat thread and the wait is
+``STALL``. A job claims its row with a conditional UPDATE, as the mail outbox claims
+a message, so two deliveries of one job never run it twice at once. An idempotency
+key (unique) makes a double click start one job.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import contextvars
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import wraps
@@ -65,8 +71,16 @@ __all__ = ["DONE", "FAILED", "QUEUED", "RUNNING", "JobFailed", "JobRun", "Progre
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATUSES = (QUEUED, RUNNING, DONE, FAILED)
-# A running job writes its progress after each batch (seconds apart). One silent
-# for this long lost its worker, and is run again from its last batch.
+# A running job's worker refreshes its heartbeat this often (``_Heartbeat``), however
+# long a batch takes; one silent for STALL_WITH_HEARTBEAT lost its worker and is run
+# again from its last batch. Several missed beats, so that a busy database or machine
+# is not taken for a dead worker (two workers would then run one job at once).
+HEARTBEAT = timedelta(seconds=5)
+STALL_WITH_HEARTBEAT = timedelta(seconds=30)
+# SQLite has no heartbeat thread: a write from another connection between a batch's
+# reads and its writes would fail the batch ("database is locked", WAL snapshots).
+# There the job's own commits are its heartbeat, and a job is given up on only after
+# far longer than a batch can take. SQLite means one machine, so this is rare.
 STALL = timedelta(minutes=10)
 KEY_LENGTH = 200
 ERROR_LENGTH = 200
@@ -344,7 +358,7 @@ def _claim(job_id: int) -> bool:
         update(JobRun)
         .where(JobRun.id == job_id,
                or_(JobRun.status == QUEUED,
-                   (JobRun.status == RUNNING) & (JobRun.heartbeat_at < now - STALL)))
+                   (JobRun.status == RUNNING) & (JobRun.heartbeat_at < now - stall())))
         .values(status=RUNNING, heartbeat_at=now, attempts=JobRun.attempts + 1))
     db.session.commit()
     return claimed.rowcount == 1
@@ -355,6 +369,20 @@ def run_job(job_id: int) -> None:
     """Run (or resume) one recorded job; a second delivery of a finished one does nothing."""
     if not _claim(job_id):
         return
+    with _Heartbeat(current_app._get_current_object(), job_id):
+        _run_claimed(job_id)
+
+
+def stall() -> timedelta:
+    """How long a running job may be silent before its worker is taken for dead."""
+    return STALL if _on_sqlite() else STALL_WITH_HEARTBEAT
+
+
+def _on_sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+def _run_claimed(job_id: int) -> None:
     job = db.session.get(JobRun, job_id)
     work = _handlers.get(job.kind)
     if work is None:
@@ -378,6 +406,48 @@ def run_job(job_id: int) -> None:
     _finish(job_id, DONE)
 
 
+class _Heartbeat:
+    """While the block runs, refresh the job's ``heartbeat_at`` every ``HEARTBEAT`` from a
+    thread with a session of its own, so that a long batch is not taken for a dead worker.
+
+    The thread dies with its process: a killed worker's jobs fall silent and are resumed
+    by ``resume_stalled`` once ``stall()`` has passed. None on SQLite (see ``STALL``).
+    """
+
+    def __init__(self, app: Flask, job_id: int) -> None:
+        self.app, self.job_id = app, job_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"job-{job_id}-heartbeat",
+                                       daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        if not _on_sqlite():
+            self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=HEARTBEAT.total_seconds())
+
+    def _beat(self) -> None:
+        while not self.stop.wait(HEARTBEAT.total_seconds()):
+            with self.app.app_context():
+                session = db.session.session_factory()
+                try:
+                    session.execute(update(JobRun).where(JobRun.id == self.job_id,
+                                                         JobRun.status == RUNNING)
+                                    .values(heartbeat_at=clock.now()))
+                    session.commit()
+                except Exception:
+                    # The database is away: the batches' own commits will fail too.
+                    log.warning("Job %s: heartbeat not written", self.job_id, exc_info=True)
+                    with suppress(Exception):
+                        session.rollback()
+                finally:
+                    session.close()
+
+
 def _finish(job_id: int, status: str, *, result: dict | None = None,
             error: str | None = None) -> None:
     job = db.session.get(JobRun, job_id)
@@ -398,7 +468,7 @@ def resume_stalled() -> int:
     now = clock.now()
     ids = list(db.session.scalars(
         select(JobRun.id).where(JobRun.status.in_((QUEUED, RUNNING)),
-                                JobRun.heartbeat_at < now - STALL)))
+                                JobRun.heartbeat_at < now - stall())))
     if not ids:
         return 0
     # A queued one is not enqueued again for another STALL; a running one must stay
@@ -410,7 +480,7 @@ def resume_stalled() -> int:
     return len(ids)
 
 
-@periodic(crontab(minute="*/5"), name="resume-stalled-jobs")
+@periodic(crontab(minute="*"), name="resume-stalled-jobs")
 def resume_stalled_task() -> None:
     resume_stalled()
 
@@ -516,6 +586,9 @@ def worker_command(workers: int, periodic: bool) -> None:
     resumed = resume_stalled()
     if resumed:
         log.info("%d stalled job(s) enqueued again", resumed)
+    # A worker killed just now (this one's predecessor) left its jobs looking alive for
+    # up to stall(): look again as soon as they cannot, not at the next periodic run.
+    instance.enqueue(resume_stalled_task.s(delay=stall() + HEARTBEAT))
     consumer = instance.create_consumer(workers=workers, worker_type="thread",
                                         periodic=periodic,
                                         extra_locks=",".join(_PERIODIC_LOCKS))

@@ -14,13 +14,16 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from lms.accounts.models import User
+from lms.announcements.queries import shown
 from lms.announcements.services import message_for, page_url
 from lms.certification.models import Certificate, RevocationReason
 from lms.certification.tracks.models import HoursLog, HoursStatus, Track
 from lms.cohorts.models import Enrolment
 from lms.cohorts.nominations import Nomination, NominationStatus
+from lms.i18n import language_name
 from lms.web.urls import absolute_url
 
 if TYPE_CHECKING:
@@ -36,6 +39,9 @@ class Message:
     subject: str
     body: str
     link: str  # a path (``/certificates``)
+    # The body as sanitised HTML when it has its own (an announcement's Markdown); the
+    # mail's HTML shows it instead of paragraphs made from ``body``.
+    html: Markup | None = None
 
 
 def _page(endpoint: str, **values: Any) -> tuple[str, str]:
@@ -210,5 +216,12 @@ def nomination_decided(user: User, nomination: Nomination, locale: str) -> Messa
 def announcement(announcement: Announcement, locale: str) -> Message:
     """The announcement itself, as lms.announcements words it for this reader."""
     subject, text, _html = message_for(announcement, locale)
+    view = shown(announcement, locale)
+    # Under the mail's <h1> (the subject): "# Title" in the body comes as an <h2>.
+    html = Markup('<div lang="{}">{}</div>').format(view.locale, view.body)
+    if view.fallback:
+        html = Markup("<p><em>{}</em></p>").format(
+            _("Not available in your language; shown in %(language)s.",
+              language=language_name(view.locale))) + html
     return Message(subject, text, page_url(announcement).removeprefix(
-        str(current_app.config["LMS_PUBLIC_URL"])))
+        str(current_app.config["LMS_PUBLIC_URL"])), html)

@@ -3,10 +3,13 @@
 Each receiver runs in the announcer's transaction: the notification and its mail are
 committed with the change they tell of, or not at all. Who is told:
 
-- ``user_enrolled``: the trainee, when someone else seated them (a coordinator, an
-  import) or the waiting list moved up; not when they enrolled themselves (they are
-  looking at the page that says so). An import keeps it in the app: the new accounts'
-  welcome mail already names their cohorts, and a 2,000-row file mails nobody twice.
+- ``user_enrolled``: the trainee, when someone else seated them (a coordinator) or the
+  waiting list moved up; not when they enrolled themselves (they are looking at the page
+  that says so).
+- ``users_enrolled`` (an import's batch of seats): the same notice to each trainee, written
+  for the whole batch at once (a constant number of queries per batch). It stays in the
+  app: the new accounts' welcome mail already names their cohorts, and a 2,000-row file
+  mails nobody twice.
 - ``grade_changed``: the trainee, when a person graded their work (an assignment, an
   observation, an override); not for a quiz they just submitted, nor for attendance
   (recomputed at every register).
@@ -51,6 +54,7 @@ def connect() -> None:
     """Subscribe notifications to the events they tell of (idempotent)."""
     # weak=False: the receivers are module functions, and a signal must never lose one.
     events.user_enrolled.connect(on_user_enrolled, weak=False)
+    events.users_enrolled.connect(on_users_enrolled, weak=False)
     events.grade_changed.connect(on_grade_changed, weak=False)
     events.work_returned.connect(on_work_returned, weak=False)
     events.hours_decided.connect(on_hours_decided, weak=False)
@@ -77,6 +81,19 @@ def on_user_enrolled(enrolment: Enrolment, *, actor: User | None = None, via: st
     notify(enrolment.user, NotificationKind.ENROLMENT_ACCEPTED,
            partial(messages.enrolment_accepted, enrolment.user, enrolment),
            mail_allowed=via != "imported")
+
+
+def on_users_enrolled(_sender: None, *, enrolments: Iterable[Enrolment] = (),
+                      actor: User | None = None, via: str | None = None,
+                      **_extra: object) -> None:
+    # Each enrolment's user and cohort are in the session already (the import loaded or
+    # created them): building the messages reads nothing per person.
+    told = [enrolment for enrolment in enrolments
+            if _by_someone_else(actor, enrolment.user_id)]
+    notify_each(NotificationKind.ENROLMENT_ACCEPTED,
+                [(enrolment.user, partial(messages.enrolment_accepted, enrolment.user,
+                                          enrolment)) for enrolment in told],
+                mail_allowed=via != "imported")
 
 
 def on_grade_changed(enrolment: Enrolment, *, assessment_id: int, actor: User | None = None,

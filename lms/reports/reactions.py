@@ -19,7 +19,8 @@ from lms.reports import cache
 
 # Every announcement after which some figure of the report may read differently.
 SIGNALS = (
-    events.user_enrolled, events.grade_changed, events.enrolment_result_changed,
+    events.user_enrolled, events.users_enrolled, events.grade_changed,
+    events.enrolment_result_changed,
     events.competency_signed_off, events.competency_withdrawn, events.hours_decided,
     events.certificate_issued, events.certificate_revoked, events.certificate_superseded,
     events.certificate_renewed,

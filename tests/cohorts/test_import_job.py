@@ -97,7 +97,7 @@ def test_a_large_file_is_imported_by_a_job_with_progress(app, client, real_queue
     assert count(db, Enrolment) == 0 and len(uploads(app)) == 1  # kept for the job
     page = client.get(f"/jobs/{job_id}")
     assert page.status_code == 200
-    assert '<meta http-equiv="refresh" content="2">' in page.get_data(as_text=True)
+    assert 'data-refresh="2"' in page.get_data(as_text=True)  # jobs.js asks again
     assert "Importing trainees" in page_text(page) and "0 of 8 done." in page_text(page)
 
     jobs.run_pending(app)
@@ -197,5 +197,5 @@ def test_a_file_that_no_longer_fits_when_the_job_runs_fails_and_says_why(
     text = page_text(page)
     assert _job(job_id).status == jobs.FAILED
     assert "The file was not imported" in text and "Line 5" in text
-    assert 'http-equiv="refresh"' not in page.get_data(as_text=True)
+    assert 'data-refresh' not in page.get_data(as_text=True)
     assert count(db, Enrolment) == 0 and uploads(app) == []

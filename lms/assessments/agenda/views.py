@@ -17,7 +17,7 @@ from lms.assessments.agenda import queries as agenda_queries
 from lms.cohorts import schedule_queries, schedule_services
 from lms.cohorts.models import Cohort
 from lms.cohorts.queries import enrolment_of
-from lms.cohorts.schedule_zones import default_zone, wall_day, wall_time, zone_label
+from lms.cohorts.schedule_zones import viewer_zone, wall_day, wall_time, zone_label
 from lms.i18n import current_locale
 from lms.web.pages import UNPROCESSABLE
 from lms.web.permissions import require
@@ -26,11 +26,6 @@ from lms.web.urls import absolute_url
 bp = Blueprint("agenda", __name__)
 
 FEED_SCOPES = ("cohort", "person")
-
-
-def _viewer_zone(user) -> str | None:
-    """The reader's zone: the one of their country (accounts keep no zone of their own)."""
-    return default_zone(user.country) if getattr(user, "country", None) else None
 
 
 def _visible_cohort(cohort_id: int) -> Cohort:
@@ -42,14 +37,15 @@ def _visible_cohort(cohort_id: int) -> Cohort:
 def _render(cohort: Cohort, new_feed: tuple[str, str] | None = None, status: int = 200):
     locale = current_locale()
     zone = cohort.zone_name
-    viewer_zone = _viewer_zone(current_user)
-    if viewer_zone == zone:
-        viewer_zone = None
+    own_zone = viewer_zone(current_user)
+    # A second column only when it says something: not for the cohort's own zone.
+    reader_zone = own_zone if own_zone != zone else None
     _sessions, _dues, items = agenda_queries.agenda([cohort])
     return render_template(
         "cohorts/schedule_agenda.html", cohort=cohort, course=cohort.course, items=items,
-        zone=zone, zone_label=zone_label(zone, locale), viewer_zone=viewer_zone,
-        viewer_zone_label=zone_label(viewer_zone, locale) if viewer_zone else "",
+        zone=zone, zone_label=zone_label(zone, locale), viewer_zone=reader_zone,
+        viewer_zone_label=zone_label(reader_zone, locale) if reader_zone else "",
+        viewer_zone_chosen=bool(getattr(current_user, "time_zone", None)),
         wall_day=wall_day, wall_time=wall_time, locale=locale, new_feed=new_feed,
         has_cohort_feed=schedule_queries.has_feed(current_user, cohort),
         has_person_feed=schedule_queries.has_feed(current_user, None),
