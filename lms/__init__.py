@@ -101,7 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.assessments.quizzes import manage_views as quiz_manage_views
     from lms.assessments.quizzes import views as quiz_views
     from lms.catalog.manage_views import bp as catalog_manage_bp
-    from lms.certification import verify_views
+    from lms.certification import did_views, verify_views
     from lms.certification import views as certificate_views
     from lms.certification.tracks import views as track_views
     from lms.cohorts.catalogue_views import bp as catalog_bp
@@ -126,7 +126,8 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for module in (quiz_views, quiz_manage_views, assignment_views, observation_views,
                    attendance_views, agenda_views, gradebook_views, manage_views,
-                   competency_views, track_views, certificate_views, verify_views, api_views):
+                   competency_views, track_views, certificate_views, verify_views, api_views,
+                   did_views):
         app.register_blueprint(module.bp)
     app.register_blueprint(evaluation_views.bp)
     evaluation_templating.init_app(app)
@@ -136,6 +137,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(notifications_bp)  # also the header's unread count
+    from lms.certification import pki_views
+
+    app.register_blueprint(pki_views.bp)  # the CA that signs certificate PDFs
     layout.init_app(app)
 
 

@@ -99,6 +99,8 @@ SETTINGS: dict[str, tuple] = {
     "LMS_MAX_UPLOAD_BYTES": (_int, 2 * 1024 * 1024, "largest accepted upload"),
     "LMS_SIGNING_KEYS_PATH": (str, None,
                               "folder of the certificate signing keys; default: instance/keys"),
+    "LMS_TSA_URL": (str, None, "RFC 3161 timestamp authority for certificate PDF signatures "
+                    "(PAdES B-T); signed PDFs are then stored when first made"),
     "LMS_VERIFY_RATE_LIMIT": (str, "60 per minute", "requests per client address to the "
                               "public verification pages and API"),
     # Observers and exports shared outside a program see "< 5" instead of smaller

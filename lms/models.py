@@ -39,6 +39,7 @@ from lms.catalog.models import (
     ProgramTranslation,
 )
 from lms.certification.models import Certificate, Reminder
+from lms.certification.signed_pdfs import SignedPdf  # noqa: F401 - timestamped PDFs
 from lms.certification.tracks.models import (
     HoursLog,
     Track,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lms.certification.credential_check import JWT_PATTERN, MAX_JWT_LENGTH
 from lms.certification.models import RevocationReason
 from lms.certification.verification import MAX_BULK_IDS
 from lms.i18n import LANGUAGES
@@ -98,6 +99,7 @@ SCHEMAS: dict[str, Any] = {
             "code": {"type": "string", "description": "Which problem, for programs.",
                      "examples": ["check_character", "format", "not_found", "rate_limited",
                                   "too_many_ids", "no_ids", "not_a_string", "bad_json",
+                                  "not_a_credential",
                                   "bad_request", "too_large", "method_not_allowed",
                                   "server_error", "unavailable"]},
         },
@@ -117,7 +119,8 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["id", "status", "holder_name", "title", "titles", "program", "issuer",
                      "issued_on", "valid_from", "expires_on", "hours", "competencies",
-                     "revocation", "superseded_by", "replaces", "credential", "verify_url"],
+                     "revocation", "superseded_by", "replaces", "credential", "verify_url",
+                     "endorsements"],
         "properties": {
             "id": {"type": "string", "examples": [ID_EXAMPLE]},
             "status": _ref("Status"),
@@ -147,6 +150,60 @@ SCHEMAS: dict[str, Any] = {
             "credential": {"type": "string", "description": "The Open Badges 3.0 credential "
                            "as a VC-JWT; verify it with the keys at /.well-known/jwks.json."},
             "verify_url": {"type": "string", "format": "uri"},
+            "endorsements": {"type": "array", "items": _ref("Endorsement"),
+                             "description": "The program owner's endorsements of the "
+                             "achievement, oldest first; withdrawn ones are left out."},
+        },
+    },
+    "Endorsement": {
+        "type": "object", "required": ["endorser", "endorsed_on", "comment", "credential"],
+        "description": "The program owner's endorsement of the certificate's achievement.",
+        "properties": {
+            "endorser": {"type": "string"},
+            "endorsed_on": DATE,
+            "comment": {"type": "string"},
+            "credential": {"type": "string", "description": "The Open Badges 3.0 "
+                           "EndorsementCredential as a VC-JWT, signed with the keys at "
+                           "/.well-known/jwks.json."},
+        },
+    },
+    "CredentialRequest": {
+        "type": "object", "required": ["credential"], "additionalProperties": False,
+        "properties": {"credential": {"oneOf": [
+            {"type": "string", "pattern": JWT_PATTERN, "maxLength": MAX_JWT_LENGTH,
+             "description": "A VC-JWT (compact JWS)."},
+            {"type": "object", "propertyNames": {"pattern": NO_CONTROLS},
+             "additionalProperties": _ref("JSONValue"),
+             "description": "An Open Badges 3.0 credential as JSON, or a VC 2.0 "
+             "EnvelopedVerifiableCredential holding a VC-JWT."},
+        ]}},
+    },
+    "JSONValue": {
+        "description": "Any JSON value whose texts hold no control characters.",
+        "anyOf": [
+            {"type": "string", "pattern": NO_CONTROLS},
+            {"type": ["number", "boolean", "null"]},
+            {"type": "array", "items": _ref("JSONValue")},
+            {"type": "object", "propertyNames": {"pattern": NO_CONTROLS},
+             "additionalProperties": _ref("JSONValue")},
+        ],
+    },
+    "CredentialCheck": {
+        "type": "object", "required": ["check", "ok", "detail"],
+        "properties": {
+            "check": {"type": "string", "enum": ["signature", "issuer", "status", "expiry"]},
+            "ok": {"type": "boolean"},
+            "detail": {"type": "string",
+                       "description": "A sentence for people, in the request's language."},
+        },
+    },
+    "CredentialReport": {
+        "type": "object", "required": ["valid", "id", "checks"],
+        "properties": {
+            "valid": {"type": "boolean", "description": "True only when every check is."},
+            "id": {"type": ["string", "null"],
+                   "description": "The certificate the credential names, when it is ours."},
+            "checks": {"type": "array", "items": _ref("CredentialCheck")},
         },
     },
     "Competency": {"type": "object", "required": ["code", "title"], "properties": {
@@ -275,6 +332,31 @@ def _paths() -> dict[str, Any]:
                                     "characters (code bad_request)."),
                     "413": _problem(f"More than {MAX_BULK_IDS} IDs (code too_many_ids), or "
                                     "a body larger than the site accepts (code too_large)."),
+                }),
+            },
+        }},
+        "/api/v1/credentials/verify": {"post": {
+            "operationId": "verifyCredential",
+            "summary": "Check a credential: its signature, issuer key, status and expiry.",
+            "description": "Send a VC-JWT as text (text/plain or application/vc+jwt), or "
+                           "JSON {\"credential\": ...} holding a VC-JWT or an Open "
+                           "Badges 3.0 JSON credential. A JSON credential without a proof "
+                           "passes the signature check only when it is exactly the "
+                           "credential signed for the certificate it names; an embedded "
+                           "Data Integrity proof is not checked (the answer says so).",
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": _ref("CredentialRequest")},
+                "text/plain": {"schema": {"type": "string", "pattern": JWT_PATTERN,
+                                          "maxLength": MAX_JWT_LENGTH}},
+            }},
+            "responses": {
+                "200": _json(_ref("CredentialReport"), "Each check and the verdict."),
+                **_errors({
+                    "400": _problem("The body is not JSON (code bad_json), not "
+                                    "{\"credential\": ...} or not a VC-JWT "
+                                    "(code not_a_credential), or holds control characters "
+                                    "(code bad_request)."),
+                    "413": _problem("A body larger than the site accepts (code too_large)."),
                 }),
             },
         }},

@@ -19,7 +19,7 @@ from werkzeug.routing import BaseConverter
 
 from lms.accounts.models import Institution
 from lms.api import openapi
-from lms.certification import ids, signing, verification
+from lms.certification import credential_check, ids, signing, verification
 from lms.certification.models import Certificate, revocation_shown
 from lms.certification.verification import verify_limit
 from lms.certification.verification_counts import Channel, count_lookup
@@ -116,6 +116,47 @@ def verify_many():
     count_lookup(Channel.API, {result["id"] for result in results
                                if result["status"] not in ("invalid", "not_found")})
     return body.response({"results": results})
+
+
+# ---------------------------------------------------------------- credentials
+
+_JWT_TYPES = ("text/plain", "application/vc+jwt", "application/jwt")
+
+
+def _not_a_credential():
+    return _error(400, "not_a_credential", _(
+        "Send a credential: a VC-JWT as text, or JSON {\"credential\": ...} holding a "
+        "VC-JWT or an Open Badges 3.0 credential."))
+
+
+@bp.post("/api/v1/credentials/verify")
+def verify_credential():
+    """Check a credential sent to us: signature, issuer key, status and expiry."""
+    if request.mimetype in _JWT_TYPES:
+        try:
+            token = request.get_data(cache=True).decode("utf-8").strip()
+        except UnicodeDecodeError:
+            return _error(400, "bad_request", _("The request body is not valid UTF-8."))
+        sent: object = token
+    else:
+        try:
+            parsed = body.parse(request)
+        except body.BadBody as error:
+            return _error(400, "bad_json", error.message)
+        if not isinstance(parsed, dict) or parsed.keys() != {"credential"}:
+            return _not_a_credential()
+        sent = parsed["credential"]
+    if isinstance(sent, str):
+        if not credential_check.looks_like_jwt(sent):
+            return _not_a_credential()
+        report = credential_check.check_token(sent)
+    elif isinstance(sent, dict):
+        report = credential_check.check_json(sent)
+    else:
+        return _not_a_credential()
+    if report["id"]:
+        count_lookup(Channel.API, [report["id"]])
+    return body.response(report)
 
 
 # ---------------------------------------------------------------- Open Badges documents

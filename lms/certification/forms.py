@@ -71,3 +71,12 @@ class CorrectNameForm(FlaskForm):
     full_name = StringField(_l("Corrected full name"), validators=[Length(max=200)],
                             description=_l("A new certificate with a new ID replaces this "
                                            "one; the old ID then shows as superseded."))
+
+
+class EndorseForm(FlaskForm):
+    """The program owner's endorsement of a track; the service checks the comment."""
+
+    comment = TextAreaField(_l("Endorsement comment"), render_kw={"required": True},
+                            description=_l("Why the program owner endorses this "
+                                           "certification. Shown on the public "
+                                           "verification page of its certificates."))

@@ -25,6 +25,7 @@ from lms.accounts.services import validate_full_name
 from lms.audit.models import AuditLog
 from lms.audit.services import record
 from lms.certification import snapshot as snapshots
+from lms.certification import status_list
 from lms.certification.credential import build_credential
 from lms.certification.ids import new_code
 from lms.certification.models import (
@@ -34,7 +35,7 @@ from lms.certification.models import (
     RevocationReason,
     current_filter,
 )
-from lms.certification.pdf import render_pdf
+from lms.certification.signed_pdfs import signed_pdf
 from lms.certification.signing import sign_credential
 from lms.certification.tracks import progress as track_progress
 from lms.certification.tracks.models import Track
@@ -85,16 +86,24 @@ def _sign(snapshot: dict) -> tuple[str, str]:
 
 
 def _row(template: snapshots.SnapshotTemplate, *, code: str, user_id: int, holder_name: str,
-         hours: int, fields: dict[str, Any]) -> dict[str, Any]:
-    snap = template.build(code=code, holder_name=holder_name, hours=hours)
+         hours: int, status_index: int, fields: dict[str, Any]) -> dict[str, Any]:
+    snap = template.build(code=code, holder_name=holder_name, hours=hours,
+                          status_index=status_index)
     token, kid = _sign(snap)
     return {"code": code, "user_id": user_id, "hours": hours, "snapshot": snap,
-            "credential": token, "kid": kid, "revocation_reason": "", "created_at": clock.now(),
-            **fields}
+            "credential": token, "kid": kid, "status_index": status_index,
+            "revocation_reason": "", "created_at": clock.now(), **fields}
 
 
-def _make(template: snapshots.SnapshotTemplate, **values: Any) -> Certificate:
-    return Certificate(**_row(template, **values))
+def _add(template: snapshots.SnapshotTemplate, issuer_id: int, **values: Any) -> Certificate:
+    """Build, sign and insert one certificate at a free position of the issuer's status
+    list (drawn again if a concurrent issue takes it first)."""
+    def insert_one(indexes: list[int]) -> Certificate:
+        certificate = Certificate(**_row(template, status_index=indexes[0], **values))
+        db.session.add(certificate)
+        db.session.flush()
+        return certificate
+    return status_list.with_indexes(issuer_id, 1, insert_one)
 
 
 def _audit_issued(actor, certificates: Sequence[Certificate]) -> None:
@@ -173,17 +182,23 @@ def issue_many(track: Track, progresses: Sequence[Any], actor, *, today: date | 
     template = _track_template(track, today, valid_from, expires_on)
     codes = _new_codes(track.program.certificate_prefix, len(wanted))
     fields = _track_fields(track, None if automatic else actor, today, valid_from, expires_on)
-    rows = [
-        _row(template, code=code, user_id=uid, holder_name=names[uid],
-             hours=int(getattr(progress, "course_hours", 0) or 0), fields=fields)
-        for code, (uid, progress) in zip(codes, wanted, strict=True)]
-    # One multi-row INSERT ... RETURNING instead of the unit of work's row-by-row
-    # inserts (the table refers to itself, which makes the ORM insert one at a time).
-    # Without a sentinel column, asking for the rows back in order would make SQLite
-    # insert one at a time again; the codes are unique, so sort by them instead.
-    by_code = {c.code: c for c in db.session.scalars(insert(Certificate).returning(Certificate),
-                                                    rows)}
-    certificates = [by_code[row["code"]] for row in rows]
+
+    def insert_batch(indexes: list[int]) -> list[Certificate]:
+        rows = [
+            _row(template, code=code, user_id=uid, holder_name=names[uid],
+                 hours=int(getattr(progress, "course_hours", 0) or 0), status_index=index,
+                 fields=fields)
+            for index, code, (uid, progress) in zip(indexes, codes, wanted, strict=True)]
+        # One multi-row INSERT ... RETURNING instead of the unit of work's row-by-row
+        # inserts (the table refers to itself, which makes the ORM insert one at a time).
+        # Without a sentinel column, asking for the rows back in order would make SQLite
+        # insert one at a time again; the codes are unique, so sort by them instead.
+        by_code = {c.code: c for c in db.session.scalars(
+            insert(Certificate).returning(Certificate), rows)}
+        return [by_code[row["code"]] for row in rows]
+
+    certificates = status_list.with_indexes(track.certifying_body_id, len(wanted),
+                                            insert_batch)
     _audit_issued(actor, certificates)
     events.certificate_issued.send(None, certificates=certificates, actor=actor,
                                    automatic=automatic)
@@ -306,15 +321,13 @@ def issue_course_certificate(enrolment: Enrolment, actor, *,
         country=cohort.country)
     user = enrolment.user or db.session.get(User, enrolment.user_id)
     [code] = _new_codes(course.program.certificate_prefix, 1)
-    certificate = _make(template, code=code, user_id=user.id, holder_name=user.full_name,
-                        hours=course.hours, fields={
-                            "kind": CertificateKind.COURSE.value,
-                            "program_id": course.program_id, "cohort_id": cohort.id,
-                            "enrolment_id": enrolment.id,
-                            "issuer_id": cohort.host_institution_id, "issued_by_id": None,
-                            "issued_on": today, "valid_from": today, "expires_on": None})
-    db.session.add(certificate)
-    db.session.flush()
+    certificate = _add(template, cohort.host_institution_id, code=code, user_id=user.id,
+                       holder_name=user.full_name, hours=course.hours, fields={
+                           "kind": CertificateKind.COURSE.value,
+                           "program_id": course.program_id, "cohort_id": cohort.id,
+                           "enrolment_id": enrolment.id,
+                           "issuer_id": cohort.host_institution_id, "issued_by_id": None,
+                           "issued_on": today, "valid_from": today, "expires_on": None})
     _audit_issued(actor, [certificate])
     events.certificate_issued.send(None, certificates=[certificate], actor=actor,
                                    automatic=True)
@@ -345,6 +358,8 @@ def _refuse_unless_current(certificate: Certificate) -> None:
 
 
 def _revoke(certificate: Certificate, actor, code: RevocationReason, note: str = "") -> None:
+    # revoked_at is also what sets the certificate's bit in its issuer's Bitstring
+    # Status List (lms.certification.status_list builds the list from it).
     certificate.revoked_at = clock.now()
     certificate.revocation_code = code.value
     certificate.revocation_reason = note
@@ -393,19 +408,25 @@ def correct_name(certificate: Certificate, actor, new_name: str) -> Certificate:
                {"full_name": name})
         holder.full_name = name
     [code] = _new_codes(certificate.program.certificate_prefix, 1)
-    snap = snapshots.renamed(certificate.snapshot, code=code, holder_name=name)
-    token, kid = _sign(snap)
-    replacement = Certificate(
-        code=code, kind=certificate.kind, user_id=certificate.user_id,
-        program_id=certificate.program_id, track_id=certificate.track_id,
-        cohort_id=certificate.cohort_id, enrolment_id=certificate.enrolment_id,
-        issuer_id=certificate.issuer_id, issued_by_id=_actor_id(actor),
-        issued_on=certificate.issued_on, valid_from=certificate.valid_from,
-        expires_on=certificate.expires_on, hours=certificate.hours, snapshot=snap,
-        credential=token, kid=kid, replaces_id=certificate.id,
-        renews_id=certificate.renews_id)
-    db.session.add(replacement)
-    db.session.flush()
+
+    def insert_replacement(indexes: list[int]) -> Certificate:
+        snap = snapshots.renamed(certificate.snapshot, code=code, holder_name=name,
+                                 status_index=indexes[0])
+        token, kid = _sign(snap)
+        row = Certificate(
+            code=code, kind=certificate.kind, user_id=certificate.user_id,
+            program_id=certificate.program_id, track_id=certificate.track_id,
+            cohort_id=certificate.cohort_id, enrolment_id=certificate.enrolment_id,
+            issuer_id=certificate.issuer_id, issued_by_id=_actor_id(actor),
+            issued_on=certificate.issued_on, valid_from=certificate.valid_from,
+            expires_on=certificate.expires_on, hours=certificate.hours, snapshot=snap,
+            credential=token, kid=kid, status_index=indexes[0],
+            replaces_id=certificate.id, renews_id=certificate.renews_id)
+        db.session.add(row)
+        db.session.flush()
+        return row
+
+    replacement = status_list.with_indexes(certificate.issuer_id, 1, insert_replacement)
     certificate.superseded_by_id = replacement.id
     db.session.flush()
     record(actor, "certificate.superseded", certificate,
@@ -450,12 +471,11 @@ def renew(certificate: Certificate, actor, *, today: date | None = None) -> Cert
     expires_on = add_months(valid_from, track.validity_months) if track.validity_months else None
     template = _track_template(track, today, valid_from, expires_on)
     [code] = _new_codes(track.program.certificate_prefix, 1)
-    renewal = _make(template, code=code, user_id=certificate.user_id,
-                    holder_name=certificate.user.full_name, hours=certificate.hours,
-                    fields={**_track_fields(track, actor, today, valid_from, expires_on),
-                            "renews_id": certificate.id})
-    db.session.add(renewal)
-    db.session.flush()
+    renewal = _add(template, track.certifying_body_id, code=code,
+                   user_id=certificate.user_id, holder_name=certificate.user.full_name,
+                   hours=certificate.hours,
+                   fields={**_track_fields(track, actor, today, valid_from, expires_on),
+                           "renews_id": certificate.id})
     record(actor, "certificate.renewed", renewal, {"renews": certificate.code},
            {"code": renewal.code, "valid_from": valid_from.isoformat(),
             "expires_on": expires_on.isoformat() if expires_on else None})
@@ -464,5 +484,6 @@ def renew(certificate: Certificate, actor, *, today: date | None = None) -> Cert
 
 
 def pdf_for(certificate: Certificate, language: str) -> bytes:
-    """The certificate's PDF in ``language``, rendered from its snapshot and credential."""
-    return render_pdf(certificate.snapshot, certificate.credential, language)
+    """The certificate's PDF in ``language``, rendered from its snapshot and credential
+    and signed by its issuer (see lms.certification.signed_pdfs)."""
+    return signed_pdf(certificate, language)

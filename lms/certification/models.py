@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
     or_,
 )
@@ -147,6 +148,8 @@ class Certificate(db.Model):
         Index("ix_certificates_user", "user_id"),
         Index("ix_certificates_track_user", "track_id", "user_id"),
         Index("ix_certificates_expires_on", "expires_on"),
+        # One position per issuer in its Bitstring Status List (lms.certification.status_list).
+        UniqueConstraint("issuer_id", "status_index", name="uq_certificates_status_index"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -171,6 +174,8 @@ class Certificate(db.Model):
     # The Open Badges 3.0 credential as a compact VC-JWT, and the key that signed it.
     credential: Mapped[str] = mapped_column(Text)
     kid: Mapped[str] = mapped_column(String(64))
+    # Position in the issuer's status lists; None for certificates issued before them.
+    status_index: Mapped[int | None] = mapped_column(Integer)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # A RevocationReason code; None while the certificate was never revoked.
     revocation_code: Mapped[str | None] = mapped_column(String(40))
@@ -240,6 +245,27 @@ class Reminder(db.Model):
         ForeignKey("certificates.id"), primary_key=True)
     days_before: Mapped[int] = mapped_column(Integer, primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+
+class Endorsement(db.Model):
+    """The program owner's Open Badges 3.0 EndorsementCredential of a track (its
+    achievement), signed as a VC-JWT (lms.certification.endorsement). Withdrawn, never
+    deleted: the row keeps who endorsed, who withdrew and when."""
+
+    __tablename__ = "endorsements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id"), index=True)
+    comment: Mapped[str] = mapped_column(Text)
+    credential: Mapped[str] = mapped_column(Text)
+    kid: Mapped[str] = mapped_column(String(64))
+    endorsed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    endorsed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    endorsed_by: Mapped[User | None] = relationship(foreign_keys=[endorsed_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
 
 
 def current_filter(today: date):

@@ -4,7 +4,11 @@ Everything printed comes from the snapshot (already formatted per language), nev
 from live rows or the translation catalogs, and the output is deterministic: the
 same snapshot, credential and language give the same bytes, so an uploaded PDF can
 be compared byte for byte with a fresh render. The signed credential (VC-JWT) rides
-along as the attached file ``credential.jwt``.
+along as the attached file ``credential.jwt``, the page's associated source file.
+
+The file is archival PDF/A-3b (``lms.certification.pdfa``: XMP metadata, an sRGB
+output intent; every font is embedded). The PAdES signature is added afterwards,
+as the last incremental update (``lms.certification.signed_pdfs``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from lms.certification import pdfa
 from lms.kernel import glyphs
 
 ATTACHMENT_NAME = "credential.jwt"
@@ -408,6 +413,10 @@ def _attach_credential(canvas: Canvas, credential_jwt: str) -> None:
                               "Subtype": _name(ATTACHMENT_TYPE),
                               "Params": pdfdoc.PDFDictionary({
                                   "Size": len(data),
+                                  # PDF/A-3 asks for the attachment's date; the
+                                  # document's own (fixed) date keeps the bytes stable.
+                                  "ModDate": pdfdoc.PDFDate(ts=doc._timeStamp,
+                                                            dateFormatter=None),
                                   # The PDF checksum (MD5 of the file): lets the reader tell
                                   # a damaged attachment from the credential.
                                   "CheckSum": pdfdoc.PDFText(
@@ -420,7 +429,8 @@ def _attach_credential(canvas: Canvas, credential_jwt: str) -> None:
         "F": pdfdoc.PDFString(ATTACHMENT_NAME),
         "UF": pdfdoc.PDFString(ATTACHMENT_NAME),
         "Desc": pdfdoc.PDFString("Signed credential (Open Badges 3.0, VC-JWT)"),
-        "AFRelationship": pdfdoc.PDFName("Data"),
+        # Source: the credential is what the printed page was made from (PDF/A-3).
+        "AFRelationship": pdfdoc.PDFName("Source"),
         "EF": pdfdoc.PDFDictionary({"F": stream_ref, "UF": stream_ref}),
     })
     spec_ref = doc.Reference(spec)
@@ -430,6 +440,22 @@ def _attach_credential(canvas: Canvas, credential_jwt: str) -> None:
     # The catalog writes only the keys it knows; AF (associated files) is not one.
     catalog.__NoDefault__ = [*catalog.__NoDefault__, "AF"]
     catalog.AF = pdfdoc.PDFArray([spec_ref])
+
+
+def _make_archival(canvas: Canvas, language: str) -> None:
+    """PDF/A-3b: XMP metadata repeating the Info entries, and an sRGB output intent."""
+    doc = canvas._doc
+    info = doc.info
+    # The Info dictionary's dates, exactly as reportlab will write them.
+    date = str(pdfdoc.PDFDate(ts=doc._timeStamp, dateFormatter=info._dateFormatter)
+               .format(doc), "latin-1").strip("()")
+    packet = pdfa.xmp(title=info.title, author=info.author, subject=info.subject,
+                      creator=info.creator, producer=info.producer, keywords=info.keywords,
+                      date=date, language=language)
+    catalog = doc.Catalog
+    catalog.Metadata = pdfa.metadata_stream(doc, packet)
+    catalog.__NoDefault__ = [*catalog.__NoDefault__, "OutputIntents"]
+    catalog.OutputIntents = pdfa.output_intents(doc)
 
 
 class _Text(dict):
@@ -461,6 +487,7 @@ def render_pdf(snapshot: dict, credential_jwt: str, language: str) -> bytes:
     canvas.showPage()
     _compress_page(canvas)
     _attach_credential(canvas, credential_jwt)
+    _make_archival(canvas, language)
     canvas.save()
     return buffer.getvalue()
 

@@ -18,6 +18,12 @@ picked up by the next signature, and signing 1,000 credentials parses each PEM o
 
 Verification needs only the public keys (the app's folder, or a JWKS given by the
 caller) and never touches the database, so ``lms verify-pdf`` works offline.
+
+Issuers are also ``did:web`` DIDs (``did_web``): a credential whose issuer is a DID
+is signed with the DID URL ``<did>#<thumbprint>`` as its ``kid``, the key's
+verification method in the issuer's ``did.json`` (lms.certification.did_views).
+Tokens signed before carry the bare thumbprint; both verify. The ``kid`` returned
+and stored with a certificate stays the bare thumbprint.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -215,14 +222,42 @@ def jwks() -> dict:
 
 # ---------------------------------------------------------------- signing
 
+# ---------------------------------------------------------------- did:web
+
+def did_web(base_url: str, *path: str) -> str:
+    """The did:web DID of ``path`` under ``base_url`` (the public address).
+
+    did:web resolution fetches ``https://<host>/<path...>/did.json``: the host with a
+    port has its colon percent-encoded, and each path segment (the public address's
+    own path first) becomes one colon-separated part.
+    """
+    parts = urlsplit(base_url)
+    segments = [s for s in parts.path.split("/") if s] + [str(p) for p in path]
+    return ":".join(["did:web", quote(parts.netloc, safe="")]
+                    + [quote(segment, safe="") for segment in segments])
+
+
+def did_url(did: str, kid: str) -> str:
+    """The verification method of key ``kid`` in the DID document of ``did``."""
+    return f"{did}#{kid}"
+
+
+def _issuer_id(credential: dict) -> str | None:
+    issuer = credential.get("issuer")
+    return issuer.get("id") if isinstance(issuer, dict) else issuer
+
+
+# ---------------------------------------------------------------- claims
+
 def _claims(credential: dict) -> dict:
     """The JWT payload: the credential's members plus the registered claims that
     Open Badges 3.0 maps from them (see lms.certification.credential)."""
     claims = dict(credential)
-    issuer = credential.get("issuer")
-    claims["iss"] = issuer.get("id") if isinstance(issuer, dict) else issuer
+    claims["iss"] = _issuer_id(credential)
     claims["jti"] = credential["id"]
-    claims["nbf"] = _timestamp(credential["validFrom"])
+    # A status list credential has no validFrom: it is current whenever fetched.
+    if credential.get("validFrom"):
+        claims["nbf"] = _timestamp(credential["validFrom"])
     if credential.get("validUntil"):
         claims["exp"] = _timestamp(credential["validUntil"])
     subject_id = (credential.get("credentialSubject") or {}).get("id")
@@ -245,7 +280,10 @@ def sign_credential(credential: dict) -> tuple[str, str]:
     key = active_key()
     payload = json.dumps(_claims(credential), ensure_ascii=False, sort_keys=True,
                          separators=(",", ":")).encode()
-    header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}
+    issuer = _issuer_id(credential)
+    kid = did_url(issuer, key.kid) if isinstance(issuer, str) and issuer.startswith(
+        "did:") else key.kid
+    header = {"alg": ALGORITHM, "kid": kid, "typ": "JWT"}
     token = jws.serialize_compact(header, payload, key.key, registry=_REGISTRY)
     return token, key.kid
 
@@ -286,6 +324,11 @@ def verify_jwt(token: str, jwks: dict | None = None) -> Verified:
     except (JoseError, ValueError, TypeError, AttributeError, UnicodeError):
         return Verified(False, None, None, "malformed")
     kid = header.get("kid") if isinstance(header.get("kid"), str) else None
+    # A DID URL names the key by its fragment; the DID must be the token's issuer,
+    # checked once the payload is known to be ours.
+    did = None
+    if kid is not None and "#" in kid:
+        did, kid = kid.rsplit("#", 1)
     if header.get("alg") != ALGORITHM:
         return Verified(False, kid, None, "algorithm")
     keys = _public_keys(jwks) if jwks is not None else _app_public_keys()
@@ -303,6 +346,8 @@ def verify_jwt(token: str, jwks: dict | None = None) -> Verified:
         return Verified(False, kid, None, "payload")
     if not isinstance(claims, dict):
         return Verified(False, kid, None, "payload")
+    if did is not None and claims.get("iss") != did:
+        return Verified(False, kid, None, "unknown_key")
     credential = {name: value for name, value in claims.items()
                   if name not in REGISTERED_CLAIMS}
     return Verified(True, kid, credential, None)

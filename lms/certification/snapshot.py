@@ -22,7 +22,10 @@ from flask_babel import gettext as _
 from lms.i18n import LANGUAGES, country_name
 from lms.web.urls import public_url
 
-SNAPSHOT_VERSION = 1
+# 2: the credential names the issuer by its did:web, points to the issuer's Bitstring
+# Status List at ``status_index`` and carries the achievement in every language
+# (lms.certification.credential); 1: an https issuer and the 1EdTech revocation list.
+SNAPSHOT_VERSION = 2
 
 
 def verify_url(code: str, base: str | None = None) -> str:
@@ -77,13 +80,15 @@ class SnapshotTemplate:
             self.hours_text[hours] = found
         return found
 
-    def build(self, *, code: str, holder_name: str, hours: int) -> dict[str, Any]:
+    def build(self, *, code: str, holder_name: str, hours: int,
+              status_index: int | None = None) -> dict[str, Any]:
         hours_text = self._hours(hours)
         snapshot = {
             **copy.deepcopy(self.shared),
             "code": code,
             "holder_name": holder_name,
             "hours": hours,
+            "status_index": status_index,
             "verify_url": verify_url(code, self.base),
             "text": {lang: {**text, "hours": hours_text[lang]}
                      for lang, text in self.text.items()},
@@ -91,7 +96,7 @@ class SnapshotTemplate:
         # Keep the documented key order (code and holder first) for readable JSON.
         order = ["v", "code", "kind", "holder_name", "hours", "issued_on", "valid_from",
                  "expires_on", "country", "program", "issuer", "achievement", "competencies",
-                 "verify_url", "text"]
+                 "status_index", "verify_url", "text"]
         return {key: snapshot[key] for key in order}
 
 
@@ -133,20 +138,25 @@ def _texts(kind: str, achievement: Any, program: Any, issuer: Any, issued_on: da
 def build_snapshot(*, code: str, kind: str, holder_name: str, hours: int, achievement: Any,
                    program: Any, issuer: Any, issued_on: date, valid_from: date,
                    expires_on: date | None, country: str | None,
-                   competencies: Sequence[Any] = (), base: str | None = None) -> dict[str, Any]:
+                   competencies: Sequence[Any] = (), base: str | None = None,
+                   status_index: int | None = None) -> dict[str, Any]:
     """The snapshot of one certificate (its shape: the keys built below)."""
     template = SnapshotTemplate(kind=kind, achievement=achievement, program=program,
                                 issuer=issuer, issued_on=issued_on, valid_from=valid_from,
                                 expires_on=expires_on, country=country,
                                 competencies=competencies, base=base)
-    return template.build(code=code, holder_name=holder_name, hours=hours)
+    return template.build(code=code, holder_name=holder_name, hours=hours,
+                          status_index=status_index)
 
 
 def renamed(snapshot: dict[str, Any], *, code: str, holder_name: str,
-            base: str | None = None) -> dict[str, Any]:
-    """A copy of ``snapshot`` for a re-issue under a corrected name: same wording and dates."""
+            base: str | None = None, status_index: int | None = None) -> dict[str, Any]:
+    """A copy of ``snapshot`` for a re-issue under a corrected name: same wording and
+    dates; a new credential, so the current version with its own status position."""
     result = copy.deepcopy(snapshot)
+    result["v"] = SNAPSHOT_VERSION
     result["code"] = code
     result["holder_name"] = holder_name
+    result["status_index"] = status_index
     result["verify_url"] = verify_url(code, base)
     return result

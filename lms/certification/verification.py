@@ -25,10 +25,10 @@ from flask import Blueprint, abort, current_app, g, request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
-from lms.certification import ids, issuance, pdf, signing
-from lms.certification.models import Certificate, revocation_json, status_of
+from lms.certification import endorsement, ids, pades, pdf, signed_pdfs, signing
+from lms.certification.models import Certificate, Endorsement, revocation_json, status_of
 from lms.extensions import db, limiter
 from lms.i18n import DEFAULT_LOCALE, LANGUAGES
 from lms.kernel import clock
@@ -179,22 +179,44 @@ class UploadCheck:
     problem: str | None
     exact: bool | None
     kid: str | None = None
+    # The PDF's own (PAdES) signature, checked before anything else.
+    pdf_signature: pades.PdfSignature | None = None
+
+    @property
+    def vouched(self) -> bool:
+        """The file's PAdES signature is valid, by the record's issuer: the file is
+        unchanged since it was issued even when a new printing differs (an older
+        renderer), so a byte difference alone does not condemn it."""
+        return bool(self.pdf_signature and self.pdf_signature.ok and self.problem is None)
+
+    @property
+    def verdict_exact(self) -> bool | None:
+        """The byte comparison as the verdict should weigh it (see ``vouched``)."""
+        return None if self.vouched and self.exact is False else self.exact
 
 
 def check_upload(data: bytes) -> UploadCheck:
-    """Extract the credential, verify it, find its record and compare the file byte for
-    byte with the certificate as it was issued (rendered again from the record)."""
+    """Check the PDF's own signature first, then extract the credential, verify it, find
+    its record and compare the file byte for byte with the certificate as issued."""
+    sealed = pades.validate(data)
     token = pdf.extract_credential(data)
     if not token:
-        return UploadCheck(None, _("This PDF does not carry a signed credential, so it "
-                                   "cannot be checked. It was not issued by this site, or "
-                                   "it was altered."), None)
+        return UploadCheck(None, sealed.message if sealed.state in ("altered", "damaged")
+                           else _("This PDF does not carry a signed credential, so it "
+                                  "cannot be checked. It was not issued by this site, or "
+                                  "it was altered."), None, pdf_signature=sealed)
     verified = signing.verify_jwt(token)
     claims = verified.credential if verified.ok else unverified_claims(token)
     code = code_in_credential(claims or {})
     certificate = find(code) if code else None
     problem = None
-    if not verified.ok:
+    if sealed.state not in ("valid", "unsigned"):
+        problem = sealed.message
+    elif sealed.ok and certificate is not None \
+            and not pades.signed_by_issuer(sealed, certificate.issuer_id):
+        problem = _("This PDF is signed by %(signer)s, not by the body that issued the "
+                    "certificate it carries.", signer=sealed.signer)
+    elif not verified.ok:
         problem = _("The signature of the credential in this PDF is not valid: the file "
                     "was altered or was not issued by this site.")
     elif certificate is None:
@@ -205,13 +227,15 @@ def check_upload(data: bytes) -> UploadCheck:
         language = pdf.pdf_language(data)
         # A file whose language cannot be read is compared with each printing.
         languages = [language] if language in LANGUAGES else list(LANGUAGES)
-        exact = any(pdf.digest(issuance.pdf_for(certificate, lang)) == digest
+        exact = any(pdf.digest(signed_pdfs.issued_pdf(certificate, lang) or b"") == digest
                     for lang in languages)
     if verified.ok and certificate is not None and not exact:
         others = codes_shown(data) - {certificate.code}
         if others:
-            return swapped_check(certificate.code, min(others), verified.kid)
-    return UploadCheck(certificate, problem, exact, verified.kid)
+            swapped = swapped_check(certificate.code, min(others), verified.kid)
+            swapped.pdf_signature = sealed
+            return swapped
+    return UploadCheck(certificate, problem, exact, verified.kid, sealed)
 
 
 def swapped_check(credential_code: str, shown_code: str, kid: str | None) -> UploadCheck:
@@ -261,9 +285,15 @@ def _record_statement():
     table = Certificate.__table__
     new, old, renewed = table.alias("new"), table.alias("old"), table.alias("renewed")
     c = table.c
+    endorsements = Endorsement.__table__.c
+    # Whether the achievement is endorsed, in the same statement: the common answer
+    # (no endorsement) then costs no second read on the API's hot path.
+    endorsed = (select(func.count(endorsements.id))
+                .where(endorsements.track_id == c.track_id, endorsements.withdrawn_at.is_(None))
+                .scalar_subquery().label("endorsed"))
     return (select(c.code, c.snapshot, c.credential, c.issued_on, c.valid_from, c.expires_on,
                    c.hours, c.revoked_at, c.revocation_code, c.revocation_reason,
-                   c.superseded_by_id,
+                   c.superseded_by_id, endorsed,
                    new.c.code.label("superseded_by"), old.c.code.label("replaces"),
                    renewed.c.code.label("renews"))
             .select_from(table.outerjoin(new, new.c.id == c.superseded_by_id)
@@ -325,6 +355,8 @@ def record_json(code: str, today: date | None = None) -> dict | None:
         "renews": row.renews,
         "credential": row.credential,
         "verify_url": snapshot.get("verify_url"),
+        "endorsements": ([shown.as_json() for shown in endorsement.for_code(code)]
+                         if row.endorsed else []),
     }
 
 

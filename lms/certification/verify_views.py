@@ -17,7 +17,7 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from lms.assessments.assignments import uploads
-from lms.certification import ids, verification
+from lms.certification import endorsement, ids, verification
 from lms.certification.verification import verify_limit
 from lms.certification.verification_counts import Channel, count_lookup
 from lms.i18n import current_locale
@@ -59,6 +59,7 @@ def _record_context(certificate) -> dict:
         "text": text,
         "record_status": certificate.status,
         "signature": verification.check_signature(certificate),
+        "endorsements": endorsement.for_certificate(certificate),
     }
 
 

@@ -30,17 +30,18 @@ from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.audit.models import AuditLog
-from lms.certification import evidence, issuance
+from lms.certification import endorsement, evidence, issuance, sharing
 from lms.certification import queries as certificates
 from lms.certification.forms import (
     CONFIRM,
     ActionForm,
     ConfirmForm,
     CorrectNameForm,
+    EndorseForm,
     IssueForm,
     RevokeForm,
 )
-from lms.certification.models import CertificateKind, CertificateStatus
+from lms.certification.models import CertificateKind, CertificateStatus, Endorsement
 from lms.certification.tracks import progress
 from lms.certification.tracks.models import Track
 from lms.errors import DomainError
@@ -114,6 +115,108 @@ def pdf(code: str):
     # The holder's document: keep it out of shared caches.
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _held(code: str):
+    """A certificate its holder (or staff who may see the record) opens; 404 or 403 else."""
+    certificate = certificates.by_code(code) or abort(404)
+    require(certificate.can_download(current_user))
+    return certificate
+
+
+@bp.get("/certificates/<code>")
+def held(code: str):
+    certificate = _held(code)
+    if code != certificate.code:
+        return redirect(url_for(".held", code=certificate.code), 301)
+    today = clock.today(clock.UTC)
+    url = sharing.verify_url(certificate)
+    text = (certificate.snapshot.get("text") or {}).get(current_locale()) \
+        or (certificate.snapshot.get("text") or {}).get("en") or {}
+    return render_template(
+        "certificates/held.html", certificate=certificate, text=text,
+        status=certificate.status_on(today), verify_url=url,
+        linkedin_url=sharing.linkedin_url(certificate),
+        qr=sharing.qr_svg(url, _("QR code of the verification address of certificate "
+                                 "%(code)s", code=certificate.code)),
+        endorsements=endorsement.for_certificate(certificate),
+        languages=_language_choices(), chosen=current_locale())
+
+
+def _download(certificate, body: bytes, mimetype: str, extension: str):
+    response = make_response(body)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{certificate.code}.{extension}"')
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.get("/certificates/<code>/credential.json")
+def credential_json(code: str):
+    certificate = _held(code)
+    try:
+        body = sharing.credential_json(certificate)
+    except ValueError:
+        abort(404)  # a record whose signature fails offers nothing to share
+    return _download(certificate, body, "application/json", "json")
+
+
+@bp.get("/certificates/<code>/credential.jwt")
+def credential_jwt(code: str):
+    certificate = _held(code)
+    # application/vc+jwt is the VC-JOSE media type; browsers save it as a file.
+    return _download(certificate, certificate.credential.encode("ascii"),
+                     "application/vc+jwt", "jwt")
+
+
+# ---------------------------------------------------------------- program owner: endorsements
+
+def _endorsable(track_id: int) -> Track:
+    track = db.session.get(Track, track_id) or abort(404)
+    require(track.can_manage(current_user))
+    return track
+
+
+def _endorsements_page(track: Track, form: EndorseForm | None = None, status: int = 200):
+    return render_template("certificates/endorsements.html", track=track,
+                           form=form or EndorseForm(), action_form=ActionForm(),
+                           rows=endorsement.of_track(track.id),
+                           owner=endorsement.OWNER_NAME), status
+
+
+@bp.route("/manage/tracks/<int:track_id>/endorsements", methods=["GET", "POST"])
+def endorsements(track_id: int):
+    track = _endorsable(track_id)
+    if request.method == "GET":
+        return _endorsements_page(track)
+    form = EndorseForm()
+    if not form.validate():
+        return _endorsements_page(track, form, 422)
+    try:
+        endorsement.endorse(track, current_user, form.comment.data)
+    except DomainError as error:
+        show_refusal(form, error)
+        return _endorsements_page(track, form, 422)
+    flash(_("The track is endorsed. Its certificates now show the endorsement."), "success")
+    return redirect(url_for(".endorsements", track_id=track.id))
+
+
+@bp.post("/manage/tracks/<int:track_id>/endorsements/<int:endorsement_id>/withdraw")
+def withdraw_endorsement(track_id: int, endorsement_id: int):
+    track = _endorsable(track_id)
+    row = db.session.get(Endorsement, endorsement_id)
+    if row is None or row.track_id != track.id:
+        abort(404)
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        endorsement.withdraw(row, current_user)
+    except DomainError as error:
+        show_refusal(None, error)
+        return _endorsements_page(track, status=422)
+    flash(_("The endorsement was withdrawn."), "success")
+    return redirect(url_for(".endorsements", track_id=track.id))
 
 
 # ---------------------------------------------------------------- officers: tracks

@@ -27,7 +27,8 @@ def decode_with_pyjwt(token: str) -> tuple[dict, dict]:
     """Header and claims, the signature checked by PyJWT against our published JWKS."""
     header = pyjwt.get_unverified_header(token)
     published = {jwk["kid"]: jwk for jwk in signing.jwks()["keys"]}
-    key = pyjwt.PyJWK(published[header["kid"]])
+    # A did:web issuer's kid is the DID URL <did>#<thumbprint> (see test_did_web.py).
+    key = pyjwt.PyJWK(published[header["kid"].rsplit("#", 1)[-1]])
     claims = pyjwt.decode(token, key.key, algorithms=["RS256"],
                           options={"require": ["iss", "jti", "nbf"]})
     return header, claims
@@ -135,3 +136,62 @@ def test_the_holder_name_and_code_can_be_read_back():
     assert credentials.certificate_code(credential) == "PRC-1J0T-ZNYT-6"
     assert credentials.holder_name({}) is None
     assert credentials.certificate_code({"id": "urn:uuid:1"}) is None
+
+
+# ---------------------------------------------------------------- snapshot version 2
+
+def current_snapshot(**fields) -> dict:
+    """A snapshot as issued today: version 2, with its status list position."""
+    return {**sample_snapshot(**fields), "v": 2, "status_index": 40_321}
+
+
+def test_a_current_credential_names_a_did_web_issuer_and_its_status_list(key_app):
+    snapshot = current_snapshot(issued_on="2026-01-15")
+    credential = credentials.build_credential(snapshot, BASE)
+    token, kid = signing.sign_credential(credential)
+    header, claims = decode_with_pyjwt(token)
+
+    did = "did:web:lms.example.org:issuers:3"
+    assert header["kid"] == f"{did}#{kid}"
+    assert claims["iss"] == did
+    assert claims["issuer"] == {
+        "id": did, "type": ["Profile"], "name": "Comisión Nacional contra las Adicciones",
+        "url": f"{BASE}/api/v1/issuers/3",
+        "address": {"type": ["Address"], "addressCountry": "MX"},
+    }
+    assert claims["credentialStatus"] == {
+        "id": f"{BASE}/issuers/3/status/revocation#40321",
+        "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+        "statusListIndex": "40321",
+        "statusListCredential": f"{BASE}/issuers/3/status/revocation"}
+    assert claims["credentialSchema"] == [{"id": credentials.SCHEMA,
+                                           "type": "1EdTechJsonSchemaValidator2019"}]
+    assert claims["@context"][2] == credentials.EXTENSION_CONTEXT
+    assert signing.verify_jwt(token).credential == credential
+    assert signing.verify_jwt(token).kid == kid
+
+
+def test_the_achievement_carries_every_language_of_the_snapshot():
+    snapshot = current_snapshot()
+    achievement = credentials.build_credential(snapshot, BASE)["credentialSubject"][
+        "achievement"]
+    assert achievement["name"] == snapshot["text"]["en"]["title"]
+    assert achievement["inLanguage"] == "en"
+    related = {item["inLanguage"]: item for item in achievement["related"]}
+    assert set(related) == {"es", "fr", "pt"}
+    for language, item in related.items():
+        assert item["type"] == ["Related"]
+        assert item["id"] == f"{achievement['id']}?lang={language}"
+        assert item["name"] == snapshot["text"][language]["title"]
+        assert item["description"] == snapshot["text"][language]["description"]
+    texts = credentials.achievement_texts(credentials.build_credential(snapshot, BASE))
+    assert texts["es"]["name"] == snapshot["text"]["es"]["title"]
+    assert set(texts) == {"en", "es", "fr", "pt"}
+
+
+def test_a_version_1_snapshot_still_builds_the_credential_it_was_signed_as():
+    credential = credentials.build_credential(sample_snapshot(), BASE)
+    assert credential["issuer"]["id"] == f"{BASE}/api/v1/issuers/3"
+    assert credential["credentialStatus"]["type"] == "1EdTechRevocationList"
+    assert "related" not in credential["credentialSubject"]["achievement"]
+    assert len(credential["@context"]) == 2

@@ -106,7 +106,7 @@ def test_the_signed_credential_is_attached_and_round_trips(english):
     assert list(reader.attachments) == ["credential.jwt"]
     names = reader.trailer["/Root"]["/Names"]["/EmbeddedFiles"]["/Names"]
     spec = names[1].get_object()
-    assert spec["/AFRelationship"] == "/Data"
+    assert spec["/AFRelationship"] == "/Source"
     embedded = spec["/EF"]["/F"].get_object()
     assert embedded["/Subtype"] == "/application/vc+jwt"
     assert embedded["/Params"]["/Size"] == len(JWT)

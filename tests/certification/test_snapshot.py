@@ -29,7 +29,8 @@ def test_snapshot_has_every_printed_field_in_four_languages(database):
         hours=120, achievement=track, program=track.program, issuer=track.certifying_body,
         issued_on=date(2026, 5, 4), valid_from=date(2026, 5, 4),
         expires_on=date(2029, 5, 4), country="MX", base="https://lms.example.org")
-    assert snapshot["v"] == 1
+    assert snapshot["v"] == 2
+    assert snapshot["status_index"] is None  # issuance draws it (lms.certification.status_list)
     assert snapshot["code"] == "PRC-7K3M-Q9XD-5"
     assert snapshot["issued_on"] == "2026-05-04" and snapshot["expires_on"] == "2029-05-04"
     assert snapshot["verify_url"] == "https://lms.example.org/verify/PRC-7K3M-Q9XD-5"

@@ -72,7 +72,9 @@ def test_a_certificate_issued_in_a_request_carries_only_the_public_url(client, d
     assert signing.verify_jwt(certificate.credential).ok
     claims = _claims(certificate.credential)
     assert claims["id"] == claims["jti"] == f"{PUBLIC}/verify/{certificate.code}"
-    assert claims["iss"] == claims["issuer"]["id"] == f"{PUBLIC}/api/v1/issuers/{body.id}"
+    # The issuer is a did:web DID on the public host, resolved at /issuers/<id>/did.json.
+    assert claims["iss"] == claims["issuer"]["id"] == signing.did_web(PUBLIC, "issuers",
+                                                                        str(body.id))
     assert foreign_urls(certificate.snapshot, certificate.credential, PUBLIC) == []
 
 
