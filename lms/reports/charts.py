@@ -25,7 +25,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup
 from reportlab.graphics import renderSVG
-from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, Rect, String
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Path, Polygon, Rect, String
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
@@ -176,8 +176,9 @@ def _colour(index: int) -> Color:
     return HexColor(PALETTE[index % len(PALETTE)])
 
 
-def _hatch(x: float, y: float, w: float, h: float, pattern: str | None) -> list[Line]:
-    """White hatching lines inside a rectangle (clipped by hand: SVG and PDF alike)."""
+def _hatch(x: float, y: float, w: float, h: float, pattern: str | None) -> list[Path]:
+    """White hatching lines inside a rectangle (clipped by hand: SVG and PDF alike), as
+    one path of many segments: a shape per line made fifty bars cost a second to draw."""
     if pattern is None or w <= 0 or h <= 0:
         return []
     gap = 4.0
@@ -198,7 +199,13 @@ def _hatch(x: float, y: float, w: float, h: float, pattern: str | None) -> list[
             segment = _clip_segment(x0, y0, x1, y1, x, y, x + w, y + h)
             if segment:
                 lines.append(segment)
-    return [Line(*segment, strokeColor=white, strokeWidth=1.2) for segment in lines]
+    if not lines:
+        return []
+    path = Path(fillColor=None, strokeColor=white, strokeWidth=1.2)
+    for x0, y0, x1, y1 in lines:
+        path.moveTo(x0, y0)
+        path.lineTo(x1, y1)
+    return [path]
 
 
 def _steps(length: float, gap: float) -> list[float]:
@@ -426,6 +433,9 @@ def _funnel(categories: list[str], values: list, locale: str, width: float,
     return shapes, -y + 8
 
 
+MARKER_MIN_STEP = 6.0
+
+
 def _line_chart(categories: list[str], series: list[tuple[str, list]], kind: Kind, locale: str,
                 width: float, height: float | None) -> tuple[list, float]:
     height = height or round(width * 0.5)
@@ -462,19 +472,26 @@ def _line_chart(categories: list[str], series: list[tuple[str, list]], kind: Kin
             shapes.append(_string(x_of(i), plot_bottom - 13,
                                   _fit(category, room, FONT_SIZE - 1), anchor="middle",
                                   color=MUTED, size=FONT_SIZE - 1))
+    # Markers only where they stay apart: a year of days would draw them as one smear
+    # (and cost most of the page's time); the dash pattern still tells series apart.
+    markers = step >= MARKER_MIN_STEP
     for s_index, (_name, values) in enumerate(series):
-        colour = _colour(s_index)
-        dash = _DASHES[s_index % len(_DASHES)]
+        # One path per series (a gap where a value is missing), not a shape per segment.
+        line = Path(fillColor=None, strokeColor=_colour(s_index), strokeWidth=2,
+                    strokeDashArray=_DASHES[s_index % len(_DASHES)])
         previous = None
         for i, value in enumerate(values):
             point = None if value is None else (x_of(i), plot_bottom + value * scale)
             if point and previous:
-                shapes.append(Line(*previous, *point, strokeColor=colour, strokeWidth=2,
-                                   strokeDashArray=dash))
+                line.lineTo(*point)
+            elif point:
+                line.moveTo(*point)
             previous = point
-        for i, value in enumerate(values):
-            if value is not None:
-                shapes.append(_marker(x_of(i), plot_bottom + value * scale, s_index))
+        if line.operators:
+            shapes.append(line)
+        if markers:
+            shapes += [_marker(x_of(i), plot_bottom + value * scale, s_index)
+                       for i, value in enumerate(values) if value is not None]
     return shapes, height
 
 
@@ -495,7 +512,9 @@ def render_svg(chart: Chart, locale: str, width: float = DEFAULT_WIDTH) -> Marku
     svg.appendChild(canvas.groupTree)
     ident = "chart-" + _KEY.sub("-", chart.key)
     _accessible(svg, ident, str(chart.title), str(chart.description))
-    return Markup(svg.toxml())  # noqa: S704 - built by reportlab from escaped text nodes
+    out: list[str] = []
+    _write_clean(svg, out)
+    return Markup("".join(out))  # noqa: S704 - every attribute and text escaped below
 
 
 def _accessible(svg, ident: str, title: str, description: str) -> None:
@@ -512,37 +531,57 @@ def _accessible(svg, ident: str, title: str, description: str) -> None:
         node = svg.getElementsByTagName(tag)[0]
         node.setAttribute("id", f"{ident}-{tag}")
         node.firstChild.data = text
-    _clean(svg)
 
 
-def _clean(element) -> None:
+def _escape(data: str) -> str:
+    # What minidom's writer escapes, so the markup is the one toxml() gave.
+    return (data.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+            .replace(">", "&gt;"))
+
+
+def _clean_attributes(tag: str, attrs: dict[str, str]) -> dict[str, str]:
     """Style attributes to presentation attributes; no ids, clips or empty transforms."""
-    for name in ("id", "clip"):
-        if element.hasAttribute(name) and element.tagName not in ("title", "desc"):
-            element.removeAttribute(name)
-    if element.getAttribute("transform") == "":
-        if element.hasAttribute("transform"):
-            element.removeAttribute("transform")
-    style = element.getAttribute("style")
-    if element.hasAttribute("style"):
-        element.removeAttribute("style")
-    for name, value in _STYLE_ITEM.findall(style):
+    if tag not in ("title", "desc"):
+        attrs.pop("id", None)
+        attrs.pop("clip", None)
+    if attrs.get("transform") == "":
+        del attrs["transform"]
+    for name, value in _STYLE_ITEM.findall(attrs.pop("style", "")):
         if name == "font-family":
             continue  # the root's family applies
         if name == "font-size" and value.endswith("px"):
             value = value[:-2]
-        element.setAttribute(name, value)
-    if element.hasAttribute("data-anchor"):
+        attrs[name] = value
+    anchor = attrs.pop("data-anchor", None)
+    if anchor is not None:
         # Back to the anchor point, aligned by the browser with its own font.
-        anchor = element.getAttribute("data-anchor")
-        element.setAttribute("x", element.getAttribute("data-x"))
+        attrs["x"] = attrs.pop("data-x", "")
         if anchor != "start":
-            element.setAttribute("text-anchor", anchor)
-        element.removeAttribute("data-anchor")
-        element.removeAttribute("data-x")
-    for child in element.childNodes:
+            attrs["text-anchor"] = anchor
+    return attrs
+
+
+def _write_clean(element, out: list[str]) -> None:
+    """Serialise ``element`` with its attributes cleaned, in one walk: editing the DOM
+    node by node (minidom's setAttribute) cost more than drawing the chart."""
+    tag = element.tagName
+    attrs = _clean_attributes(tag, dict(element.attributes.items()))
+    out.append("<" + tag)
+    for name, value in attrs.items():
+        out.append(f' {name}="{_escape(value)}"')
+    children = element.childNodes
+    if not children:
+        out.append("/>")
+        return
+    out.append(">")
+    for child in children:
         if child.nodeType == child.ELEMENT_NODE:
-            _clean(child)
+            _write_clean(child, out)
+        elif child.nodeType == child.TEXT_NODE:
+            out.append(_escape(child.data))
+        else:
+            out.append(child.toxml())
+    out.append(f"</{tag}>")
 
 
 # ---------------------------------------------------------------- PDF

@@ -118,13 +118,6 @@ def enrolments_joined(*columns):
             .join(User, User.id == Enrolment.user_id))
 
 
-def _people(condition=None):
-    """COUNT(DISTINCT user) of the enrolments meeting ``condition`` (all when None)."""
-    if condition is None:
-        return func.count(distinct(Enrolment.user_id))
-    return func.count(distinct(case((condition, Enrolment.user_id))))
-
-
 def _started():
     opened = or_(Enrolment.last_lesson_id.is_not(None), Enrolment.last_seen_at.is_not(None))
     finished = Enrolment.status.in_([EnrolmentStatus.COMPLETED, EnrolmentStatus.FAILED])
@@ -138,63 +131,91 @@ def start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _reach_aggregates() -> list:
+COLUMNS_OF_REACH = ("enrolled", "started", "completed", "failed", "withdrawn",
+                    "enrolments", "hours")
+
+
+def _reach_in_one_pass(where: list) -> dict[int, list[tuple]]:
+    """Every grouping of the reach section from one statement: {part: rows}.
+
+    The filtered enrolments (with their started flag and hours) are read once into a
+    CTE, which both PostgreSQL and SQLite materialise because seven parts read it: the
+    section used to run five statements, each joining the enrolments to their cohort,
+    course and holder and probing the lesson completions again. Parts: 0 totals, 1 by
+    sex, 2 by institution (person-level, from the fold into one row per person), 3 by
+    country (with the people in each status), 4 by course, 5 enrolments by the month
+    their cohort starts, 6 completions by the month of completion."""
     completed = Enrolment.status == EnrolmentStatus.COMPLETED
-    return [
-        _people(),
-        _people(_started()),
-        _people(completed),
-        _people(Enrolment.status == EnrolmentStatus.FAILED),
-        _people(Enrolment.status == EnrolmentStatus.WITHDRAWN),
-        func.count(Enrolment.id),
-        func.coalesce(func.sum(case((completed, Course.hours), else_=0)), 0),
-    ]
-
-
-def _reach_by_person(where: list) -> tuple[tuple, dict, list]:
-    """(totals, {gender: counts}, [(institution id, name, *counts)]) in one statement.
-
-    Sex and institution belong to the person, not to the enrolment: one pass folds the
-    enrolments into a row per person, and the three groupings count those rows, with
-    no COUNT(DISTINCT) and no second pass over the enrolments."""
-    completed = Enrolment.status == EnrolmentStatus.COMPLETED
+    base = (enrolments_joined(
+        Enrolment.id.label("enrolment_id"), Enrolment.user_id.label("user_id"),
+        User.gender.label("gender"), User.institution_id.label("institution_id"),
+        Cohort.country.label("country"), Course.id.label("course_id"),
+        Enrolment.status.label("status"),
+        case((_started(), 1), else_=0).label("started"),
+        case((completed, Course.hours), else_=0).label("hours"),
+        cast(extract("year", Cohort.starts_on), Integer).label("start_year"),
+        cast(extract("month", Cohort.starts_on), Integer).label("start_month"),
+        cast(extract("year", Enrolment.completed_at), Integer).label("done_year"),
+        cast(extract("month", Enrolment.completed_at), Integer).label("done_month"))
+        .where(*where).cte("reach_base"))
+    done = base.c.status == EnrolmentStatus.COMPLETED
 
     def flag(condition):
         return func.max(case((condition, 1), else_=0))
 
-    person = (enrolments_joined(
-        Enrolment.user_id.label("user_id"), User.gender.label("gender"),
-        User.institution_id.label("institution_id"),
-        flag(_started()).label("started"), flag(completed).label("completed"),
-        flag(Enrolment.status == EnrolmentStatus.FAILED).label("failed"),
-        flag(Enrolment.status == EnrolmentStatus.WITHDRAWN).label("withdrawn"),
-        func.count(Enrolment.id).label("enrolments"),
-        func.sum(case((completed, Course.hours), else_=0)).label("hours"))
-        .where(*where).group_by(Enrolment.user_id, User.gender, User.institution_id)
+    person = (select(
+        base.c.user_id, base.c.gender, base.c.institution_id,
+        func.max(base.c.started).label("started"), flag(done).label("completed"),
+        flag(base.c.status == EnrolmentStatus.FAILED).label("failed"),
+        flag(base.c.status == EnrolmentStatus.WITHDRAWN).label("withdrawn"),
+        func.count().label("enrolments"), func.sum(base.c.hours).label("hours"))
+        .group_by(base.c.user_id, base.c.gender, base.c.institution_id)
         .cte("reach_people"))
-    counts = [func.count(), *(func.coalesce(func.sum(column), 0) for column in (
+    person_counts = [func.count(), *(func.coalesce(func.sum(column), 0) for column in (
         person.c.started, person.c.completed, person.c.failed, person.c.withdrawn,
         person.c.enrolments, person.c.hours))]
-    no_text, no_number = cast(null(), String(20)), cast(null(), Integer)
+
+    def people(condition=None):
+        if condition is None:
+            return func.count(distinct(base.c.user_id))
+        return func.count(distinct(case((condition, base.c.user_id))))
+
+    enrolment_counts = [
+        people(), people(base.c.started == 1), people(done),
+        people(base.c.status == EnrolmentStatus.FAILED),
+        people(base.c.status == EnrolmentStatus.WITHDRAWN),
+        func.count(), func.coalesce(func.sum(base.c.hours), 0)]
+    no_text, no_number = cast(null(), String(200)), cast(null(), Integer)
+    no_counts = [no_number] * len(person_counts)
+    no_statuses = [no_number] * len(_STATUSES)
     query = union_all(
-        select(literal(0), no_text, no_number, no_text, *counts),
-        select(literal(1), person.c.gender, no_number, no_text, *counts)
+        select(literal(0), no_text, no_number, no_text, *person_counts, *no_statuses),
+        select(literal(1), person.c.gender, no_number, no_text, *person_counts, *no_statuses)
         .group_by(person.c.gender),
-        select(literal(2), no_text, person.c.institution_id, Institution.name, *counts)
+        select(literal(2), no_text, person.c.institution_id, Institution.name, *person_counts,
+               *no_statuses)
         .select_from(person)
         .outerjoin(Institution, Institution.id == person.c.institution_id)
-        .group_by(person.c.institution_id, Institution.name))
-    total: tuple = (0,) * 7
-    by_sex: dict = {}
-    by_institution: list = []
-    for part, gender, institution_id, name, *rest in db.session.execute(query):
-        if part == 0:
-            total = _counts(rest)
-        elif part == 1:
-            by_sex[gender] = _counts(rest)
-        else:
-            by_institution.append((institution_id, name, *rest))
-    return total, by_sex, by_institution
+        .group_by(person.c.institution_id, Institution.name),
+        select(literal(3), base.c.country, no_number, no_text, *enrolment_counts,
+               *[people(base.c.status == status) for status in _STATUSES])
+        .group_by(base.c.country),
+        # Grouped by the id alone (the code and title are read after): sorting 100,000
+        # rows by their titles spilled to disk on PostgreSQL.
+        select(literal(4), no_text, base.c.course_id, no_text, *enrolment_counts,
+               *no_statuses)
+        .group_by(base.c.course_id),
+        select(literal(5), no_text, base.c.start_year, no_text, base.c.start_month,
+               func.count(), *no_counts[2:], *no_statuses)
+        .group_by(base.c.start_year, base.c.start_month),
+        select(literal(6), no_text, base.c.done_year, no_text, base.c.done_month,
+               func.count(), *no_counts[2:], *no_statuses)
+        .where(done, base.c.done_year.is_not(None))
+        .group_by(base.c.done_year, base.c.done_month))
+    parts: dict[int, list[tuple]] = defaultdict(list)
+    for part, text, number, name, *rest in db.session.execute(query):
+        parts[part].append((text, number, name, *rest))
+    return parts
 
 
 def _reach_columns(first: Column) -> list[Column]:
@@ -227,29 +248,24 @@ def reach(filters: ReportFilter, scope: Scope) -> Section:
     """People enrolled, started, completed, failed and withdrawn; hours delivered; by
     country, sex, institution and course; a trend over time; country by status."""
     where = enrolment_conditions(filters, scope)
-    aggregates = _reach_aggregates()
-    total, sex_rows, institution_rows = _reach_by_person(where)
-
-    def grouped(*keys):
-        return db.session.execute(
-            enrolments_joined(*keys, *aggregates).where(*where).group_by(*keys)).all()
-
-    # One pass by country gives both the reach table and the status chart.
-    width = len(aggregates)
-    country_rows = db.session.execute(
-        enrolments_joined(Cohort.country, *aggregates,
-                          *[_people(Enrolment.status == status) for status in _STATUSES])
-        .where(*where).group_by(Cohort.country)).all()
+    parts = _reach_in_one_pass(where)
+    width = len(COLUMNS_OF_REACH)
+    total = _counts(parts[0][0][3:3 + width]) if parts[0] else (0,) * width
+    sex_rows = {gender: _counts(rest[:width]) for gender, _n, _name, *rest in parts[1]}
+    country_rows = [(code, *rest) for code, _n, _name, *rest in parts[3]]
     by_country = sorted(((country_name(row[0]), *_counts(row[1:width + 1]))
                          for row in country_rows),
                         key=lambda row: collation_key(row[0]))
     order = [g.value for g in Gender] + [None]
     by_sex = [(gender_title(code), *sex_rows[code]) for code in order if code in sex_rows]
-    by_institution = sorted(((name or _("No institution"), *_counts(rest))
-                             for _id, name, *rest in institution_rows),
+    by_institution = sorted(((name or _("No institution"), *_counts(rest[:width]))
+                             for _text, _id, name, *rest in parts[2]),
                             key=lambda row: collation_key(row[0]))
-    by_course = [(f"{code}: {title}", *_counts(rest)) for _id, code, title, *rest in
-                 grouped(Course.id, Course.code, Course.title)]
+    courses = {row.id: row for row in db.session.execute(
+        select(Course.id, Course.code, Course.title)
+        .where(Course.id.in_([course_id for _t, course_id, *_r in parts[4]])))}
+    by_course = [(f"{courses[course_id].code}: {courses[course_id].title}",
+                  *_counts(rest[:width])) for _t, course_id, _n, *rest in parts[4]]
     by_course.sort(key=lambda row: row[0])
 
     notes = [_l("An enrolment belongs to the period its cohort starts in and to the "
@@ -281,8 +297,10 @@ def reach(filters: ReportFilter, scope: Scope) -> Section:
     totals = Table("reach_totals", _l("Reach"), _reach_columns(Column("all", _l("All"))),
                    [(_("All"), *total)], note=notes[0])
     section.tables = [totals, *tables]
-    section.charts = [_trend(filters, where),
-                      _country_status([(row[0], *row[width + 1:]) for row in country_rows])]
+    section.charts = [
+        _trend(filters, [(year, month, count) for _t, year, _n, month, count, *_r in parts[5]],
+               [(year, month, count) for _t, year, _n, month, count, *_r in parts[6]]),
+        _country_status([(row[0], *row[width + 1:]) for row in country_rows])]
     return section
 
 
@@ -302,22 +320,11 @@ def _buckets(first: tuple[int, int], last: tuple[int, int], monthly: bool) -> li
     return buckets
 
 
-def _trend(filters: ReportFilter, where: list) -> Chart:
+def _trend(filters: ReportFilter, starts: list[tuple], done: list[tuple]) -> Chart:
     """Enrolments per month (a period of a year or less) or per quarter, by the cohort's
-    start; completions by the day the enrolment was completed."""
+    start; completions by the day the enrolment was completed. ``starts`` and ``done``
+    are (year, month, enrolments) rows."""
     monthly = _monthly(filters)
-    starts = db.session.execute(
-        enrolments_joined(extract("year", Cohort.starts_on), extract("month", Cohort.starts_on),
-                          func.count(Enrolment.id))
-        .where(*where).group_by(extract("year", Cohort.starts_on),
-                                extract("month", Cohort.starts_on))).all()
-    done = db.session.execute(
-        enrolments_joined(extract("year", Enrolment.completed_at),
-                          extract("month", Enrolment.completed_at), func.count(Enrolment.id))
-        .where(*where, Enrolment.status == EnrolmentStatus.COMPLETED,
-               Enrolment.completed_at.is_not(None))
-        .group_by(extract("year", Enrolment.completed_at),
-                  extract("month", Enrolment.completed_at))).all()
 
     def bucket(year, month) -> tuple[int, int]:
         year, month = int(year), int(month)
@@ -702,29 +709,38 @@ def _target_actuals(program_ids: list[int], first: int,
     where = [Course.program_id.in_(program_ids), Enrolment.status == EnrolmentStatus.COMPLETED,
              Enrolment.completed_at >= start_of(date(first, 1, 1)),
              Enrolment.completed_at < start_of(date(last + 1, 1, 1))]
-    trained: dict[tuple, int] = {}
-    for keys in ((Course.program_id, completed_year),
-                 (Course.program_id, completed_year, Cohort.country)):
-        for row in db.session.execute(
-                select(*keys, func.count(distinct(Enrolment.user_id))).select_from(Enrolment)
-                .join(Cohort, Cohort.id == Enrolment.cohort_id)
-                .join(Course, Course.id == Cohort.course_id)
-                .where(*where).group_by(*keys)):
-            program_id, year, *country, count = row
-            trained[(program_id, int(year), country[0] if country else None)] = count
+    trained = _per_country_and_overall(
+        select(Course.program_id.label("program_id"), completed_year.label("year"),
+               Cohort.country.label("country"), Enrolment.user_id.label("user_id"))
+        .select_from(Enrolment).join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(Course, Course.id == Cohort.course_id).where(*where))
     issued_year = extract("year", Certificate.issued_on)
     where = [Certificate.program_id.in_(program_ids), Certificate.kind == CertificateKind.TRACK,
              Certificate.revoked_at.is_(None), Certificate.issued_on >= date(first, 1, 1),
              Certificate.issued_on <= date(last, 12, 31)]
-    certified: dict[tuple, int] = {}
-    for keys in ((Certificate.program_id, issued_year),
-                 (Certificate.program_id, issued_year, User.country)):
-        for row in db.session.execute(
-                select(*keys, func.count(distinct(Certificate.user_id))).select_from(Certificate)
-                .join(User, User.id == Certificate.user_id).where(*where).group_by(*keys)):
-            program_id, year, *country, count = row
-            certified[(program_id, int(year), country[0] if country else None)] = count
+    certified = _per_country_and_overall(
+        select(Certificate.program_id.label("program_id"), issued_year.label("year"),
+               User.country.label("country"), Certificate.user_id.label("user_id"))
+        .select_from(Certificate).join(User, User.id == Certificate.user_id).where(*where))
     return trained, certified
+
+
+def _per_country_and_overall(rows) -> dict[tuple, int]:
+    """{(program, year, country or None): distinct people} from ``rows`` (program_id,
+    year, country, user_id), in one pass: the (program, year, country, person) set is
+    read once and counted twice, per country and over all countries (where someone
+    counted in two countries is one person)."""
+    people = rows.distinct().cte("target_people")
+    query = union_all(
+        select(literal(0), people.c.program_id, people.c.year, people.c.country, func.count())
+        .where(people.c.country.is_not(None))
+        .group_by(people.c.program_id, people.c.year, people.c.country),
+        select(literal(1), people.c.program_id, people.c.year, cast(null(), String(2)),
+               func.count(distinct(people.c.user_id)))
+        .group_by(people.c.program_id, people.c.year))
+    # Key None is the overall count: people without a country count only there.
+    return {(program_id, int(year), country): count
+            for _part, program_id, year, country, count in db.session.execute(query)}
 
 
 # ---------------------------------------------------------------- the whole report
