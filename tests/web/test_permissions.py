@@ -125,6 +125,11 @@ GET_MATRIX: list[tuple[str, set[str]]] = [
     # Certificates: the holder's, the officers', and the public verification
     ("/certificates", SIGNED_IN),
     ("/certificates/{certificate}/pdf", {"trainee"} | CERTIFIERS),
+    # The holder's page (share, LinkedIn, QR) and downloads: whoever may have the PDF.
+    ("/certificates/{certificate}", {"trainee"} | CERTIFIERS),
+    ("/certificates/{certificate}/credential.json", {"trainee"} | CERTIFIERS),
+    ("/certificates/{certificate}/credential.jwt", {"trainee"} | CERTIFIERS),
+    ("/manage/tracks/{track}/endorsements", MANAGERS),
     ("/certify", ANY_OFFICER),
     ("/certify/tracks/{track}", CERTIFIERS),
     ("/certify/certificates", ANY_OFFICER | ANY_COORDINATOR),
@@ -132,6 +137,7 @@ GET_MATRIX: list[tuple[str, set[str]]] = [
     ("/verify", EVERYONE),
     ("/verify/{certificate}", EVERYONE),
     ("/.well-known/jwks.json", EVERYONE),
+    ("/.well-known/lms-ca.pem", EVERYONE),
     ("/api/v1/certificates/{certificate}", EVERYONE),
     ("/api/v1/issuers/{body}", EVERYONE),
     ("/api/v1/issuers/{body}/revocations", EVERYONE),
@@ -237,6 +243,13 @@ OWN_WORLD = {
     "/nominations/<int:nomination_id>/substitute": "tests/cohorts/test_nominations.py",
     "/manage/cohorts/<int:cohort_id>/nominations": "tests/cohorts/test_nominations.py",
     "/manage/nominations/<int:nomination_id>/decision": "tests/cohorts/test_nominations.py",
+    # A body's DID document and status lists exist once it has issued a certificate.
+    "/issuers/<int:issuer_id>/did.json": "tests/certification/test_did_web.py",
+    "/issuers/<int:issuer_id>/status/<purpose>": "tests/certification/test_status_list.py",
+    "/manage/tracks/<int:track_id>/endorsements/<int:endorsement_id>/withdraw":
+        "tests/certification/test_endorsement.py",
+    "/manage/nominations/<int:nomination_id>/release":
+        "tests/cohorts/test_nomination_withdrawals.py",
     "/announcements/<int:announcement_id>/edit": "tests/announcements/test_posting.py",
     "/announcements/<int:announcement_id>/delete": "tests/announcements/test_posting.py",
     "/programs/<code>/announcements": "tests/announcements/test_reading.py",
@@ -260,7 +273,7 @@ OWN_WORLD = {
         "tests/admin/test_observers.py",
 }
 # Public JSON (no session, no CSRF): anyone may ask, tested in tests/certificates.
-PUBLIC_API_POSTS = {"/api/v1/certificates/verify"}
+PUBLIC_API_POSTS = {"/api/v1/certificates/verify", "/api/v1/credentials/verify"}
 
 
 def _signed_in_client(client, world: World, role: str):
