@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -80,23 +79,6 @@ def common_name(certificate: x509.Certificate) -> str:
 
 
 # ---------------------------------------------------------------- files
-
-
-def _write_new(folder: Path, name: str, data: bytes) -> bool:
-    """Write ``data`` as ``folder/name`` (0600) unless it exists; True if this call wrote it."""
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".pki-", suffix=".tmp")  # mode 0600
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-        os.close(fd)
-        os.chmod(tmp, 0o600)
-        try:
-            os.link(tmp, folder / name)
-        except FileExistsError:
-            return False
-        return True
-    finally:
-        os.unlink(tmp)
 
 
 def _ensure_folder(folder: Path) -> None:
@@ -199,7 +181,8 @@ def ca(folder: Path | None = None) -> Credentials:
     path = folder / CA_FILE
     if not path.exists():
         _ensure_folder(folder)
-        _write_new(folder, CA_FILE, _new_ca())  # another process may win: either is fine
+        # Another process may win the race: either CA is fine, the loser reads the winner's.
+        signing.write_new_file(folder, CA_FILE, _new_ca())
     return _load(path)
 
 
@@ -243,7 +226,7 @@ def _add_body_file(issuer_id: int, pem: bytes, folder: Path) -> Path:
         existing = body_files(issuer_id, folder)
         number = int(_BODY_FILE.match(existing[-1].path.name).group(2)) + 1 if existing else 1
         name = f"body-{issuer_id}-{number:04d}.pem"
-        if _write_new(folder, name, pem):
+        if signing.write_new_file(folder, name, pem):
             return folder / name
 
 
@@ -304,7 +287,8 @@ def signer_for(issuer: dict, signing_time: datetime,
         pem = _body_pem(str(issuer.get("name") or f"Issuer {issuer_id}"), issuer.get("country"),
                         VALID_FROM, folder)
         _ensure_folder(folder)
-        _write_new(folder, f"body-{issuer_id}-0001.pem", pem)  # race: the winner's file serves
+        # A race: the winner's file serves.
+        signing.write_new_file(folder, f"body-{issuer_id}-0001.pem", pem)
         found = body_files(issuer_id, folder)
     chosen = found[0]
     for candidate in found[1:]:

@@ -172,11 +172,15 @@ def _new_pem() -> bytes:
                                  serialization.NoEncryption())
 
 
-def _link_new_key(folder: Path, name: str, pem: bytes) -> bool:
-    """Write ``pem`` as ``folder/name`` unless that name exists; True if written."""
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".key-", suffix=".tmp")  # mode 0600
+def write_new_file(folder: Path, name: str, data: bytes) -> bool:
+    """Write ``data`` as ``folder/name`` (0600) unless that name exists; True if written.
+
+    Complete under a temporary name first, then ``os.link``: link refuses to replace, so
+    of processes racing to make the same file exactly one wins (keys, the PDF CA).
+    """
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".new-", suffix=".tmp")  # mode 0600
     try:
-        os.write(fd, pem)
+        os.write(fd, data)
         os.fsync(fd)
         os.close(fd)
         os.chmod(tmp, 0o600)
@@ -196,7 +200,7 @@ def active_key() -> SigningKey:
     if not keys:
         _ensure_folder(folder)
         # Another process may win this race; either way key-0001.pem now exists.
-        _link_new_key(folder, "key-0001.pem", _new_pem())
+        write_new_file(folder, "key-0001.pem", _new_pem())
         keys = all_keys(folder)
     return keys[-1]
 
@@ -209,7 +213,7 @@ def rotate() -> str:
     while True:
         keys = all_keys(folder)
         number = int(_KEY_FILE.match(keys[-1].path.name).group(1)) + 1 if keys else 1
-        if _link_new_key(folder, f"key-{number:04d}.pem", pem):
+        if write_new_file(folder, f"key-{number:04d}.pem", pem):
             break
     return all_keys(folder)[-1].kid
 

@@ -10,7 +10,7 @@ import pytest
 from lms.accounts.models import User
 from lms.audit.models import AuditLog
 from lms.cohorts.models import Cohort, Enrolment, LessonCompletion
-from lms.kernel import clock
+from lms.kernel import clock, events
 from tests.conftest import new_browser
 
 TODAY = clock.today(clock.UTC)
@@ -53,3 +53,16 @@ def other_client(app, database):
 def browser(app, database):
     """``browser()`` opens one more browser (a client with its own cookies)."""
     return lambda: new_browser(app)
+
+
+@pytest.fixture
+def decisions():
+    """The nomination_decided events sent during the test: (nomination id, status, actor)."""
+    sent: list[tuple[int, str, int | None]] = []
+
+    def receiver(nomination, *, actor=None, **_extra) -> None:
+        sent.append((nomination.id, str(nomination.status), getattr(actor, "id", None)))
+
+    events.nomination_decided.connect(receiver)
+    yield sent
+    events.nomination_decided.disconnect(receiver)

@@ -6,7 +6,6 @@ import pytest
 
 from lms.cohorts.models import EnrolmentStatus
 from lms.cohorts.nominations import Nomination
-from lms.kernel import events
 from lms.kernel.mail import read_outbox
 from tests.cohorts.test_nominations import (
     all_counts,
@@ -34,19 +33,6 @@ def release(client, nomination, reason: str = "Reassigned to another unit."):
 def accepted(cohort, user, by=None) -> Nomination:
     enrol(cohort, user)
     return nominate(cohort, user, user.country, status="accepted", by=by)
-
-
-@pytest.fixture
-def decisions():
-    """The nomination_decided events sent: (nomination id, status, actor id)."""
-    sent: list[tuple[int, str, int | None]] = []
-
-    def receiver(nomination, *, actor=None, **_extra) -> None:
-        sent.append((nomination.id, str(nomination.status), getattr(actor, "id", None)))
-
-    events.nomination_decided.connect(receiver)
-    yield sent
-    events.nomination_decided.disconnect(receiver)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from lms.audit.models import AuditLog
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.cohorts.nominations import Nomination, NominationStatus
 from lms.extensions import db
-from lms.kernel import events
 from lms.kernel.mail import read_outbox
 from tests.cohorts.conftest import counts, days
 from tests.conftest import page_text, submit
@@ -79,19 +78,6 @@ def decide(client, nomination, decision: str, reason: str = ""):
     return submit(client, f"/manage/nominations/{nomination.id}/decision",
                   {f"{prefix}-decision": decision, f"{prefix}-reason": reason},
                   form_url=f"/manage/cohorts/{nomination.cohort_id}/nominations")
-
-
-@pytest.fixture
-def decisions():
-    """The nomination_decided events sent during the test: (nomination id, status, actor)."""
-    sent: list[tuple[int, str, int | None]] = []
-
-    def receiver(nomination, *, actor=None, **_extra) -> None:
-        sent.append((nomination.id, str(nomination.status), getattr(actor, "id", None)))
-
-    events.nomination_decided.connect(receiver)
-    yield sent
-    events.nomination_decided.disconnect(receiver)
 
 
 # ---------------------------------------------------------------- nominating
