@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from lms.accounts.models import BodyOfficer, Institution, ProgramCoordinator, User
@@ -128,3 +129,15 @@ def enrol_many(cohort: Cohort, count: int) -> None:
         {"cohort_id": cohort.id, "user_id": user_id, "status": EnrolmentStatus.ACTIVE}
         for user_id in ids])
     db.session.flush()
+
+
+def insert_old_user(email: str, full_name: str) -> int:
+    """A user row through Core, for migration tests at an old revision: the model has
+    columns added by later revisions (0020 added users.time_zone)."""
+    users = sa.table("users", *(sa.column(name) for name in (
+        "email", "full_name", "password_hash", "locale", "is_admin", "active")))
+    db.session.execute(users.insert().values(
+        email=email, full_name=full_name, password_hash="", locale="en", is_admin=False,
+        active=True))
+    return db.session.scalar(sa.select(sa.column("id")).select_from(sa.table("users"))
+                             .where(sa.column("email") == email))

@@ -18,7 +18,14 @@ from lms.config import ROOT
 from lms.extensions import db
 from tests.certification.factories import issue_certificate, make_body, make_program_with_prefix
 from tests.conftest import page_text
-from tests.factories import enrol, make_cohort, make_course, make_institution, make_user
+from tests.factories import (
+    enrol,
+    insert_old_user,
+    make_cohort,
+    make_course,
+    make_institution,
+    make_user,
+)
 from tests.web.test_migrations import empty_database_url, migrated_app  # noqa: F401
 
 AUTOMATIC = {
@@ -99,13 +106,7 @@ def test_the_revision_maps_free_text_reasons_to_codes(reason, expected):
 def test_the_revision_maps_the_stored_rows_and_back(migrated_app):  # noqa: F811
     flask_migrate.upgrade(revision="0005")
     program, body = make_program_with_prefix(), make_body()
-    # The user through Core: the model has columns added by later revisions (0020).
-    users = sa.table("users", *(sa.column(name) for name in (
-        "email", "full_name", "password_hash", "locale", "is_admin", "active")))
-    db.session.execute(users.insert().values(
-        email="old@example.org", full_name="Old Holder", password_hash="", locale="en",
-        is_admin=False, active=True))
-    user_id = db.session.scalar(sa.text("SELECT id FROM users WHERE email = 'old@example.org'"))
+    user_id = insert_old_user("old@example.org", "Old Holder")
     db.session.commit()
     table = sa.Table("certificates", sa.MetaData(), autoload_with=db.engine)
     revoked_at = datetime(2026, 1, 5)

@@ -97,7 +97,7 @@ def test_upgrade_twice_changes_nothing(migrated_app):
 def test_upgrade_cleans_upload_names_stored_before_names_were_cleaned(migrated_app):
     from lms.assessments.assignments.models import Submission
     from lms.assessments.models import AssessmentKind
-    from tests.factories import make_course
+    from tests.factories import insert_old_user, make_course
 
     def make_cohort_at_0003() -> int:
         from datetime import date
@@ -115,12 +115,7 @@ def test_upgrade_cleans_upload_names_stored_before_names_were_cleaned(migrated_a
     cohort_id = make_cohort_at_0003()
     # The enrolment too (0008 added enrolments.waitlisted_at), and its user (0020 added
     # users.time_zone).
-    users = sa.table("users", *(sa.column(name) for name in (
-        "email", "full_name", "password_hash", "locale", "is_admin", "active")))
-    db.session.execute(users.insert().values(
-        email="old@example.org", full_name="Old Trainee", password_hash="", locale="en",
-        is_admin=False, active=True))
-    user_id = db.session.scalar(sa.text("SELECT id FROM users WHERE email = 'old@example.org'"))
+    user_id = insert_old_user("old@example.org", "Old Trainee")
     enrolments = sa.table("enrolments", *(sa.column(name) for name in (
         "cohort_id", "user_id", "status")))
     db.session.execute(enrolments.insert().values(
