@@ -149,7 +149,8 @@ def mail_duplicates(received: Sequence[str | None], sent_ids: Sequence[int],
     prefix, suffix = "<outbox-", f"@{host}>"
     for message_id in received:
         if message_id and message_id.startswith(prefix) and message_id.endswith(suffix):
-            number = message_id[len(prefix):-len(suffix)]
+            # <outbox-<row id>.<created at>@host> (lms.kernel.mail.outbox_key)
+            number = message_id[len(prefix):-len(suffix)].split(".", 1)[0]
             if number.isdigit():
                 per_row[int(number)] += 1
                 continue

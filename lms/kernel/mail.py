@@ -233,7 +233,8 @@ def deliver_one(message_id: int) -> str:
             return "skipped"
         try:
             _send_now(message.recipient, message.subject, message.body, html=message.html,
-                      headers=message.headers, outbox_id=message_id)
+                      headers=message.headers,
+                      outbox_key=outbox_key(message_id, message.created_at))
         except Exception as error:  # any failure of the transport is retried later
             return _record_failure(session, message, error)
         session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
@@ -270,7 +271,7 @@ def claim(session: Session, message_id: int) -> Row | None:
     message = session.execute(
         select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.subject,
                OutboxMessage.body, OutboxMessage.html, OutboxMessage.headers,
-               OutboxMessage.attempts)
+               OutboxMessage.attempts, OutboxMessage.created_at)
         .where(OutboxMessage.id == message_id)).one()
     session.commit()
     return message
@@ -350,8 +351,18 @@ _OWN_HEADERS = frozenset({"from", "to", "subject", "date", "content-type", "mime
                           "content-transfer-encoding"})
 
 
+def outbox_key(outbox_id: int, created_at: datetime) -> str:
+    """The left part of an outbox row's Message-ID: the row's id and its creation moment.
+
+    The same on every try of the row. The moment keeps ids unique across databases: a
+    database rebuilt or restored from a backup numbers its rows again, and receivers
+    (Gmail among them) silently drop a message whose Message-ID they have seen before.
+    """
+    return f"outbox-{outbox_id}.{clock.as_utc(created_at):%Y%m%d%H%M%S%f}"
+
+
 def _send_now(to: str, subject: str, body: str, html: str | None = None,
-              headers: dict[str, str] | None = None, outbox_id: int | None = None) -> None:
+              headers: dict[str, str] | None = None, outbox_key: str | None = None) -> None:
     config = current_app.config
     extra = {name: value for name, value in (headers or {}).items()
              if name.lower() not in _OWN_HEADERS}
@@ -364,12 +375,12 @@ def _send_now(to: str, subject: str, body: str, html: str | None = None,
         message["Date"] = format_datetime(clock.now())
         for name, value in extra.items():
             message[name] = value
-        if outbox_id is not None and "message-id" not in {n.lower() for n in extra}:
+        if outbox_key is not None and "message-id" not in {n.lower() for n in extra}:
             # One Message-ID per outbox row, the same on every try: a message sent again
             # after its sender died before recording it (at-least-once) is recognisable
             # as the same one by the receiving servers and by the scale-out benchmark.
             host = urlsplit(config["LMS_PUBLIC_URL"]).hostname or "lms.invalid"
-            message["Message-ID"] = f"<outbox-{outbox_id}@{host}>"
+            message["Message-ID"] = f"<{outbox_key}@{host}>"
         message.set_content(body)
         if html is not None:
             message.add_alternative(html, subtype="html")
