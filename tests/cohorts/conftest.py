@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from lms.accounts.models import User
 from lms.audit.models import AuditLog
 from lms.cohorts.models import Cohort, Enrolment, LessonCompletion
+from lms.errors import DomainError
+from lms.extensions import db
 from lms.kernel import clock, events
 from tests.conftest import new_browser
 
@@ -66,3 +72,49 @@ def decisions():
     events.nomination_decided.connect(receiver)
     yield sent
     events.nomination_decided.disconnect(receiver)
+
+
+# One request of a race: (outcome name, request path, work). The work runs inside
+# that request and returns the outcome; a DomainError or OperationalError refusing it
+# becomes the outcome instead.
+RaceEntry = tuple[str, str, Callable[[], object]]
+
+
+def race_two(app, first: RaceEntry, second: RaceEntry) -> dict[str, object]:
+    """Two requests racing for one row lock, in real threads with their own sessions.
+
+    The first does its work and keeps its transaction (and so its locks) open until
+    the second has started and had half a second to reach the lock; then the first
+    commits and the second goes on. Returns each request's outcome by name.
+    """
+    holding, release = threading.Event(), threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def attempt(name: str, path: str, work: Callable[[], object], hold: bool) -> None:
+        with app.test_request_context(path, method="POST"):
+            try:
+                outcomes[name] = work()
+                if hold:
+                    holding.set()
+                    release.wait(10)
+                db.session.commit()
+            except (DomainError, OperationalError) as error:
+                db.session.rollback()
+                outcomes[name] = error
+            finally:
+                holding.set()
+                db.session.remove()
+
+    try:
+        one = threading.Thread(target=attempt, args=(*first, True))
+        one.start()
+        holding.wait(10)
+        two = threading.Thread(target=attempt, args=(*second, False))
+        two.start()
+        time.sleep(0.5)  # the second is now waiting for (or refused by) the lock
+        release.set()
+        one.join(15)
+        two.join(15)
+    finally:
+        release.set()
+    return outcomes

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 
 from lms.audit.models import AuditLog
 from lms.cohorts.models import Enrolment, EnrolmentStatus
-from tests.cohorts.conftest import TODAY, count, counts, days
+from tests.cohorts.conftest import TODAY, count, counts, days, race_two
 from tests.conftest import csrf_token, page_text
 from tests.conftest import sign_in_quickly as login
 from tests.factories import enrol, make_cohort, make_course, make_user
@@ -169,14 +166,12 @@ def test_the_last_seat_goes_to_only_one_of_two_simultaneous_trainees(app, backen
     for it. Either way it then finds the cohort full and joins the waiting list.
     Without the lock both would count zero seats taken and both would get in.
     """
-    from sqlalchemy.exc import OperationalError
 
     from lms.accounts.models import User
     from lms.audit.models import AuditLog
     from lms.catalog.models import Course, Program
     from lms.cohorts import services
     from lms.cohorts.models import Cohort
-    from lms.errors import DomainError
     from lms.extensions import db
 
     with app.app_context():
@@ -187,37 +182,15 @@ def test_the_last_seat_goes_to_only_one_of_two_simultaneous_trainees(app, backen
         ids = {"cohort": cohort.id, "course": course.id, "program": course.program_id,
                "users": [first.id, second.id]}
 
-    holding, release = threading.Event(), threading.Event()
-    outcomes: dict[str, object] = {}
-
-    def attempt(name: str, user_id: int, hold: bool) -> None:
+    def enrol_user(user_id: int):
         # As inside the POST /cohorts/<id>/enrol request.
-        with app.test_request_context(f"/cohorts/{ids['cohort']}/enrol", method="POST"):
-            try:
-                outcomes[name] = str(services.self_enrol(
-                    db.session.get(User, user_id), db.session.get(Cohort, ids["cohort"]),
-                    TODAY))
-                if hold:
-                    holding.set()
-                    release.wait(10)
-                db.session.commit()
-            except (DomainError, OperationalError) as error:
-                db.session.rollback()
-                outcomes[name] = error
-            finally:
-                holding.set()
-                db.session.remove()
+        return lambda: str(services.self_enrol(
+            db.session.get(User, user_id), db.session.get(Cohort, ids["cohort"]), TODAY))
 
+    path = f"/cohorts/{ids['cohort']}/enrol"
     try:
-        holder = threading.Thread(target=attempt, args=("first", first.id, True))
-        holder.start()
-        holding.wait(10)
-        latecomer = threading.Thread(target=attempt, args=("second", second.id, False))
-        latecomer.start()
-        time.sleep(0.5)  # the latecomer is now waiting for (or refused by) the lock
-        release.set()
-        holder.join(15)
-        latecomer.join(15)
+        outcomes = race_two(app, ("first", path, enrol_user(ids["users"][0])),
+                            ("second", path, enrol_user(ids["users"][1])))
 
         assert outcomes == {"first": "enrolled", "second": "waitlisted"}
         with app.app_context():
@@ -225,7 +198,6 @@ def test_the_last_seat_goes_to_only_one_of_two_simultaneous_trainees(app, backen
                 Enrolment.cohort_id == ids["cohort"],
                 Enrolment.status == EnrolmentStatus.ACTIVE)) == 1
     finally:
-        release.set()
         with app.app_context():
             db.session.execute(db.delete(AuditLog).where(AuditLog.actor_id.in_(ids["users"])))
             db.session.execute(db.delete(Enrolment).where(Enrolment.cohort_id == ids["cohort"]))

@@ -7,6 +7,7 @@ import pytest
 from lms.cohorts.models import EnrolmentStatus
 from lms.cohorts.nominations import Nomination
 from lms.kernel.mail import read_outbox
+from tests.cohorts.conftest import race_two
 from tests.cohorts.test_nominations import (
     all_counts,
     decide,
@@ -190,10 +191,7 @@ def test_a_substitute_and_an_acceptance_racing_for_a_freed_seat_take_it_once(
     left, both for the one seat left free. The first holds its transaction open; the
     second waits for the cohort's row lock, counts again and loses: a refused acceptance,
     or a substitute left awaiting a decision. Never two people in one seat."""
-    import threading
-    import time
 
-    from sqlalchemy.exc import OperationalError
 
     from lms.accounts.models import User
     from lms.audit.models import AuditLog
@@ -220,48 +218,23 @@ def test_a_substitute_and_an_acceptance_racing_for_a_freed_seat_take_it_once(
                "users": [focal.id, coordinator.id, left.user_id, waiting.user_id,
                          substitute.id]}
 
-    holding, release_first = threading.Event(), threading.Event()
-    outcomes: dict[str, object] = {}
-
-    def accept() -> None:
+    def accept() -> str:
         nomination = db.session.get(Nomination, ids["waiting"])
         nomination_services.decide(db.session.get(User, ids["coordinator"]), nomination,
                                    "accepted")
+        return "done"
 
-    def replace() -> None:
+    def replace() -> str:
         nomination = db.session.get(Nomination, ids["left"])
         nomination_services.substitute(
             db.session.get(User, ids["focal"]), nomination,
             nomination_services.NomineeData(email=ids["substitute_email"]))
-
-    def attempt(name: str, work, hold: bool) -> None:
-        with app.test_request_context("/", method="POST"):
-            try:
-                work()
-                outcomes[name] = "done"
-                if hold:
-                    holding.set()
-                    release_first.wait(10)
-                db.session.commit()
-            except (DomainError, OperationalError) as error:
-                db.session.rollback()
-                outcomes[name] = error
-            finally:
-                holding.set()
-                db.session.remove()
+        return "done"
 
     works = {"coordinator": accept, "focal point": replace}
     second = next(name for name in works if name != first)
     try:
-        one = threading.Thread(target=attempt, args=(first, works[first], True))
-        one.start()
-        holding.wait(10)
-        two = threading.Thread(target=attempt, args=(second, works[second], False))
-        two.start()
-        time.sleep(0.5)  # the second is now waiting for the lock
-        release_first.set()
-        one.join(15)
-        two.join(15)
+        outcomes = race_two(app, (first, "/", works[first]), (second, "/", works[second]))
 
         with app.app_context():
             replacement = db.session.scalar(db.select(Nomination).where(
@@ -281,7 +254,6 @@ def test_a_substitute_and_an_acceptance_racing_for_a_freed_seat_take_it_once(
             assert "No seat of Colombia is left." in outcomes["coordinator"].message
             assert (waiting_status, replacement.status) == ("waitlisted", "accepted")
     finally:
-        release_first.set()
         with app.app_context():
             db.session.execute(db.delete(AuditLog).where(AuditLog.actor_id.in_(ids["users"])))
             db.session.execute(db.delete(Notification).where(

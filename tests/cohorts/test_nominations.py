@@ -3,9 +3,6 @@ per country hold (also under simultaneous decisions), substitutions keep the sea
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 
 from lms.accounts.models import FocalPoint, User
@@ -14,7 +11,7 @@ from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.cohorts.nominations import Nomination, NominationStatus
 from lms.extensions import db
 from lms.kernel.mail import read_outbox
-from tests.cohorts.conftest import counts, days
+from tests.cohorts.conftest import counts, days, race_two
 from tests.conftest import page_text, submit
 from tests.conftest import sign_in_quickly as login
 from tests.factories import (
@@ -491,7 +488,6 @@ def test_two_coordinators_accepting_the_last_seat_at_once_seat_exactly_one(app, 
     Colombia. The first holds its transaction open after accepting; the second waits
     for the cohort's row lock (SQLite: for the write lock), then counts the accepted
     nominations again and is refused. Without the lock both would see a free seat."""
-    from sqlalchemy.exc import OperationalError
 
     from lms.catalog.models import Course, Program
     from lms.cohorts import nomination_services
@@ -510,39 +506,18 @@ def test_two_coordinators_accepting_the_last_seat_at_once_seat_exactly_one(app, 
                "users": [u.id for u in coordinators] + [n.user_id for n in nominations],
                "emails": [n.nominee.email for n in nominations]}
 
-    holding, release = threading.Event(), threading.Event()
-    outcomes: dict[str, object] = {}
-
-    def attempt(name: str, index: int, hold: bool) -> None:
+    def accept(name: str, index: int):
         nomination_id = ids["nominations"][index]
-        with app.test_request_context(f"/manage/nominations/{nomination_id}/decision",
-                                      method="POST"):
-            try:
-                nomination = db.session.get(Nomination, nomination_id)
-                actor = db.session.get(User, ids["coordinators"][index])
-                nomination_services.decide(actor, nomination, "accepted")
-                outcomes[name] = "accepted"
-                if hold:
-                    holding.set()
-                    release.wait(10)
-                db.session.commit()
-            except (DomainError, OperationalError) as error:
-                db.session.rollback()
-                outcomes[name] = error
-            finally:
-                holding.set()
-                db.session.remove()
+
+        def work() -> str:
+            nomination = db.session.get(Nomination, nomination_id)
+            actor = db.session.get(User, ids["coordinators"][index])
+            nomination_services.decide(actor, nomination, "accepted")
+            return "accepted"
+        return name, f"/manage/nominations/{nomination_id}/decision", work
 
     try:
-        first = threading.Thread(target=attempt, args=("first", 0, True))
-        first.start()
-        holding.wait(10)
-        second = threading.Thread(target=attempt, args=("second", 1, False))
-        second.start()
-        time.sleep(0.5)  # the second is now waiting for the lock
-        release.set()
-        first.join(15)
-        second.join(15)
+        outcomes = race_two(app, accept("first", 0), accept("second", 1))
 
         assert outcomes["first"] == "accepted"
         assert isinstance(outcomes["second"], DomainError)
@@ -554,7 +529,6 @@ def test_two_coordinators_accepting_the_last_seat_at_once_seat_exactly_one(app, 
                 Enrolment.cohort_id == ids["cohort"],
                 Enrolment.status == EnrolmentStatus.ACTIVE)) == 1
     finally:
-        release.set()
         with app.app_context():
             db.session.execute(db.delete(AuditLog).where(AuditLog.actor_id.in_(ids["users"])))
             db.session.execute(db.delete(OutboxMessage).where(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import timedelta
 
 from flask_babel import force_locale, format_date
@@ -12,7 +10,7 @@ from lms.audit.models import AuditLog
 from lms.cohorts.models import Enrolment, EnrolmentStatus
 from lms.kernel import clock
 from lms.kernel.mail import read_outbox
-from tests.cohorts.conftest import days
+from tests.cohorts.conftest import days, race_two
 from tests.conftest import csrf_token, page_text, submit
 from tests.conftest import sign_in_quickly as login
 from tests.factories import enrol, make_cohort, make_coordinator, make_course, make_user
@@ -245,13 +243,11 @@ def test_two_withdrawals_at_once_seat_two_people_and_never_more(app, backend):
     counts the seats and reads the queue again. Without the lock both would see one
     free seat and the same first in line: one person seated twice, one seat empty.
     """
-    from sqlalchemy.exc import OperationalError
 
     from lms.accounts.models import User
     from lms.catalog.models import Course, Program
     from lms.cohorts import services
     from lms.cohorts.models import Cohort
-    from lms.errors import DomainError
     from lms.extensions import db
     from lms.kernel.mail import OutboxMessage
 
@@ -266,38 +262,19 @@ def test_two_withdrawals_at_once_seat_two_people_and_never_more(app, backend):
                "users": [u.id for u in leavers] + [e.user_id for e in queue],
                "emails": [e.user.email for e in queue]}
 
-    holding, release = threading.Event(), threading.Event()
-    outcomes: dict[str, object] = {}
-
-    def attempt(name: str, user_id: int, hold: bool) -> None:
+    def leave(user_id: int):
         # As inside the POST /cohorts/<id>/withdraw request.
-        with app.test_request_context(f"/cohorts/{ids['cohort']}/withdraw", method="POST"):
-            try:
-                enrolment = db.session.scalar(db.select(Enrolment).filter_by(
-                    cohort_id=ids["cohort"], user_id=user_id))
-                services.withdraw(db.session.get(User, user_id), enrolment, days(0))
-                outcomes[name] = "withdrawn"
-                if hold:
-                    holding.set()
-                    release.wait(10)
-                db.session.commit()
-            except (DomainError, OperationalError) as error:
-                db.session.rollback()
-                outcomes[name] = error
-            finally:
-                holding.set()
-                db.session.remove()
+        def work() -> str:
+            enrolment = db.session.scalar(db.select(Enrolment).filter_by(
+                cohort_id=ids["cohort"], user_id=user_id))
+            services.withdraw(db.session.get(User, user_id), enrolment, days(0))
+            return "withdrawn"
+        return work
 
+    path = f"/cohorts/{ids['cohort']}/withdraw"
     try:
-        holder = threading.Thread(target=attempt, args=("first", ids["leavers"][0], True))
-        holder.start()
-        holding.wait(10)
-        latecomer = threading.Thread(target=attempt, args=("second", ids["leavers"][1], False))
-        latecomer.start()
-        time.sleep(0.5)  # the latecomer is now waiting for the lock
-        release.set()
-        holder.join(15)
-        latecomer.join(15)
+        outcomes = race_two(app, ("first", path, leave(ids["leavers"][0])),
+                            ("second", path, leave(ids["leavers"][1])))
 
         assert outcomes == {"first": "withdrawn", "second": "withdrawn"}
         with app.app_context():
@@ -312,7 +289,6 @@ def test_two_withdrawals_at_once_seat_two_people_and_never_more(app, backend):
                 AuditLog.actor_id.in_(ids["users"])))
             assert promotions == 2
     finally:
-        release.set()
         with app.app_context():
             db.session.execute(db.delete(AuditLog).where(AuditLog.actor_id.in_(ids["users"])))
             db.session.execute(db.delete(OutboxMessage).where(
