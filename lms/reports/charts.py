@@ -1,33 +1,38 @@
-"""Charts: each drawn once as a reportlab Drawing, rendered to SVG for the page and to
-PDF for the donor pack, so both show the same picture.
+"""Charts: each laid out once as a list of plain shapes, written as SVG for the page and
+drawn as a reportlab Drawing for the PDF donor pack, so both show the same picture.
 
-The drawing is made of plain shapes (rectangles, lines, strings) rather than
+The picture is made of plain shapes (rectangles, lines, strings) rather than
 reportlab's chart widgets: that keeps every number formatted in the viewer's
 locale, missing values drawn as gaps, and series told apart without colour
 (hatching on bars, dash patterns and markers on lines, labels on the bars).
 
-The SVG is post-processed for the page: ``role="img"`` with a title and a
-description, a viewBox and no fixed width (it shrinks to a phone's screen), no
-``style`` attributes (the Content-Security-Policy has ``style-src 'self'``), and no
-XML declaration, doctype or id that could clash with another chart on the page.
+The page's SVG is written straight from the shapes, in the form reportlab's SVG
+renderer gave them (the tests compare the two), but without building reportlab shapes
+and a DOM for every chart of every view: that cost more than the report's SQL (issue
+12). It is made for the page: ``role="img"`` with a title and a description, a viewBox
+and no fixed width (it shrinks to a phone's screen), no ``style`` attributes (the
+Content-Security-Policy has ``style-src 'self'``), and no XML declaration, doctype or id
+that could clash with another chart on the page.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import Any, NamedTuple
 
+from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import NumberPattern, get_decimal_symbol, get_group_symbol, parse_pattern
 from markupsafe import Markup
-from reportlab.graphics import renderSVG
+from reportlab.graphics.renderSVG import py_fp_str
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Path, Polygon, Rect, String
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.fonts import addMapping
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -46,6 +51,7 @@ SVG_FONT_FAMILY = "'DejaVu Sans', Verdana, sans-serif"
 # Series colours: each at least 4.5:1 against white (WCAG AA for text, more than the
 # 3:1 asked of graphics), so a bar reads even when printed in grey.
 PALETTE = ("#1f5f99", "#a84700", "#2e7d32", "#7b2d8e", "#a11a3b", "#4d5660")
+_PALETTE_COLOURS = tuple(HexColor(colour) for colour in PALETTE)
 INK = HexColor("#1b1f24")
 MUTED = HexColor("#4d5660")
 GRID = HexColor("#d5d9de")
@@ -75,26 +81,68 @@ def register_fonts() -> tuple[str, str]:
 
 # ---------------------------------------------------------------- numbers
 
+# Babel's pattern for each kind of number (percentages: the locale's own pattern).
+_PATTERNS = {Kind.PEOPLE: "#,##0", Kind.COUNT: "#,##0", Kind.NUMBER: "#,##0.0",
+             Kind.HOURS: "#,##0.#"}
+# Beyond this a whole number goes to Babel, which refuses what Decimal cannot quantize.
+_FAST_LIMIT = 10 ** 15
+
+
+@lru_cache(maxsize=64)
+def _number_writer(locale: str, kind: Kind) -> Callable[[Any], str]:
+    """Babel's ``format_decimal`` (``format_percent`` for percentages) for one locale and
+    kind, with the locale and the pattern parsed once rather than on every call (a report
+    page writes thousands of numbers). Whole numbers, most of a report, are grouped by
+    Python with the locale's separator; anything else is Babel's own ``apply``."""
+    parsed = Locale.parse(locale)
+    if kind == Kind.PERCENT:
+        percent: NumberPattern = parse_pattern(parsed.percent_formats[None])
+
+        def write_percent(value: Any) -> str:
+            # One decimal at most ("33.3 %"), the locale's own percent pattern.
+            return percent.apply(round(float(value), 3), parsed, decimal_quantization=False)
+
+        return write_percent
+    pattern = parse_pattern(_PATTERNS[Kind(kind)])
+    group = get_group_symbol(parsed, numbering_system="latn")
+    # "#,##0.0" writes a whole number with one zero decimal; the others with none.
+    tail = (get_decimal_symbol(parsed, numbering_system="latn") + "0"
+            if kind == Kind.NUMBER else "")
+
+    def write(value: Any) -> str:
+        if type(value) is int and 0 <= value < _FAST_LIMIT:
+            return f"{value:,}".replace(",", group) + tail
+        return pattern.apply(value, parsed)
+
+    return write
+
+
+_NUMBER_KINDS = frozenset((Kind.PERCENT, Kind.PEOPLE, Kind.COUNT, Kind.NUMBER, Kind.HOURS))
+
 
 def format_value(value: Any, kind: Kind, locale: str) -> str:
     """A table cell or chart label as the viewer reads it, in their locale."""
-    if value is None:
-        return MISSING
-    if isinstance(value, Suppressed):
+    return value_writer(kind, locale)(value)
+
+
+@lru_cache(maxsize=128)
+def value_writer(kind: Kind, locale: str) -> Callable[[Any], str]:
+    """``format_value`` for one kind and locale: looked up once for a column of values."""
+    number = _number_writer(locale, kind) if kind in _NUMBER_KINDS else None
+    is_date = kind == Kind.DATE
+
+    def write(value: Any) -> str:
+        if value is None:
+            return MISSING
+        if isinstance(value, Suppressed):
+            return str(value)
+        if number is not None:
+            return number(value)
+        if is_date and isinstance(value, date):
+            return format_date(value, format="medium", locale=locale)
         return str(value)
-    if kind is Kind.PERCENT:
-        # One decimal at most ("33.3 %"), the locale's own percent pattern.
-        return format_percent(round(float(value), 3), locale=locale,
-                              decimal_quantization=False)
-    if kind in (Kind.PEOPLE, Kind.COUNT):
-        return format_decimal(value, format="#,##0", locale=locale)
-    if kind is Kind.NUMBER:
-        return format_decimal(value, format="#,##0.0", locale=locale)
-    if kind is Kind.HOURS:
-        return format_decimal(value, format="#,##0.#", locale=locale)
-    if kind is Kind.DATE and isinstance(value, date):
-        return format_date(value, format="medium", locale=locale)
-    return str(value)
+
+    return write
 
 
 def value_kind(chart: Chart) -> Kind:
@@ -142,10 +190,73 @@ def nice_ticks(top: float, kind: Kind, count: int = 4) -> list[float]:
     return [round(i * step, 10) for i in range(steps + 1)]
 
 
+# ---------------------------------------------------------------- shapes
+
+# The shapes a chart is made of, as plain tuples: the SVG is written from them and the
+# pack's Drawing built from them. ``stroke_width`` None is reportlab's default (1).
+
+
+class _Rect(NamedTuple):
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: Color
+    stroke: Color | None = None
+    stroke_width: float | None = None
+
+
+class _Line(NamedTuple):
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    stroke: Color
+    stroke_width: float
+    dash: list[float] | None = None
+
+
+class _Path(NamedTuple):
+    """An open path: ``moves`` are (x, y, True) to move, (x, y, False) to draw a line."""
+
+    moves: list[tuple[float, float, bool]]
+    stroke: Color
+    stroke_width: float
+    dash: list[float] | None = None
+
+
+class _Circle(NamedTuple):
+    x: float
+    y: float
+    r: float
+    fill: Color
+    stroke: Color
+    stroke_width: float
+
+
+class _Polygon(NamedTuple):
+    points: list[float]
+    fill: Color
+    stroke: Color
+    stroke_width: float
+
+
+class _Text(NamedTuple):
+    x: float
+    y: float
+    text: str
+    anchor: str
+    size: float
+    colour: Color
+    bold: bool
+
+
 # ---------------------------------------------------------------- text
 
 
+@lru_cache(maxsize=8192)
 def _width(text: str, size: float = FONT_SIZE, font: str = FONT) -> float:
+    # Kept: the same labels (ticks, countries, courses) are measured on every view.
     return pdfmetrics.stringWidth(text, font, size)
 
 
@@ -159,24 +270,19 @@ def _fit(text: str, width: float, size: float = FONT_SIZE) -> str:
 
 
 def _string(x: float, y: float, text: str, *, anchor: str = "start", size: float = FONT_SIZE,
-            color: Color = INK, bold: bool = False) -> String:
+            color: Color = INK, bold: bool = False) -> _Text:
     """A label; the SVG keeps its anchor so the browser's font lines it up."""
-    shape = String(x, y, text, fontName=FONT_BOLD if bold else FONT, fontSize=size,
-                   fillColor=color, textAnchor=anchor)
-    # Read back by _accessible_svg: reportlab writes x already shifted by the text's
-    # width in DejaVu; the browser may draw another font.
-    shape._svgAttrs = {"data-x": f"{x:.2f}", "data-anchor": anchor}
-    return shape
+    return _Text(x, y, text, anchor, size, color, bold)
 
 
 # ---------------------------------------------------------------- patterns
 
 
 def _colour(index: int) -> Color:
-    return HexColor(PALETTE[index % len(PALETTE)])
+    return _PALETTE_COLOURS[index % len(_PALETTE_COLOURS)]
 
 
-def _hatch(x: float, y: float, w: float, h: float, pattern: str | None) -> list[Path]:
+def _hatch(x: float, y: float, w: float, h: float, pattern: str | None) -> list[_Path]:
     """White hatching lines inside a rectangle (clipped by hand: SVG and PDF alike), as
     one path of many segments: a shape per line made fifty bars cost a second to draw."""
     if pattern is None or w <= 0 or h <= 0:
@@ -201,11 +307,11 @@ def _hatch(x: float, y: float, w: float, h: float, pattern: str | None) -> list[
                 lines.append(segment)
     if not lines:
         return []
-    path = Path(fillColor=None, strokeColor=white, strokeWidth=1.2)
+    moves: list[tuple[float, float, bool]] = []
     for x0, y0, x1, y1 in lines:
-        path.moveTo(x0, y0)
-        path.lineTo(x1, y1)
-    return [path]
+        moves.append((x0, y0, True))
+        moves.append((x1, y1, False))
+    return [_Path(moves, white, 1.2)]
 
 
 def _steps(length: float, gap: float) -> list[float]:
@@ -233,7 +339,7 @@ def _clip_segment(x0: float, y0: float, x1: float, y1: float, left: float, botto
 
 
 def _bar(x: float, y: float, w: float, h: float, series: int) -> list:
-    shapes: list = [Rect(x, y, w, h, fillColor=_colour(series), strokeColor=None)]
+    shapes: list = [_Rect(x, y, w, h, _colour(series))]
     return shapes + _hatch(x, y, w, h, _HATCHES[series % len(_HATCHES)])
 
 
@@ -241,15 +347,14 @@ def _marker(x: float, y: float, series: int, size: float = 3.2) -> Any:
     colour = _colour(series)
     shape = _MARKERS[series % len(_MARKERS)]
     if shape == "circle":
-        return Circle(x, y, size, fillColor=colour, strokeColor=white, strokeWidth=0.8)
+        return _Circle(x, y, size, colour, white, 0.8)
     if shape == "square":
-        return Rect(x - size, y - size, 2 * size, 2 * size, fillColor=colour,
-                    strokeColor=white, strokeWidth=0.8)
+        return _Rect(x - size, y - size, 2 * size, 2 * size, colour, white, 0.8)
     if shape == "triangle":
         points = [x - size * 1.2, y - size, x + size * 1.2, y - size, x, y + size * 1.3]
     else:
         points = [x, y - size * 1.3, x + size * 1.3, y, x, y + size * 1.3, x - size * 1.3, y]
-    return Polygon(points, fillColor=colour, strokeColor=white, strokeWidth=0.8)
+    return _Polygon(points, colour, white, 0.8)
 
 
 # ---------------------------------------------------------------- legend
@@ -265,9 +370,8 @@ def _legend(names: Sequence[str], width: float, top: float, line: bool) -> tuple
         if x and x + item > width:
             x, y = 0.0, y - row
         if line:
-            shapes.append(Line(x, y + 3, x + 14, y + 3, strokeColor=_colour(index),
-                               strokeWidth=2,
-                               strokeDashArray=_DASHES[index % len(_DASHES)]))
+            shapes.append(_Line(x, y + 3, x + 14, y + 3, _colour(index), 2,
+                                _DASHES[index % len(_DASHES)]))
             shapes.append(_marker(x + 7, y + 3, index, 2.6))
         else:
             shapes += _bar(x, y - 2, 12, 10, index)
@@ -281,28 +385,60 @@ def _legend(names: Sequence[str], width: float, top: float, line: bool) -> tuple
 
 def drawing(chart: Chart, locale: str, width: float = DEFAULT_WIDTH,
             height: float | None = None) -> Drawing:
-    """The chart as a reportlab Drawing: the one picture both renderings share.
+    """The chart as a reportlab Drawing (for the pack): the same shapes the SVG shows.
 
     ``height`` is fixed for line charts (default 0.5 of the width); bar charts and
     funnels grow with their categories unless a height is given.
     """
+    shapes, used = _layout(chart, locale, width, height)
+    picture = Drawing(width, used)
+    group = Group(*[_reportlab_shape(shape) for shape in shapes])
+    # Shapes were laid out from the top (y = 0) downwards; shift them into the page.
+    group.translate(0, used)
+    picture.add(group)
+    return picture
+
+
+def _layout(chart: Chart, locale: str, width: float,
+            height: float | None) -> tuple[list, float]:
+    """(the chart's shapes, laid out from y = 0 downwards; the height they use)."""
     register_fonts()
     categories = [str(category) for category in chart.categories]
     series = [(str(name), list(values)) for name, values in chart.series]
     kind = value_kind(chart)
     if chart.kind is ChartKind.LINE:
-        shapes, used = _line_chart(categories, series, kind, locale, width, height)
-    elif chart.kind is ChartKind.FUNNEL and len(series) == 1:
-        shapes, used = _funnel(categories, series[0][1], locale, width, height)
-    else:
-        shapes, used = _bar_chart(categories, series, kind, locale, width, height,
-                                  stacked=chart.kind is ChartKind.STACKED_BAR)
-    picture = Drawing(width, used)
-    group = Group(*shapes)
-    # Shapes were laid out from the top (y = 0) downwards; shift them into the page.
-    group.translate(0, used)
-    picture.add(group)
-    return picture
+        return _line_chart(categories, series, kind, locale, width, height)
+    if chart.kind is ChartKind.FUNNEL and len(series) == 1:
+        return _funnel(categories, series[0][1], locale, width, height)
+    return _bar_chart(categories, series, kind, locale, width, height,
+                      stacked=chart.kind is ChartKind.STACKED_BAR)
+
+
+def _reportlab_shape(shape: Any) -> Any:
+    if type(shape) is _Text:
+        return String(shape.x, shape.y, shape.text, fontName=FONT_BOLD if shape.bold else FONT,
+                      fontSize=shape.size, fillColor=shape.colour, textAnchor=shape.anchor)
+    if type(shape) is _Rect:
+        width = {} if shape.stroke_width is None else {"strokeWidth": shape.stroke_width}
+        return Rect(shape.x, shape.y, shape.w, shape.h, fillColor=shape.fill,
+                    strokeColor=shape.stroke, **width)
+    if type(shape) is _Line:
+        return Line(shape.x1, shape.y1, shape.x2, shape.y2, strokeColor=shape.stroke,
+                    strokeWidth=shape.stroke_width, strokeDashArray=shape.dash)
+    if type(shape) is _Path:
+        path = Path(fillColor=None, strokeColor=shape.stroke, strokeWidth=shape.stroke_width,
+                    strokeDashArray=shape.dash)
+        for x, y, move in shape.moves:
+            if move:
+                path.moveTo(x, y)
+            else:
+                path.lineTo(x, y)
+        return path
+    if type(shape) is _Circle:
+        return Circle(shape.x, shape.y, shape.r, fillColor=shape.fill, strokeColor=shape.stroke,
+                      strokeWidth=shape.stroke_width)
+    return Polygon(shape.points, fillColor=shape.fill, strokeColor=shape.stroke,
+                   strokeWidth=shape.stroke_width)
 
 
 def _band_height(count: int, n_series: int, height: float | None, top: float,
@@ -357,8 +493,8 @@ def _bar_chart(categories: list[str], series: list[tuple[str, list]], kind: Kind
                     if _width(text) + 4 <= w and bar >= 10:
                         # A plate of the series' own colour keeps the label off the hatching.
                         plate = _width(text) + 4
-                        shapes.append(Rect(x + w / 2 - plate / 2, cursor - bar / 2 - 5, plate,
-                                           10, fillColor=_colour(s_index), strokeColor=None))
+                        shapes.append(_Rect(x + w / 2 - plate / 2, cursor - bar / 2 - 5, plate,
+                                            10, _colour(s_index)))
                         shapes.append(_string(x + w / 2, cursor - bar / 2 - 3, text,
                                               anchor="middle", color=white))
                     x += w
@@ -395,8 +531,7 @@ def _vertical_grid(ticks: list[float], left: float, scale: float, top: float, bo
     shapes: list = []
     for tick in ticks:
         x = left + tick * scale
-        shapes.append(Line(x, top, x, bottom, strokeColor=GRID if tick else MUTED,
-                           strokeWidth=0.6 if tick else 1))
+        shapes.append(_Line(x, top, x, bottom, GRID if tick else MUTED, 0.6 if tick else 1))
         shapes.append(_string(x, bottom - 12, _label(tick, kind, locale), anchor="middle",
                               color=MUTED, size=FONT_SIZE - 1))
     return shapes
@@ -426,8 +561,7 @@ def _funnel(categories: list[str], values: list, locale: str, width: float,
         shapes.append(_string(left - 6, middle - 3, _fit(category, left - 7), anchor="end"))
         if value and top_value:
             w = span * value / top_value
-            shapes.append(Rect(left + (span - w) / 2, middle - bar / 2, w, bar,
-                               fillColor=_colour(0), strokeColor=None))
+            shapes.append(_Rect(left + (span - w) / 2, middle - bar / 2, w, bar, _colour(0)))
         shapes.append(_string(right + 6, middle - 3, labels[index]))
         y -= bar + gap
     return shapes, -y + 8
@@ -453,8 +587,7 @@ def _line_chart(categories: list[str], series: list[tuple[str, list]], kind: Kin
     scale = (plot_top - plot_bottom) / ticks[-1] if ticks[-1] else 0
     for tick in ticks:
         ty = plot_bottom + tick * scale
-        shapes.append(Line(left, ty, right, ty, strokeColor=GRID if tick else MUTED,
-                           strokeWidth=0.6 if tick else 1))
+        shapes.append(_Line(left, ty, right, ty, GRID if tick else MUTED, 0.6 if tick else 1))
         shapes.append(_string(left - 4, ty - 3, _label(tick, kind, locale), anchor="end",
                               color=MUTED, size=FONT_SIZE - 1))
     count = len(categories)
@@ -477,18 +610,15 @@ def _line_chart(categories: list[str], series: list[tuple[str, list]], kind: Kin
     markers = step >= MARKER_MIN_STEP
     for s_index, (_name, values) in enumerate(series):
         # One path per series (a gap where a value is missing), not a shape per segment.
-        line = Path(fillColor=None, strokeColor=_colour(s_index), strokeWidth=2,
-                    strokeDashArray=_DASHES[s_index % len(_DASHES)])
+        moves: list[tuple[float, float, bool]] = []
         previous = None
         for i, value in enumerate(values):
             point = None if value is None else (x_of(i), plot_bottom + value * scale)
-            if point and previous:
-                line.lineTo(*point)
-            elif point:
-                line.moveTo(*point)
+            if point:
+                moves.append((*point, not previous))
             previous = point
-        if line.operators:
-            shapes.append(line)
+        if moves:
+            shapes.append(_Path(moves, _colour(s_index), 2, _DASHES[s_index % len(_DASHES)]))
         if markers:
             shapes += [_marker(x_of(i), plot_bottom + value * scale, s_index)
                        for i, value in enumerate(values) if value is not None]
@@ -498,90 +628,116 @@ def _line_chart(categories: list[str], series: list[tuple[str, list]], kind: Kin
 # ---------------------------------------------------------------- SVG
 
 
-_STYLE_ITEM = re.compile(r"\s*([a-z-]+)\s*:\s*([^;]+?)\s*(?:;|$)")
 _KEY = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def render_svg(chart: Chart, locale: str, width: float = DEFAULT_WIDTH) -> Markup:
     """The chart as an accessible inline SVG for the page (see the module docstring)."""
-    picture = drawing(chart, locale, width)
-    canvas = renderSVG.SVGCanvas((picture.width, picture.height), useClip=True)
-    renderSVG.draw(picture, canvas, 0, 0, showBoundary=False)
-    # The group tree is attached to the document on save; attach it ourselves.
-    svg = canvas.svg
-    svg.appendChild(canvas.groupTree)
+    shapes, used = _layout(chart, locale, width, None)
     ident = "chart-" + _KEY.sub("-", chart.key)
-    _accessible(svg, ident, str(chart.title), str(chart.description))
-    out: list[str] = []
-    _write_clean(svg, out)
-    return Markup("".join(out))  # noqa: S704 - every attribute and text escaped below
-
-
-def _accessible(svg, ident: str, title: str, description: str) -> None:
-    for name in ("width", "height", "version", "xmlns:xlink", "preserveAspectRatio"):
-        if svg.hasAttribute(name):
-            svg.removeAttribute(name)
-    svg.setAttribute("width", "100%")
-    svg.setAttribute("preserveAspectRatio", "xMinYMin meet")
-    svg.setAttribute("role", "img")
-    svg.setAttribute("class", "chart-svg")
-    svg.setAttribute("font-family", SVG_FONT_FAMILY)
-    svg.setAttribute("aria-labelledby", f"{ident}-title {ident}-desc")
-    for tag, text in (("title", title), ("desc", description)):
-        node = svg.getElementsByTagName(tag)[0]
-        node.setAttribute("id", f"{ident}-{tag}")
-        node.firstChild.data = text
+    out = [
+        f'<svg viewBox="0 0 {int(width)} {int(used)}" xmlns="http://www.w3.org/2000/svg"'
+        f' fill-rule="evenodd" width="100%" preserveAspectRatio="xMinYMin meet" role="img"'
+        f' class="chart-svg" font-family="{_escape(SVG_FONT_FAMILY)}"'
+        f' aria-labelledby="{ident}-title {ident}-desc">'
+        f'<title id="{ident}-title">{_escape(str(chart.title))}</title>'
+        f'<desc id="{ident}-desc">{_escape(str(chart.description))}</desc>'
+        # reportlab's frame: y flipped, then the shapes shifted down by the height used.
+        f'<g transform="scale(1,-1) translate(0,-{int(used)})"><g>']
+    shift = "" if used == 0 else f' transform=" matrix({_cfp(1, 0, 0, 1, 0, used)})"'
+    if not shapes:
+        out.append(f"<g{shift}/></g></g></svg>")
+        return Markup("".join(out))  # noqa: S704 - every text escaped above
+    out.append(f"<g{shift}>")
+    out += [_SVG_WRITERS[type(shape)](shape) for shape in shapes]
+    out.append("</g></g></g></svg>")
+    return Markup("".join(out))  # noqa: S704 - every attribute and text escaped
 
 
 def _escape(data: str) -> str:
-    # What minidom's writer escapes, so the markup is the one toxml() gave.
+    # What minidom's writer escapes, so the markup is the one reportlab's DOM gave.
     return (data.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
             .replace(">", "&gt;"))
 
 
-def _clean_attributes(tag: str, attrs: dict[str, str]) -> dict[str, str]:
-    """Style attributes to presentation attributes; no ids, clips or empty transforms."""
-    if tag not in ("title", "desc"):
-        attrs.pop("id", None)
-        attrs.pop("clip", None)
-    if attrs.get("transform") == "":
-        del attrs["transform"]
-    for name, value in _STYLE_ITEM.findall(attrs.pop("style", "")):
-        if name == "font-family":
-            continue  # the root's family applies
-        if name == "font-size" and value.endswith("px"):
-            value = value[:-2]
-        attrs[name] = value
-    anchor = attrs.pop("data-anchor", None)
-    if anchor is not None:
-        # Back to the anchor point, aligned by the browser with its own font.
-        attrs["x"] = attrs.pop("data-x", "")
-        if anchor != "start":
-            attrs["text-anchor"] = anchor
-    return attrs
+def _cfp(*numbers: float) -> str:
+    return py_fp_str(*numbers).replace(" ", ",")
 
 
-def _write_clean(element, out: list[str]) -> None:
-    """Serialise ``element`` with its attributes cleaned, in one walk: editing the DOM
-    node by node (minidom's setAttribute) cost more than drawing the chart."""
-    tag = element.tagName
-    attrs = _clean_attributes(tag, dict(element.attributes.items()))
-    out.append("<" + tag)
-    for name, value in attrs.items():
-        out.append(f' {name}="{_escape(value)}"')
-    children = element.childNodes
-    if not children:
-        out.append("/>")
-        return
-    out.append(">")
-    for child in children:
-        if child.nodeType == child.ELEMENT_NODE:
-            _write_clean(child, out)
-        elif child.nodeType == child.TEXT_NODE:
-            out.append(_escape(child.data))
-        else:
-            out.append(child.toxml())
-    out.append(f"</{tag}>")
+@lru_cache(maxsize=64)
+def _rgb(colour: Color | None) -> str:
+    if colour is None:
+        return "none"
+    # renderSVG's "%d %%": whole percents, cut rather than rounded.
+    red, green, blue = (int(part * 100) for part in (colour.red, colour.green, colour.blue))
+    return f"rgb({red}%,{green}%,{blue}%)"
+
+
+# Each shape as reportlab's SVG renderer wrote it (numbers written by its own functions,
+# attributes in its order), with its inline style already turned into attributes.
+
+
+def _area(fill: Color | None, stroke: Color | None, stroke_width: float | None) -> str:
+    return (f' stroke="{_rgb(stroke)}" stroke-linecap="butt"'
+            f' stroke-width="{1 if stroke_width is None else stroke_width}"'
+            f' fill="{_rgb(fill)}" fill-rule="evenodd"/>')
+
+
+def _svg_rect(shape: _Rect) -> str:
+    x1, y1 = shape.x, shape.y
+    x2, y2 = x1 + shape.w, y1 + shape.h
+    x, y = min(x1, x2), min(y1, y2)
+    return (f'<rect x="{x}" y="{y}" width="{max(x1, x2) - x}" height="{max(y1, y2) - y}"'
+            + _area(shape.fill, shape.stroke, shape.stroke_width))
+
+
+def _svg_circle(shape: _Circle) -> str:
+    return (f'<circle cx="{shape.x}" cy="{shape.y}" r="{shape.r}"'
+            + _area(shape.fill, shape.stroke, shape.stroke_width))
+
+
+def _svg_polygon(shape: _Polygon) -> str:
+    points = shape.points
+    pairs = ", ".join(fp_str(points[i], points[i + 1]) for i in range(0, len(points), 2))
+    return f'<polygon points="{pairs}"' + _area(shape.fill, shape.stroke, shape.stroke_width)
+
+
+def _dash(dash: list[float] | None) -> str:
+    return f' stroke-dasharray="{", ".join(map(str, dash))}"' if dash else ""
+
+
+def _svg_line(shape: _Line) -> str:
+    return (f'<path d="M {_cfp(shape.x1, shape.y1)} L {_cfp(shape.x2, shape.y2)} Z"'
+            f' stroke="{_rgb(shape.stroke)}" stroke-linecap="butt"'
+            f' stroke-width="{shape.stroke_width}"{_dash(shape.dash)}/>')
+
+
+def _fp(number: float) -> str:
+    # renderSVG's py_fp_str for one number, without its join: hatching has thousands.
+    return ("%f" % number).rstrip("0").rstrip(".")  # noqa: UP031 - its own format
+
+
+def _svg_path(shape: _Path) -> str:
+    d = "".join(f"{'M' if move else 'L'} {_fp(x)} {_fp(y)} " for x, y, move in shape.moves)
+    return (f'<path d="{d}" stroke="{_rgb(shape.stroke)}" stroke-linecap="butt"'
+            f' stroke-width="{shape.stroke_width}" fill="none" fill-rule="evenodd"'
+            f'{_dash(shape.dash)}/>')
+
+
+def _svg_text(shape: _Text) -> str:
+    # x is the anchor point, aligned by the browser with its own font (reportlab wrote x
+    # already shifted by the text's width in DejaVu).
+    anchor = "" if shape.anchor == "start" else f' text-anchor="{shape.anchor}"'
+    return (f'<text x="{shape.x:.2f}" y="{shape.y}"'
+            f' transform="translate(0,{int(2 * shape.y)}) scale(1,-1)"'
+            f' font-size="{shape.size}" fill="{_rgb(shape.colour)}" stroke="none"{anchor}>'
+            f"{_escape(shape.text)}</text>")
+
+
+_SVG_WRITERS: dict[type, Callable[[Any], str]] = {
+    _Rect: _svg_rect, _Circle: _svg_circle, _Polygon: _svg_polygon, _Line: _svg_line,
+    _Path: _svg_path, _Text: _svg_text}
+
 
 
 # ---------------------------------------------------------------- PDF

@@ -7,9 +7,11 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
+from decimal import Decimal
 from xml.etree import ElementTree
 
 import pytest
+from babel.numbers import format_decimal, format_percent
 from flask import render_template_string
 from pypdf import PdfReader
 from reportlab.graphics import renderPDF
@@ -119,6 +121,28 @@ SECOND = "rgb(65%,27%,0%)"   # PALETTE[1]
     (None, Kind.PERCENT, "en", "–"), ("Perú", Kind.TEXT, "fr", "Perú")])
 def test_values_are_written_in_the_viewers_locale(value, kind, locale, written):
     assert charts.format_value(value, kind, locale) == written
+
+
+NUMBERS = [0, 1, 7, 999, 1000, 1234, 65536, 1234567, 10 ** 15 - 1, 10 ** 15, 10 ** 20, -1, -1234,
+           0.0, 0.5, 0.05, 0.125, 0.3333, 0.6666, 0.9995, 1.0, 1.5, 2.675, 12.05, 840.5,
+           1234.5678, -0.25, 1e-7, 123456789.123, Decimal("1234.50"), Decimal("0.3333"),
+           Decimal("7"), Decimal("-2.5")]
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "fr", "pt"])
+@pytest.mark.parametrize("kind", [Kind.PEOPLE, Kind.COUNT, Kind.NUMBER, Kind.HOURS,
+                                  Kind.PERCENT])
+def test_numbers_are_written_as_babel_writes_them(locale, kind):
+    """The writers parse a locale's pattern once and group whole numbers themselves:
+    what they write must be Babel's own text, number for number."""
+    pattern = {Kind.NUMBER: "#,##0.0", Kind.HOURS: "#,##0.#"}.get(kind, "#,##0")
+    for value in NUMBERS:
+        if kind is Kind.PERCENT:
+            expected = format_percent(round(float(value), 3), locale=locale,
+                                      decimal_quantization=False)
+        else:
+            expected = format_decimal(value, format=pattern, locale=locale)
+        assert charts.format_value(value, kind, locale) == expected, value
 
 
 @pytest.mark.parametrize(("top", "kind", "ticks"), [
