@@ -152,8 +152,10 @@ class Cohort(db.Model):
 class Enrolment(db.Model):
     __tablename__ = "enrolments"
     __table_args__ = (UniqueConstraint("cohort_id", "user_id"),
-                      # Reports and targets: completions by day (migration 0019).
-                      Index("ix_enrolments_status_completed_at", "status", "completed_at"))
+                      # Reports and targets: completions by day (migration 0019), with the
+                      # cohort and person so that targets read no row (migration 0024).
+                      Index("ix_enrolments_status_completed_at_cohort_id_user_id", "status",
+                            "completed_at", "cohort_id", "user_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))

@@ -14,7 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, distinct, func, or_, select, union, union_all
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    distinct,
+    func,
+    or_,
+    select,
+    tuple_,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.accounts.models import User
@@ -217,24 +228,59 @@ def met_pairs(users, competency_ids) -> Select:
     return select(met.c.user_id, met.c.competency_id)
 
 
-def met_counts(people, required) -> Select:
+def met_counts(people, required, *, every: bool = False) -> Select:
     """SELECT (key, user_id, met) for each (key, user_id) row of ``people`` that met at
     least one competency ``required`` lists for its key: how many of them it met.
 
     ``people`` is a SELECT of (key, user_id) and ``required`` a SELECT of
     (key, competency_id), whatever the key means to the caller (a certification track,
     say); a row met every required competency when ``met`` equals their number. One
-    statement, whatever the number of people."""
+    statement, whatever the number of people.
+
+    With ``every``, only the rows that met every competency required for their key. A
+    competency no evidence can show (no assessment nor observation item counts for it)
+    is met only by sign-off, so the rows lacking such a sign-off are left out before any
+    grade or observation is read: sign-offs are few, and reading the evidence of
+    thousands of people who cannot be complete was most of a report's work."""
     people = people.subquery("people")
     required = required.subquery("required")
     key, user_id = people.c[0], people.c[1]
+    if every:
+        # Sign-offs are few: those who hold every sign-off their key needs are found from
+        # them, and a key needing none keeps all its rows (no per-row test, which
+        # PostgreSQL costs high enough to compile the whole statement).
+        only_signed = (select(required.c[0].label("key"), required.c[1].label("competency_id"))
+                       .where(~select(Evidence.assessment_id)
+                              .where(Evidence.competency_id == required.c[1]).exists(),
+                              ~select(ObservationItem.id)
+                              .where(ObservationItem.competency_id == required.c[1]).exists())
+                       .subquery("only_signed"))
+        needs = (select(only_signed.c.key, func.count().label("n"))
+                 .group_by(only_signed.c.key).subquery("signoffs_needed"))
+        signed = (select(only_signed.c.key, Signoff.user_id)
+                  .join(Signoff, Signoff.competency_id == only_signed.c.competency_id)
+                  .join(needs, needs.c.key == only_signed.c.key)
+                  .where(Signoff.withdrawn_at.is_(None))
+                  .group_by(only_signed.c.key, Signoff.user_id, needs.c.n)
+                  .having(func.count(distinct(Signoff.competency_id)) == needs.c.n))
+        people = (select(key, user_id)
+                  .where(or_(key.not_in(select(needs.c.key)),
+                             tuple_(key, user_id).in_(signed)))
+                  .subquery("candidates"))
+        key, user_id = people.c[0], people.c[1]
     met = met_pairs(select(user_id), select(required.c[1])).subquery("met")
-    return (select(key, user_id, func.count(distinct(required.c[1])).label("met"))
-            .select_from(people)
-            .join(required, required.c[0] == key)
-            .join(met, and_(met.c.user_id == user_id,
-                            met.c.competency_id == required.c[1]))
-            .group_by(key, user_id))
+    counts = (select(key, user_id, func.count(distinct(required.c[1])).label("met"))
+              .select_from(people)
+              .join(required, required.c[0] == key)
+              .join(met, and_(met.c.user_id == user_id,
+                              met.c.competency_id == required.c[1]))
+              .group_by(key, user_id))
+    if every:
+        needed = (select(required.c[0].label("key"), func.count().label("n"))
+                  .group_by(required.c[0]).subquery("needed"))
+        counts = (counts.join(needed, needed.c.key == key).group_by(needed.c.n)
+                  .having(func.count(distinct(required.c[1])) == needed.c.n))
+    return counts
 
 
 # ---------------------------------------------------------------- coordinators' pages

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -128,6 +129,11 @@ class EvaluationResponse(db.Model):
     """One filled-in questionnaire. ``user_id`` is NULL when the template was anonymous."""
 
     __tablename__ = "evaluation_responses"
+    # The report counts the responses of each kind, in all or some cohorts, from the
+    # index alone; and PostgreSQL finds the latest free-text answers by walking the
+    # newest responses instead of sorting them all.
+    __table_args__ = (Index("ix_evaluation_responses_cohort_id_kind", "cohort_id", "kind"),
+                      Index("ix_evaluation_responses_submitted_at", "submitted_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template_id: Mapped[int] = mapped_column(
@@ -148,7 +154,12 @@ class EvaluationAnswer(db.Model):
     __table_args__ = (UniqueConstraint("response_id", "item_id"),
                       # The report counts answers per item and value (migration 0019).
                       Index("ix_evaluation_answers_item_value", "item_id", "value",
-                            "response_id"))
+                            "response_id"),
+                      # The report lists the latest free-text answers: only the few answers
+                      # with a text, found by response without reading the others.
+                      Index("ix_evaluation_answers_response_id_text", "response_id",
+                            sqlite_where=text("text IS NOT NULL"),
+                            postgresql_where=text("text IS NOT NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(

@@ -26,12 +26,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Integer,
     String,
+    and_,
     case,
     cast,
     distinct,
-    exists,
     extract,
-    false,
     func,
     literal,
     null,
@@ -41,6 +40,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.sql.util import find_tables
 
 from lms.accounts.models import GENDER_TITLES, Gender, Institution, User
 from lms.catalog.models import Course, Program
@@ -139,26 +139,32 @@ def _reach_in_one_pass(where: list) -> dict[int, list[tuple]]:
     """Every grouping of the reach section from one statement: {part: rows}.
 
     The filtered enrolments (with their started flag and hours) are read once into a
-    CTE, which both PostgreSQL and SQLite materialise because seven parts read it: the
+    CTE, which both PostgreSQL and SQLite materialise because every part reads it: the
     section used to run five statements, each joining the enrolments to their cohort,
-    course and holder and probing the lesson completions again. Parts: 0 totals, 1 by
-    sex, 2 by institution (person-level, from the fold into one row per person), 3 by
-    country (with the people in each status), 4 by course, 5 enrolments by the month
-    their cohort starts, 6 completions by the month of completion."""
+    course and holder and probing the lesson completions again. Parts: 0 people by sex
+    and institution (person-level, from the fold into one row per person; reach() adds
+    them up into the totals, the sexes and the institutions), 1 by country (with the
+    people in each status), 2 by course, 3 enrolments by the month their cohort starts,
+    4 completions by the month of completion. The months are read from the days once
+    grouped: a date function on each of 100,000 rows cost more than the grouping."""
     completed = Enrolment.status == EnrolmentStatus.COMPLETED
     base = (enrolments_joined(
-        Enrolment.id.label("enrolment_id"), Enrolment.user_id.label("user_id"),
+        Enrolment.user_id.label("user_id"),
         User.gender.label("gender"), User.institution_id.label("institution_id"),
         Cohort.country.label("country"), Course.id.label("course_id"),
-        Enrolment.status.label("status"),
+        # The status as a small number: the parts compare it a dozen times a row.
+        case({status.value: index for index, status in enumerate(EnrolmentStatus)},
+             value=Enrolment.status).label("status"),
         case((_started(), 1), else_=0).label("started"),
         case((completed, Course.hours), else_=0).label("hours"),
-        cast(extract("year", Cohort.starts_on), Integer).label("start_year"),
-        cast(extract("month", Cohort.starts_on), Integer).label("start_month"),
-        cast(extract("year", Enrolment.completed_at), Integer).label("done_year"),
-        cast(extract("month", Enrolment.completed_at), Integer).label("done_month"))
+        Cohort.starts_on.label("starts_on"),
+        case((completed, Enrolment.completed_at)).label("completed_at"))
         .where(*where).cte("reach_base"))
-    done = base.c.status == EnrolmentStatus.COMPLETED
+
+    def has(status: EnrolmentStatus):
+        return base.c.status == list(EnrolmentStatus).index(status)
+
+    done = has(EnrolmentStatus.COMPLETED)
 
     def flag(condition):
         return func.max(case((condition, 1), else_=0))
@@ -166,8 +172,8 @@ def _reach_in_one_pass(where: list) -> dict[int, list[tuple]]:
     person = (select(
         base.c.user_id, base.c.gender, base.c.institution_id,
         func.max(base.c.started).label("started"), flag(done).label("completed"),
-        flag(base.c.status == EnrolmentStatus.FAILED).label("failed"),
-        flag(base.c.status == EnrolmentStatus.WITHDRAWN).label("withdrawn"),
+        flag(has(EnrolmentStatus.FAILED)).label("failed"),
+        flag(has(EnrolmentStatus.WITHDRAWN)).label("withdrawn"),
         func.count().label("enrolments"), func.sum(base.c.hours).label("hours"))
         .group_by(base.c.user_id, base.c.gender, base.c.institution_id)
         .cte("reach_people"))
@@ -182,36 +188,35 @@ def _reach_in_one_pass(where: list) -> dict[int, list[tuple]]:
 
     enrolment_counts = [
         people(), people(base.c.started == 1), people(done),
-        people(base.c.status == EnrolmentStatus.FAILED),
-        people(base.c.status == EnrolmentStatus.WITHDRAWN),
+        people(has(EnrolmentStatus.FAILED)), people(has(EnrolmentStatus.WITHDRAWN)),
         func.count(), func.coalesce(func.sum(base.c.hours), 0)]
     no_text, no_number = cast(null(), String(200)), cast(null(), Integer)
     no_counts = [no_number] * len(person_counts)
     no_statuses = [no_number] * len(_STATUSES)
+
+    def monthly(part: int, column):
+        days = (select(column.label("day"), func.count().label("n"))
+                .where(column.is_not(None)).group_by(column).subquery())
+        year = cast(extract("year", days.c.day), Integer)
+        month = cast(extract("month", days.c.day), Integer)
+        return (select(literal(part), no_text, year, no_text, month, func.sum(days.c.n),
+                       *no_counts[2:], *no_statuses).group_by(year, month))
+
     query = union_all(
-        select(literal(0), no_text, no_number, no_text, *person_counts, *no_statuses),
-        select(literal(1), person.c.gender, no_number, no_text, *person_counts, *no_statuses)
-        .group_by(person.c.gender),
-        select(literal(2), no_text, person.c.institution_id, Institution.name, *person_counts,
-               *no_statuses)
+        select(literal(0), person.c.gender, person.c.institution_id, Institution.name,
+               *person_counts, *no_statuses)
         .select_from(person)
         .outerjoin(Institution, Institution.id == person.c.institution_id)
-        .group_by(person.c.institution_id, Institution.name),
-        select(literal(3), base.c.country, no_number, no_text, *enrolment_counts,
-               *[people(base.c.status == status) for status in _STATUSES])
+        .group_by(person.c.gender, person.c.institution_id, Institution.name),
+        select(literal(1), base.c.country, no_number, no_text, *enrolment_counts,
+               *[people(has(status)) for status in _STATUSES])
         .group_by(base.c.country),
         # Grouped by the id alone (the code and title are read after): sorting 100,000
         # rows by their titles spilled to disk on PostgreSQL.
-        select(literal(4), no_text, base.c.course_id, no_text, *enrolment_counts,
+        select(literal(2), no_text, base.c.course_id, no_text, *enrolment_counts,
                *no_statuses)
         .group_by(base.c.course_id),
-        select(literal(5), no_text, base.c.start_year, no_text, base.c.start_month,
-               func.count(), *no_counts[2:], *no_statuses)
-        .group_by(base.c.start_year, base.c.start_month),
-        select(literal(6), no_text, base.c.done_year, no_text, base.c.done_month,
-               func.count(), *no_counts[2:], *no_statuses)
-        .where(done, base.c.done_year.is_not(None))
-        .group_by(base.c.done_year, base.c.done_month))
+        monthly(3, base.c.starts_on), monthly(4, func.date(base.c.completed_at)))
     parts: dict[int, list[tuple]] = defaultdict(list)
     for part, text, number, name, *rest in db.session.execute(query):
         parts[part].append((text, number, name, *rest))
@@ -233,6 +238,10 @@ def _counts(row) -> tuple:
     return tuple(int(value or 0) for value in row)
 
 
+def _added(first: tuple, second: tuple) -> tuple:
+    return tuple(a + b for a, b in zip(first, second, strict=True))
+
+
 def gender_title(code: str | None) -> str:
     if code is None or code == UNSTATED:
         return _("Not stated")
@@ -250,22 +259,29 @@ def reach(filters: ReportFilter, scope: Scope) -> Section:
     where = enrolment_conditions(filters, scope)
     parts = _reach_in_one_pass(where)
     width = len(COLUMNS_OF_REACH)
-    total = _counts(parts[0][0][3:3 + width]) if parts[0] else (0,) * width
-    sex_rows = {gender: _counts(rest[:width]) for gender, _n, _name, *rest in parts[1]}
-    country_rows = [(code, *rest) for code, _n, _name, *rest in parts[3]]
+    total: tuple = (0,) * width
+    sex_rows: dict[str | None, tuple] = {}
+    institution_rows: dict[tuple, tuple] = {}
+    for gender, institution_id, name, *rest in parts[0]:
+        counts = _counts(rest[:width])
+        total = _added(total, counts)
+        sex_rows[gender] = _added(sex_rows.get(gender, (0,) * width), counts)
+        institution_rows[institution_id, name] = _added(
+            institution_rows.get((institution_id, name), (0,) * width), counts)
+    country_rows = [(code, *rest) for code, _n, _name, *rest in parts[1]]
     by_country = sorted(((country_name(row[0]), *_counts(row[1:width + 1]))
                          for row in country_rows),
                         key=lambda row: collation_key(row[0]))
     order = [g.value for g in Gender] + [None]
     by_sex = [(gender_title(code), *sex_rows[code]) for code in order if code in sex_rows]
-    by_institution = sorted(((name or _("No institution"), *_counts(rest[:width]))
-                             for _text, _id, name, *rest in parts[2]),
+    by_institution = sorted(((name or _("No institution"), *counts)
+                             for (_id, name), counts in institution_rows.items()),
                             key=lambda row: collation_key(row[0]))
     courses = {row.id: row for row in db.session.execute(
         select(Course.id, Course.code, Course.title)
-        .where(Course.id.in_([course_id for _t, course_id, *_r in parts[4]])))}
+        .where(Course.id.in_([course_id for _t, course_id, *_r in parts[2]])))}
     by_course = [(f"{courses[course_id].code}: {courses[course_id].title}",
-                  *_counts(rest[:width])) for _t, course_id, _n, *rest in parts[4]]
+                  *_counts(rest[:width])) for _t, course_id, _n, *rest in parts[2]]
     by_course.sort(key=lambda row: row[0])
 
     notes = [_l("An enrolment belongs to the period its cohort starts in and to the "
@@ -298,8 +314,8 @@ def reach(filters: ReportFilter, scope: Scope) -> Section:
                    [(_("All"), *total)], note=notes[0])
     section.tables = [totals, *tables]
     section.charts = [
-        _trend(filters, [(year, month, count) for _t, year, _n, month, count, *_r in parts[5]],
-               [(year, month, count) for _t, year, _n, month, count, *_r in parts[6]]),
+        _trend(filters, [(year, month, count) for _t, year, _n, month, count, *_r in parts[3]],
+               [(year, month, count) for _t, year, _n, month, count, *_r in parts[4]]),
         _country_status([(row[0], *row[width + 1:]) for row in country_rows])]
     return section
 
@@ -426,91 +442,175 @@ def _tracks(filters: ReportFilter, scope: Scope) -> list[Track]:
     return list(db.session.scalars(query))
 
 
+def _tables_read(*clauses) -> set:
+    """The tables ``clauses`` (columns or conditions) name, for joining only those."""
+    return set(find_tables(tuple_(true(), *clauses), check_columns=True))
+
+
+def _enrolments_for(conditions: list, *columns):
+    """SELECT ``columns`` from Enrolment joined with Cohort, and with Course and User only
+    where ``conditions`` name them: at a program's size the joins to the 60,000 people
+    cost more than the rest of the funnel (an inner join on a required key changes no
+    count, so leaving one out never does either)."""
+    named = _tables_read(*conditions)
+    query = (select(*columns).select_from(Enrolment)
+             .join(Cohort, Cohort.id == Enrolment.cohort_id))
+    if Course.__table__ in named:
+        query = query.join(Course, Course.id == Cohort.course_id)
+    if User.__table__ in named:
+        query = query.join(User, User.id == Enrolment.user_id)
+    return query
+
+
 def _funnel_counts(tracks: list[Track], filters: ReportFilter,
                    scope: Scope) -> dict[int, list[int]]:
     """{track id: people at each stage of FUNNEL_STAGES}: two queries, whatever the
     number of people, and no row per person leaves the database.
 
-    The people enrolled (as filtered) are a CTE every later stage reads, never a list of
-    ids; each stage keeps the (track, person) pairs of the one before. Stages are
-    filters (NOT EXISTS, IN) rather than joins of one aggregate to another: a planner
-    cannot estimate how many groups a HAVING keeps, and PostgreSQL, guessing one,
-    chose a nested loop that took half a minute for one year of a program."""
+    One pass over the enrolments in the required courses, grouped by person, gives each
+    person a flag per track (enrolled as filtered) and per course (completed in any
+    cohort): the first two stages are sums of those flags, never a DISTINCT over
+    (track, person) pairs nor a lookup of each person's completions. Only the tracks that
+    require competencies or practice hours carry their people on to those stages; a
+    track requiring neither has as many people there as at the stage before."""
     track_ids = [track.id for track in tracks]
     counts = {track_id: [0] * len(FUNNEL_STAGES) for track_id in track_ids}
     if not track_ids:
         return counts
-    # The number of competencies each track requires, read once (a handful of rows).
-    competencies_needed = dict(db.session.execute(
-        select(track_competencies.c.track_id, func.count()).where(
-            track_competencies.c.track_id.in_(track_ids))
-        .group_by(track_competencies.c.track_id)).all())
-    practice = {track.id: track.practice_hours or 0 for track in tracks}
+    # Each track's required courses and number of required competencies (a handful of rows).
+    courses_of: dict[int, list[int]] = defaultdict(list)
+    competencies_needed: dict[int, int] = {}
+    for track_id, course_id, needed in db.session.execute(union_all(
+            select(track_courses.c.track_id, track_courses.c.course_id, literal(0))
+            .where(track_courses.c.track_id.in_(track_ids)),
+            select(track_competencies.c.track_id, cast(null(), Integer), func.count())
+            .where(track_competencies.c.track_id.in_(track_ids))
+            .group_by(track_competencies.c.track_id))):
+        if course_id is None:
+            competencies_needed[track_id] = needed
+        else:
+            courses_of[track_id].append(course_id)
+    # A track requiring no course has nobody enrolled, hence nobody at any stage.
+    funnel_tracks = [track for track in tracks if courses_of.get(track.id)]
+    if not funnel_tracks:
+        return counts
+    conditions = enrolment_conditions(filters, scope)
+    counted = and_(true(), *conditions)
+    course_ids = sorted({course_id for ids in courses_of.values() for course_id in ids})
 
-    enrolled = (enrolments_joined(track_courses.c.track_id.label("track_id"),
-                                  Enrolment.user_id.label("user_id"))
-                .join(track_courses, track_courses.c.course_id == Cohort.course_id)
-                .where(track_courses.c.track_id.in_(track_ids),
-                       *enrolment_conditions(filters, scope))
-                .distinct().cte("funnel_enrolled"))
-    # Every required course completed, in any cohort (not only the filtered ones): no
-    # required course of the track lacks a completed enrolment of the person.
-    required = track_courses.alias("funnel_required")
-    completed = (select(Enrolment.id).join(Cohort, Cohort.id == Enrolment.cohort_id)
-                 .where(Enrolment.user_id == enrolled.c.user_id,
-                        Enrolment.status == EnrolmentStatus.COMPLETED,
-                        Cohort.course_id == required.c.course_id)
-                 .correlate_except(Enrolment, Cohort))
-    courses = (select(enrolled.c.track_id, enrolled.c.user_id)
-               .where(~exists().where(required.c.track_id == enrolled.c.track_id,
-                                      ~completed.exists()))
-               .cte("funnel_courses"))
+    def flag(condition):
+        return func.max(case((condition, 1), else_=0))
+
+    people = (_enrolments_for(
+        conditions, Enrolment.user_id.label("user_id"),
+        *(flag(and_(Cohort.course_id.in_(courses_of[track.id]), counted))
+          .label(f"enrolled_{track.id}") for track in funnel_tracks),
+        *(flag(and_(Cohort.course_id == course_id,
+                    Enrolment.status == EnrolmentStatus.COMPLETED))
+          .label(f"completed_{course_id}") for course_id in course_ids))
+        .where(Cohort.course_id.in_(course_ids))
+        .group_by(Enrolment.user_id))
+    if filters != ReportFilter() or not scope.everything:
+        # A filtered report counts fewer people: the pass reads only their enrolments (all
+        # of them, for a required course completed outside the filters counts too).
+        people = people.where(Enrolment.user_id.in_(
+            _enrolments_for(conditions, Enrolment.user_id)
+            .where(Cohort.course_id.in_(course_ids), *conditions).correlate(None)))
+    people = people.cte("funnel_people")
+
+    def enrolled(track_id: int):
+        return people.c[f"enrolled_{track_id}"] == 1
+
+    def every_course(track_id: int):
+        # Every required course completed, in any cohort (not only the filtered ones). The
+        # flags are 0 or 1: their sum reaching their number is every one of them set, and
+        # PostgreSQL estimates it at a third of the people, where it guessed one person for
+        # a flag equal to 1 per course and looped over the people for each met competency.
+        flags = [people.c[f"enrolled_{track_id}"]] + [
+            people.c[f"completed_{course_id}"] for course_id in courses_of[track_id]]
+        return sum(flags[1:], flags[0]) >= len(flags)
+
+    def total(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    tally = select(*(total(test(track.id)).label(f"{name}_{track.id}")
+                     for track in funnel_tracks
+                     for name, test in (("enrolled", enrolled),
+                                        ("courses", every_course)))).cte("funnel_tally")
+    parts = [select(literal(index), literal(track.id), tally.c[f"{name}_{track.id}"],
+                    literal(0))
+             for track in funnel_tracks
+             for index, name in ((0, "enrolled"), (1, "courses"))]
+
+    def with_courses(track_id: int):
+        return select(literal(track_id).label("track_id"), people.c.user_id) \
+            .where(every_course(track_id))
+
     # Every required competency met: as many met as the track requires.
-    met = met_counts(select(courses.c.track_id, courses.c.user_id),
-                     select(track_competencies.c.track_id, track_competencies.c.competency_id)
-                     .where(track_competencies.c.track_id.in_(track_ids))).subquery("funnel_met")
-    no_competency = [track_id for track_id in track_ids if not competencies_needed.get(track_id)]
-    competent = union_all(
-        select(met.c[0].label("track_id"), met.c.user_id)
-        .where(met.c.met >= case(competencies_needed, value=met.c[0], else_=0)
-               if competencies_needed else true()),
-        select(courses.c.track_id, courses.c.user_id)
-        .where(courses.c.track_id.in_(no_competency) if no_competency else false()),
-    ).cte("funnel_competent")
-    # The track's supervised practice hours approved (a track asking none: everyone).
-    logged = (select(HoursLog.track_id, HoursLog.user_id)
-              .where(HoursLog.kind == HoursKind.PRACTICE, HoursLog.status == HoursStatus.APPROVED,
-                     HoursLog.track_id.in_(track_ids))
-              .group_by(HoursLog.track_id, HoursLog.user_id)
-              .having(func.sum(HoursLog.hours) >= case(practice, value=HoursLog.track_id,
-                                                       else_=0)))
-    free = [track_id for track_id, hours in practice.items() if not hours]
-    practised = (select(competent.c.track_id, competent.c.user_id)
-                 .where(or_(competent.c.track_id.in_(free) if free else false(),
-                            tuple_(competent.c.track_id, competent.c.user_id).in_(logged))))
-    # Certified, renewed: a certificate for the track, not revoked, whatever the stage.
+    practice = {track.id: track.practice_hours or 0 for track in funnel_tracks}
+    assessed = [track.id for track in funnel_tracks if competencies_needed.get(track.id)]
+    competent = None
+    if assessed:
+        met = met_counts(
+            union_all(*(with_courses(track_id) for track_id in assessed)),
+            select(track_competencies.c.track_id, track_competencies.c.competency_id)
+            .where(track_competencies.c.track_id.in_(assessed)), every=True
+        ).subquery("funnel_met")
+        competent = (select(met.c[0].label("track_id"), met.c.user_id)
+                     .cte("funnel_competent"))
+        parts.append(select(literal(2), competent.c.track_id, func.count(), literal(0))
+                     .group_by(competent.c.track_id))
+    # The track's supervised practice hours approved.
+    practised = [track_id for track_id, hours in practice.items() if hours]
+    if practised:
+        logged = (select(HoursLog.track_id, HoursLog.user_id)
+                  .where(HoursLog.kind == HoursKind.PRACTICE,
+                         HoursLog.status == HoursStatus.APPROVED,
+                         HoursLog.track_id.in_(practised))
+                  .group_by(HoursLog.track_id, HoursLog.user_id)
+                  .having(func.sum(HoursLog.hours) >= case(practice, value=HoursLog.track_id,
+                                                           else_=0)))
+        before = union_all(*(
+            select(competent.c.track_id, competent.c.user_id)
+            .where(competent.c.track_id == track_id) if track_id in assessed
+            else with_courses(track_id) for track_id in practised)).subquery("funnel_before")
+        parts.append(select(literal(3), before.c.track_id, func.count(), literal(0))
+                     .where(tuple_(before.c.track_id, before.c.user_id).in_(logged))
+                     .group_by(before.c.track_id))
+    # Certified, renewed: a certificate for the track, not revoked, whatever the stage,
+    # held by someone enrolled in one of its required courses (as filtered).
     held = (select(Certificate.track_id.label("track_id"), Certificate.user_id.label("user_id"),
                    func.max(case((Certificate.renews_id.is_not(None), 1), else_=0))
                    .label("renewed"))
-            .where(Certificate.track_id.in_(track_ids), Certificate.kind == CertificateKind.TRACK,
-                   Certificate.revoked_at.is_(None),
-                   tuple_(Certificate.track_id, Certificate.user_id).in_(
-                       select(enrolled.c.track_id, enrolled.c.user_id)))
-            .group_by(Certificate.track_id, Certificate.user_id).subquery("funnel_held"))
-    practised = practised.subquery("funnel_practised")
-
-    def stage(index: int, rows):
-        return select(literal(index), rows.c.track_id, func.count(), literal(0)) \
-            .group_by(rows.c.track_id)
-
-    query = union_all(
-        stage(0, enrolled), stage(1, courses), stage(2, competent), stage(3, practised),
-        select(literal(4), held.c.track_id, func.count(), func.sum(held.c.renewed))
-        .group_by(held.c.track_id))
-    for index, track_id, people, renewed in db.session.execute(query):
-        counts[track_id][index] = int(people)
+            .where(Certificate.track_id.in_([track.id for track in funnel_tracks]),
+                   Certificate.kind == CertificateKind.TRACK, Certificate.revoked_at.is_(None)))
+    if db.engine.dialect.name == "sqlite":
+        # SQLite looks each holder's enrolments up by index; joined to the people above
+        # it would loop over all of them, three times slower.
+        held = held.where(
+            _enrolments_for(conditions, Enrolment.id)
+            .join(track_courses, track_courses.c.course_id == Cohort.course_id)
+            .where(Enrolment.user_id == Certificate.user_id,
+                   track_courses.c.track_id == Certificate.track_id, *conditions).exists())
+    else:
+        # PostgreSQL hashes the people above, where a lookup per holder hashed every
+        # enrolment again.
+        held = held.join(people, people.c.user_id == Certificate.user_id).where(case(
+            {track.id: people.c[f"enrolled_{track.id}"] for track in funnel_tracks},
+            value=Certificate.track_id, else_=0) == 1)
+    held = held.group_by(Certificate.track_id, Certificate.user_id).subquery("funnel_held")
+    parts.append(select(literal(4), held.c.track_id, func.count(), func.sum(held.c.renewed))
+                 .group_by(held.c.track_id))
+    for index, track_id, people_count, renewed in db.session.execute(union_all(*parts)):
+        counts[track_id][index] = int(people_count or 0)
         if index == 4:
             counts[track_id][5] = int(renewed or 0)
+    for track in funnel_tracks:
+        stages = counts[track.id]
+        if track.id not in assessed:
+            stages[2] = stages[1]
+        if track.id not in practised:
+            stages[3] = stages[2]
     return counts
 
 
@@ -551,31 +651,47 @@ def certification(filters: ReportFilter, scope: Scope) -> Section:
     where = certificate_conditions(filters, scope)
     track_kind = Certificate.kind == CertificateKind.TRACK
 
-    def certificates(*keys, extra=()):
-        return db.session.execute(
-            select(*keys, func.count(Certificate.id), func.count(distinct(Certificate.user_id)))
-            .select_from(Certificate).join(User, User.id == Certificate.user_id)
-            .join(Institution, Institution.id == Certificate.issuer_id)
-            .where(*where, *extra).group_by(*keys)).all()
+    def certificates(*keys, extra=(), counted=None):
+        """(keys..., certificates, holders) per group of the certificates matching the
+        filters and ``extra``; with ``counted``, only the certificates it holds for are
+        counted, and the groups left with none are left out."""
+        # The holder and the body are joined only when a key or condition names them: the
+        # counts come from an index of the certificates alone (a certificate row, with
+        # its credential and snapshot, is wide), and a join on a required key changes none.
+        named = _tables_read(*keys, *where, *extra,
+                             *(() if counted is None else (counted,)))
+        measures = (func.count(), func.count(distinct(Certificate.user_id))) \
+            if counted is None else (
+                func.count(case((counted, 1))),
+                func.count(distinct(case((counted, Certificate.user_id)))))
+        query = select(*keys, *measures).select_from(Certificate)
+        if User.__table__ in named:
+            query = query.join(User, User.id == Certificate.user_id)
+        if Institution.__table__ in named:
+            query = query.join(Institution, Institution.id == Certificate.issuer_id)
+        rows = db.session.execute(query.where(*where, *extra).group_by(*keys)).all()
+        return [row for row in rows if row[-2]]
 
     valid_now = (track_kind, current_filter(today))
+    # Valid today is tested per certificate, not in WHERE: there its "no expiry date or
+    # not expired" made SQLite read every certificate row through the expiry date index,
+    # three times slower than the index holding the columns the report reads.
     by_body = sorted(((name, count, people) for _id, name, count, people in
-                      certificates(Institution.id, Institution.name, extra=valid_now)),
+                      certificates(Institution.id, Institution.name, extra=(track_kind,),
+                                   counted=current_filter(today))),
                      key=lambda row: collation_key(row[0]))
     by_country = sorted(((country_name(code) if code else _("No country"), count, people)
-                         for code, count, people in certificates(User.country, extra=valid_now)),
+                         for code, count, people in certificates(
+                             User.country, extra=(track_kind,), counted=current_filter(today))),
                         key=lambda row: collation_key(row[0]))
     columns = [Column("certificates", _l("Certificates"), Kind.PEOPLE),
                Column("holders", _l("Holders"), Kind.PEOPLE)]
     valid_note = _l("Certifications (track certificates) valid today, whatever the period: "
                     "not revoked, superseded or expired. The country is the holder's. Course, "
                     "cohort, modality and language filters do not apply to certificates.")
-    expiring = db.session.execute(
-        select(Track.id, func.count(Certificate.id), func.count(distinct(Certificate.user_id)))
-        .select_from(Certificate).join(User, User.id == Certificate.user_id)
-        .join(Track, Track.id == Certificate.track_id)
-        .where(*where, *valid_now, Certificate.expires_on <= today + EXPIRY_WINDOW)
-        .group_by(Track.id)).all()
+    expiring = certificates(Certificate.track_id, extra=(
+        *valid_now, Certificate.track_id.is_not(None),
+        Certificate.expires_on <= today + EXPIRY_WINDOW))
     titles = {track.id: track.in_locale("title") for track in tracks}
     missing = [track_id for track_id, *_rest in expiring if track_id not in titles]
     if missing:
@@ -676,7 +792,8 @@ def targets(filters: ReportFilter, scope: Scope) -> Section:
         return section
     program_ids = sorted({target.program_id for target, _program in rows})
     years = sorted({target.year for target, _program in rows})
-    trained, certified = _target_actuals(program_ids, years[0], years[-1])
+    countries = sorted({target.country for target, _program in rows if target.country})
+    trained, certified = _target_actuals(program_ids, years[0], years[-1], countries)
 
     def share(actual: int, target: int) -> float | None:
         return actual / target if target else None
@@ -702,9 +819,10 @@ def targets(filters: ReportFilter, scope: Scope) -> Section:
     return section
 
 
-def _target_actuals(program_ids: list[int], first: int,
-                    last: int) -> tuple[dict[tuple, int], dict[tuple, int]]:
-    """({(program, year, country or None): people trained}, the same for certified)."""
+def _target_actuals(program_ids: list[int], first: int, last: int,
+                    countries: list[str]) -> tuple[dict[tuple, int], dict[tuple, int]]:
+    """({(program, year, country or None): people trained}, the same for certified), per
+    country only for ``countries`` (those a target names)."""
     completed_year = extract("year", Enrolment.completed_at)
     where = [Course.program_id.in_(program_ids), Enrolment.status == EnrolmentStatus.COMPLETED,
              Enrolment.completed_at >= start_of(date(first, 1, 1)),
@@ -713,7 +831,7 @@ def _target_actuals(program_ids: list[int], first: int,
         select(Course.program_id.label("program_id"), completed_year.label("year"),
                Cohort.country.label("country"), Enrolment.user_id.label("user_id"))
         .select_from(Enrolment).join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .join(Course, Course.id == Cohort.course_id).where(*where))
+        .join(Course, Course.id == Cohort.course_id).where(*where), countries)
     issued_year = extract("year", Certificate.issued_on)
     where = [Certificate.program_id.in_(program_ids), Certificate.kind == CertificateKind.TRACK,
              Certificate.revoked_at.is_(None), Certificate.issued_on >= date(first, 1, 1),
@@ -721,26 +839,31 @@ def _target_actuals(program_ids: list[int], first: int,
     certified = _per_country_and_overall(
         select(Certificate.program_id.label("program_id"), issued_year.label("year"),
                User.country.label("country"), Certificate.user_id.label("user_id"))
-        .select_from(Certificate).join(User, User.id == Certificate.user_id).where(*where))
+        .select_from(Certificate).join(User, User.id == Certificate.user_id).where(*where),
+        countries)
     return trained, certified
 
 
-def _per_country_and_overall(rows) -> dict[tuple, int]:
+def _per_country_and_overall(rows, countries: list[str]) -> dict[tuple, int]:
     """{(program, year, country or None): distinct people} from ``rows`` (program_id,
-    year, country, user_id), in one pass: the (program, year, country, person) set is
-    read once and counted twice, per country and over all countries (where someone
-    counted in two countries is one person)."""
-    people = rows.distinct().cte("target_people")
-    query = union_all(
-        select(literal(0), people.c.program_id, people.c.year, people.c.country, func.count())
-        .where(people.c.country.is_not(None))
-        .group_by(people.c.program_id, people.c.year, people.c.country),
-        select(literal(1), people.c.program_id, people.c.year, cast(null(), String(2)),
-               func.count(distinct(people.c.user_id)))
-        .group_by(people.c.program_id, people.c.year))
+    year, country, user_id): per country for ``countries`` only, and over all countries
+    (where someone counted in two countries is one person). Each count reads the rows
+    itself (an index holds them): making the set of every (program, year, country,
+    person) first cost more than reading them twice, once only the countries a target
+    names are counted apart."""
+    overall = rows.subquery("target_people")
+    parts = [select(literal(1), overall.c.program_id, overall.c.year, cast(null(), String(2)),
+                    func.count(distinct(overall.c.user_id)))
+             .group_by(overall.c.program_id, overall.c.year)]
+    if countries:
+        named = rows.where(rows.selected_columns.country.in_(countries)) \
+            .subquery("target_country_people")
+        parts.append(select(literal(0), named.c.program_id, named.c.year, named.c.country,
+                            func.count(distinct(named.c.user_id)))
+                     .group_by(named.c.program_id, named.c.year, named.c.country))
     # Key None is the overall count: people without a country count only there.
     return {(program_id, int(year), country): count
-            for _part, program_id, year, country, count in db.session.execute(query)}
+            for _part, program_id, year, country, count in db.session.execute(union_all(*parts))}
 
 
 # ---------------------------------------------------------------- the whole report

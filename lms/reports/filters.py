@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import exists, false, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import GENDER_TITLES, Gender, Institution, User
@@ -193,12 +193,16 @@ def filter_choices(scope: Scope, locale: str | None = None) -> FilterChoices:
         select(User.country).join(Certificate, Certificate.user_id == User.id)
         .where(certificate_condition(scope), User.country.is_not(None)).distinct())),
         key=lambda code: collation_key(country_name(code, locale)))
+    # Each institution stops at its first member with a visible enrolment (an index probe
+    # or two), where IN (subquery) joined every enrolment to its holder on SQLite (100 ms
+    # at 100,000 enrolments).
+    enrolled = (select(Enrolment.id).join(Cohort, Cohort.id == Enrolment.cohort_id)
+                .join(Course, Course.id == Cohort.course_id)
+                .where(Enrolment.user_id == User.id, visible))
     institutions = db.session.execute(
         select(Institution.id, Institution.name)
-        .where(Institution.id.in_(
-            select(User.institution_id).join(Enrolment, Enrolment.user_id == User.id)
-            .join(Cohort, Cohort.id == Enrolment.cohort_id)
-            .join(Course, Course.id == Cohort.course_id).where(visible)))
+        .where(exists(select(User.id).where(User.institution_id == Institution.id,
+                                            exists(enrolled))))
         .order_by(Institution.name)).all()
     return FilterChoices(
         programs=[(p.id, f"{p.code}: {p.in_locale('name', locale)}") for p in programs],

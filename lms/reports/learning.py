@@ -1,10 +1,12 @@
 """Learning (Kirkpatrick level 2): pass rates, score distributions, pre-/post-test gains and
 the weakest skills of the observation checklists.
 
-Every figure is one GROUP BY query over grades or observations, joined to the enrolment,
-its cohort, the cohort's course and the trainee; the names of what was counted (assessments,
-courses, checklist items) are read afterwards for the ids found, a bounded number of rows.
-The number of queries therefore never depends on the number of people.
+Every figure is one GROUP BY query over grades or observations; the cohorts, courses and
+people the filters name are asked about in subqueries, never joined (``_enrolment_conditions``),
+and the enrolment is read only where a person must be told apart. The names of what was
+counted (assessments, their courses, checklist items) are read afterwards for the ids found,
+a bounded number of rows. The number of queries therefore never depends on the number of
+people.
 
 Who counts (``filters.cohort_condition``, as in every section): administrators everything;
 coordinators and observers the cohorts of their programs; instructors their own cohorts;
@@ -19,8 +21,8 @@ from dataclasses import dataclass
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from lms.accounts.models import User
 from lms.assessments.models import Assessment, AssessmentKind, Grade, TestRole
@@ -47,19 +49,16 @@ WEAKEST_SKILLS = 10
 
 # ------------------------------------------------------------------ who and what counts
 
-def _filter_conditions(filters: ReportFilter) -> list[ColumnElement[bool]]:
+def _cohort_conditions(filters: ReportFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.program_id is not None:
         conditions.append(Course.program_id == filters.program_id)
     if filters.course_id is not None:
-        conditions.append(Course.id == filters.course_id)
+        conditions.append(Cohort.course_id == filters.course_id)
     if filters.cohort_id is not None:
         conditions.append(Cohort.id == filters.cohort_id)
     if filters.country:
         conditions.append(Cohort.country == filters.country)
-    if filters.institution_id is not None:
-        conditions.append(User.institution_id == filters.institution_id)
-    conditions.append(gender_condition(filters.gender))
     if filters.modality:
         conditions.append(Course.modality == filters.modality)
     if filters.language:
@@ -71,13 +70,40 @@ def _filter_conditions(filters: ReportFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _counted(query: Select, filters: ReportFilter, scope: Scope) -> Select:
-    """``query`` (over an ``Enrolment.id`` already joined) limited to the enrolments the
-    viewer may count and the filters keep: joins the cohort, its course and the trainee."""
-    return (query.join(Cohort, Cohort.id == Enrolment.cohort_id)
-            .join(Course, Course.id == Cohort.course_id)
-            .join(User, User.id == Enrolment.user_id)
-            .where(cohort_condition(scope), *_filter_conditions(filters)))
+def _person_conditions(filters: ReportFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.institution_id is not None:
+        conditions.append(User.institution_id == filters.institution_id)
+    if filters.gender is not None:
+        conditions.append(gender_condition(filters.gender))
+    return conditions
+
+
+def _enrolment_conditions(filters: ReportFilter, scope: Scope) -> list[ColumnElement[bool]]:
+    """Conditions on Enrolment alone keeping the enrolments the viewer may count and the
+    filters keep; none when everything counts.
+
+    The cohorts (a few hundred) and the people are asked about in subqueries rather than
+    joined: a grade or an observation then costs one lookup of its enrolment at most,
+    and none at all when nothing is filtered, where a join to the cohorts, courses and
+    60,000 people cost more than the counting itself."""
+    conditions: list[ColumnElement[bool]] = []
+    cohort = _cohort_conditions(filters)
+    if cohort or not scope.everything:
+        conditions.append(Enrolment.cohort_id.in_(
+            select(Cohort.id).join(Course, Course.id == Cohort.course_id)
+            .where(cohort_condition(scope), *cohort)))
+    person = _person_conditions(filters)
+    if person:
+        conditions.append(Enrolment.user_id.in_(select(User.id).where(*person)))
+    return conditions
+
+
+def _counted_enrolments(column, filters: ReportFilter,
+                        scope: Scope) -> list[ColumnElement[bool]]:
+    """Conditions keeping the rows whose enrolment id (``column``) counts."""
+    conditions = _enrolment_conditions(filters, scope)
+    return [column.in_(select(Enrolment.id).where(*conditions))] if conditions else []
 
 
 def _fraction(part: int, whole: int) -> float | None:
@@ -98,10 +124,11 @@ def _number(value) -> float | None:
 @dataclass
 class AssessmentScores:
     assessment_id: int
-    course_id: int
     graded: int
     passed: int
     buckets: list[int]
+    # Grades counted (one per enrolment): a person graded in two cohorts has two.
+    grades: int
 
     @property
     def rate(self) -> float | None:
@@ -111,27 +138,38 @@ class AssessmentScores:
 def _assessment_scores(filters: ReportFilter, scope: Scope) -> list[AssessmentScores]:
     """Per assessment: people graded, people who passed and people per score bucket.
 
-    A person graded in two cohorts of a course counts once, with their best grade."""
-    best = _counted(
+    A person graded in two cohorts of a course counts once, with their best grade. The
+    database returns a row per assessment and bucket, at most ten per assessment."""
+    best = (
         select(Grade.assessment_id.label("assessment_id"),
-               Enrolment.user_id.label("user_id"),
                func.max(Grade.percent).label("percent"),
-               func.max(case((Grade.passed, 1), else_=0)).label("passed"))
-        .select_from(Grade).join(Enrolment, Enrolment.id == Grade.enrolment_id), filters, scope
-    ).where(Grade.assessment_id.in_(
-        select(Assessment.id).where(Assessment.kind.in_([kind.value for kind in GRADED_KINDS])))
-    ).group_by(Grade.assessment_id, Enrolment.user_id).subquery()
-    bucket_counts = [
-        func.sum(case((and_(best.c.percent >= low,
-                            best.c.percent < high if high < 100 else true()), 1), else_=0))
-        for low, high in BUCKETS]
-    rows = db.session.execute(
-        select(Assessment.id, Assessment.course_id, func.count(),
-               func.sum(best.c.passed), *bucket_counts)
-        .join(best, best.c.assessment_id == Assessment.id)
-        .group_by(Assessment.id, Assessment.course_id)).all()
-    return [AssessmentScores(row[0], row[1], int(row[2]), int(row[3] or 0),
-                             [int(value or 0) for value in row[4:]]) for row in rows]
+               func.max(case((Grade.passed, 1), else_=0)).label("passed"),
+               func.count().label("grades"))
+        .join(Enrolment, Enrolment.id == Grade.enrolment_id)
+        # Joined, not IN (...): SQLite, which has no statistics, then starts from the
+        # cohorts a filter names rather than from every grade of every assessment.
+        .join(Assessment, Assessment.id == Grade.assessment_id)
+        .where(Assessment.kind.in_([kind.value for kind in GRADED_KINDS]),
+               *_enrolment_conditions(filters, scope))
+        .group_by(Grade.assessment_id, Enrolment.user_id).subquery())
+    # The highest low bound reached, tried from the top: most grades are high, and the
+    # comparisons are those of the bands themselves (no arithmetic on the stored value).
+    # A grade is 0 to 100 (assessments.grades.as_percent): below 10 is the first band.
+    bucket = case(*((best.c.percent >= low, index)
+                    for index, (low, _high) in reversed(list(enumerate(BUCKETS))) if low),
+                  else_=0)
+    scores: dict[int, AssessmentScores] = {}
+    for assessment_id, band, people, passed, grades in db.session.execute(
+            select(best.c.assessment_id, bucket, func.count(), func.sum(best.c.passed),
+                   func.sum(best.c.grades))
+            .group_by(best.c.assessment_id, bucket)):
+        item = scores.setdefault(assessment_id, AssessmentScores(
+            assessment_id, 0, 0, [0] * len(BUCKETS), 0))
+        item.graded += int(people)
+        item.passed += int(passed or 0)
+        item.buckets[band] += int(people)
+        item.grades += int(grades)
+    return list(scores.values())
 
 
 def _assessments(ids: Iterable[int]) -> dict[int, Assessment]:
@@ -250,45 +288,53 @@ class Gain:
     post_only: int
 
 
-def _gains(filters: ReportFilter, scope: Scope) -> list[Gain]:
+def _gains(filters: ReportFilter, scope: Scope,
+           scores: list[AssessmentScores]) -> list[Gain]:
     """Per course with a pre-test and a post-test: the paired means and the mean gain.
 
-    A pair is the two grades of one enrolment (the same person in the same cohort)."""
-    pre_courses = select(Assessment.course_id).where(Assessment.test_role == TestRole.PRE)
-    post_courses = select(Assessment.course_id).where(Assessment.test_role == TestRole.POST)
-    per_enrolment = _counted(
-        select(Assessment.course_id.label("course_id"),
-               func.max(case((Assessment.test_role == TestRole.PRE, Grade.percent)))
-               .label("pre"),
-               func.max(case((Assessment.test_role == TestRole.POST, Grade.percent)))
-               .label("post"))
-        .select_from(Grade)
-        .join(Assessment, Assessment.id == Grade.assessment_id)
-        .join(Enrolment, Enrolment.id == Grade.enrolment_id), filters, scope
-    ).where(Assessment.kind == AssessmentKind.QUIZ,
-            Assessment.test_role.in_([TestRole.PRE, TestRole.POST]),
-            Assessment.course_id.in_(pre_courses), Assessment.course_id.in_(post_courses),
-            ).group_by(Enrolment.id, Assessment.course_id).subquery()
-    both = and_(per_enrolment.c.pre.is_not(None), per_enrolment.c.post.is_not(None))
+    A pair is the two grades of one enrolment (the same person in the same cohort). The
+    grades of each test are counted with the pass rates (``scores``, one per enrolment);
+    only the pairs are read here, each post-test grade found by its (test, enrolment) key.
+    A course is listed when either test has a grade counted."""
+    # Only a quiz may be a pre-test or a post-test (assessments.manage_services).
+    def role(test_role):
+        return select(Assessment.id).where(Assessment.kind == AssessmentKind.QUIZ,
+                                           Assessment.test_role == test_role)
+
+    # The grades are found from the tests' ids (IN): SQLite, without statistics, otherwise
+    # reads every grade and looks up its assessment. A pair of tests of two courses cannot
+    # share an enrolment; the outer join keeps the tests of one course anyway.
+    pre_grade, post_grade = aliased(Grade), aliased(Grade)
+    pairs = (
+        select(pre_grade.assessment_id.label("pre_id"),
+               post_grade.assessment_id.label("post_id"), func.count().label("paired"),
+               func.avg(pre_grade.percent).label("pre"),
+               func.avg(post_grade.percent).label("post"),
+               func.avg(post_grade.percent - pre_grade.percent).label("gain"))
+        .join(post_grade, post_grade.enrolment_id == pre_grade.enrolment_id)
+        .where(pre_grade.assessment_id.in_(role(TestRole.PRE)),
+               post_grade.assessment_id.in_(role(TestRole.POST)),
+               *_counted_enrolments(pre_grade.enrolment_id, filters, scope))
+        .group_by(pre_grade.assessment_id, post_grade.assessment_id).subquery())
+    pre, post = aliased(Assessment), aliased(Assessment)
     rows = db.session.execute(
-        select(per_enrolment.c.course_id,
-               func.sum(case((both, 1), else_=0)),
-               func.avg(case((both, per_enrolment.c.pre))),
-               func.avg(case((both, per_enrolment.c.post))),
-               func.avg(case((both, per_enrolment.c.post - per_enrolment.c.pre))),
-               func.sum(case((per_enrolment.c.post.is_(None), 1), else_=0)),
-               func.sum(case((per_enrolment.c.pre.is_(None), 1), else_=0)))
-        .group_by(per_enrolment.c.course_id)).all()
-    return [Gain(row[0], int(row[1] or 0), _float(row[2]), _float(row[3]), _float(row[4]),
-                 int(row[5] or 0), int(row[6] or 0)) for row in rows]
-
-
-def _courses(ids: Iterable[int]) -> dict[int, Course]:
-    ids = sorted(set(ids))
-    if not ids:
-        return {}
-    return {c.id: c for c in db.session.scalars(
-        select(Course).where(Course.id.in_(ids)).options(selectinload(Course.translations)))}
+        select(pre.course_id, pre.id, post.id, pairs.c.paired, pairs.c.pre, pairs.c.post,
+               pairs.c.gain)
+        .select_from(pre)
+        .join(post, and_(pre.kind == AssessmentKind.QUIZ, pre.test_role == TestRole.PRE,
+                         post.kind == AssessmentKind.QUIZ, post.test_role == TestRole.POST,
+                         post.course_id == pre.course_id))
+        .outerjoin(pairs, and_(pairs.c.pre_id == pre.id, pairs.c.post_id == post.id))).all()
+    counted = {item.assessment_id: item.grades for item in scores}
+    gains = []
+    for course_id, pre_id, post_id, paired, pre_mean, post_mean, gain in rows:
+        pre_grades, post_grades = counted.get(pre_id, 0), counted.get(post_id, 0)
+        if not (pre_grades or post_grades):
+            continue
+        paired = int(paired or 0)
+        gains.append(Gain(course_id, paired, _float(pre_mean), _float(post_mean),
+                          _float(gain), pre_grades - paired, post_grades - paired))
+    return gains
 
 
 def _gain_table(gains: list[Gain], courses: dict[int, Course]) -> Table:
@@ -333,10 +379,10 @@ def _weakest(filters: ReportFilter, scope: Scope) -> list[Skill]:
     yet; "not observed" says nothing about the skill)."""
     not_yet = func.sum(case((Observation.result == ObservationResult.NOT_YET, 1), else_=0))
     observed = func.count()
-    rows = db.session.execute(_counted(
+    rows = db.session.execute(
         select(Observation.item_id, observed, not_yet)
-        .join(Enrolment, Enrolment.id == Observation.enrolment_id), filters, scope)
-        .where(Observation.result.in_([ObservationResult.MET, ObservationResult.NOT_YET]))
+        .where(Observation.result.in_([ObservationResult.MET, ObservationResult.NOT_YET]),
+               *_counted_enrolments(Observation.enrolment_id, filters, scope))
         .group_by(Observation.item_id)
         .having(not_yet > 0)
         .order_by((not_yet * 1.0 / observed).desc(), not_yet.desc(), Observation.item_id)
@@ -382,10 +428,12 @@ def learning(filters: ReportFilter, scope: Scope) -> Section:
         scores, gains, skills = [], [], []
     else:
         scores = _assessment_scores(filters, scope)
-        gains = _gains(filters, scope)
+        gains = _gains(filters, scope, scores)
         skills = _weakest(filters, scope)
     assessments = _assessments(item.assessment_id for item in scores)
-    courses = _courses(gain.course_id for gain in gains)
+    # A course is in the gains for a grade of one of its tests, so its assessments, read
+    # for the pass rates, bring it.
+    courses = {a.course_id: a.course for a in assessments.values()}
     items = _items(skill.item_id for skill in skills)
     scores.sort(key=lambda item: (assessments[item.assessment_id].course.code,
                                   assessments[item.assessment_id].position, item.assessment_id))

@@ -11,7 +11,8 @@ Anonymous answers carry no person: they cannot be placed by gender or institutio
 either filter is on, they are left out, and so are the people who answered anonymously
 (their receipts say only that), so that the rate compares like with like.
 
-Each figure is one GROUP BY query; the statements are read afterwards for the ids found.
+The rates are one query, the distribution one GROUP BY; the statements are read afterwards
+for the ids found.
 Free-text answers are listed (the latest ``TEXT_LIMIT``) only for viewers who may see
 more than aggregates.
 """
@@ -23,7 +24,7 @@ from collections import defaultdict
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
@@ -54,9 +55,12 @@ def _by_person(filters: ReportFilter) -> bool:
     return filters.gender is not None or filters.institution_id is not None
 
 
-def _conditions(filters: ReportFilter, scope: Scope) -> list:
-    """Conditions on Cohort and Course (and User when ``_by_person``)."""
-    conditions = [cohort_condition(scope)]
+def _cohorts(filters: ReportFilter, scope: Scope):
+    """The cohorts the filters keep (a subquery of ids), or None when they keep them all.
+
+    Enrolments, responses and answers are then read alone, or by cohort through their
+    indexes: joining every row to its cohort and course cost more than the counting."""
+    conditions = [] if scope.everything else [cohort_condition(scope)]
     pairs = ((filters.program_id, Course.program_id), (filters.course_id, Course.id),
              (filters.cohort_id, Cohort.id), (filters.country, Cohort.country),
              (filters.modality, Course.modality), (filters.language, Cohort.language))
@@ -65,84 +69,107 @@ def _conditions(filters: ReportFilter, scope: Scope) -> list:
         conditions.append(Cohort.starts_on >= filters.start)
     if filters.end:
         conditions.append(Cohort.starts_on <= filters.end)
-    if _by_person(filters):
-        conditions.append(gender_condition(filters.gender))
-        if filters.institution_id is not None:
-            conditions.append(User.institution_id == filters.institution_id)
-    return conditions
+    if not conditions:
+        return None
+    return select(Cohort.id).join(Course, Course.id == Cohort.course_id).where(*conditions)
 
 
-def _responses_joined(*columns):
-    return (select(*columns).select_from(EvaluationResponse)
-            .join(Cohort, Cohort.id == EvaluationResponse.cohort_id)
-            .join(Course, Course.id == Cohort.course_id))
+def _people(filters: ReportFilter):
+    """The people the gender and institution filters keep (a subquery of ids), or None.
+
+    Matched by id (IN) rather than joined: the planners then start from the people kept
+    or from the rows, whichever is fewer, where a join had SQLite read every answer."""
+    if not _by_person(filters):
+        return None
+    conditions = [gender_condition(filters.gender)]
+    if filters.institution_id is not None:
+        conditions.append(User.institution_id == filters.institution_id)
+    return select(User.id).where(*conditions)
 
 
-def _eligible(filters: ReportFilter, scope: Scope) -> dict[str, int]:
-    """Enrolments that could answer each kind (one query)."""
+def _counts(filters: ReportFilter, scope: Scope) -> tuple[dict[str, int], dict[str, int]]:
+    """Enrolments that could answer each kind, and the responses of each kind (one query)."""
+    cohorts, people = _cohorts(filters, scope), _people(filters)
+
     # IN (subquery) rather than a correlated EXISTS: PostgreSQL hashes it once, where a
     # subplan per enrolment made the plan look so costly that it compiled it (JIT).
     # enrolment_id is NOT NULL, so NOT IN means "no such receipt", as NOT EXISTS did.
-    def answered_anonymously(kind: str):
-        return Enrolment.id.in_(select(EvaluationReceipt.enrolment_id).where(
+    def named(kind: str):
+        return Enrolment.id.not_in(select(EvaluationReceipt.enrolment_id).where(
             EvaluationReceipt.kind == kind, EvaluationReceipt.anonymous))
 
-    def counted(kind: str, could_answer):
-        condition = could_answer
-        if _by_person(filters):
-            condition = and_(condition, ~answered_anonymously(kind))
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    # One pass over the responses kept: the index on (cohort, kind) holds all it reads.
+    answered = _answered(
+        select(*(func.coalesce(func.sum(case((EvaluationResponse.kind == kind, 1), else_=0)), 0)
+                 .label(kind) for kind in KINDS)), cohorts, people).subquery()
+    finished = Enrolment.status.in_(FINISHED)
+    if cohorts is None and people is None:
+        # Everyone: the index on status counts the results, and a follow-up mail is sent
+        # once per enrolment (unique), so counting mails counts the enrolments mailed.
+        query = select(select(func.count()).select_from(Enrolment).where(finished)
+                       .scalar_subquery(),
+                       select(func.count()).select_from(EvaluationFollowupMail)
+                       .scalar_subquery(), *answered.c).select_from(answered)
+    else:
+        # One pass over the enrolments kept, found by cohort (its index): a condition on
+        # status in WHERE would have SQLite fetch every finished enrolment to learn its
+        # cohort.
+        def counted(kind: str, could_answer):
+            condition = could_answer if people is None else and_(could_answer, named(kind))
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    mailed = Enrolment.id.in_(select(EvaluationFollowupMail.enrolment_id))
-    query = (select(counted(EvaluationKind.END, Enrolment.status.in_(FINISHED)),
-                    counted(EvaluationKind.FOLLOWUP, mailed))
-             .select_from(Enrolment)
-             .join(Cohort, Cohort.id == Enrolment.cohort_id)
-             .join(Course, Course.id == Cohort.course_id))
-    if _by_person(filters):
-        query = query.join(User, User.id == Enrolment.user_id)
-    end, followup = db.session.execute(query.where(*_conditions(filters, scope))).one()
-    return {EvaluationKind.END: int(end), EvaluationKind.FOLLOWUP: int(followup)}
+        enrolled = (select(counted(EvaluationKind.END, finished),
+                           counted(EvaluationKind.FOLLOWUP,
+                                   EvaluationFollowupMail.id.is_not(None)))
+                    .select_from(Enrolment)
+                    .outerjoin(EvaluationFollowupMail,
+                               EvaluationFollowupMail.enrolment_id == Enrolment.id))
+        if cohorts is not None:
+            enrolled = enrolled.where(Enrolment.cohort_id.in_(cohorts))
+        if people is not None:
+            enrolled = enrolled.where(Enrolment.user_id.in_(people))
+        enrolled = enrolled.subquery()
+        query = select(*enrolled.c, *answered.c).select_from(enrolled).join(answered, true())
+    row = db.session.execute(query).one()
+    eligible = {EvaluationKind.END: int(row[0] or 0), EvaluationKind.FOLLOWUP: int(row[1] or 0)}
+    return eligible, {kind: int(count or 0) for kind, count in zip(KINDS, row[2:], strict=True)}
 
 
-def _with_person(query, filters: ReportFilter):
-    # An inner join on the responder leaves anonymous responses out, as the note says.
-    if _by_person(filters):
-        return query.join(User, User.id == EvaluationResponse.user_id)
+def _answered(query, cohorts, people):
+    """``query`` on EvaluationResponse, kept to the filters."""
+    if cohorts is not None:
+        query = query.where(EvaluationResponse.cohort_id.in_(cohorts))
+    if people is not None:
+        # Anonymous responses (no person) are left out, as the note says.
+        query = query.where(EvaluationResponse.user_id.in_(people))
     return query
-
-
-def _responses(filters: ReportFilter, scope: Scope) -> dict[str, int]:
-    query = _with_person(_responses_joined(EvaluationResponse.kind, func.count()), filters)
-    rows = db.session.execute(query.where(*_conditions(filters, scope))
-                              .group_by(EvaluationResponse.kind)).all()
-    return {kind: int(count) for kind, count in rows}
 
 
 def _distribution(filters: ReportFilter, scope: Scope) -> dict[int, dict[int, int]]:
     """{item id: {answer 1..5: count}} over the Likert answers counted (one query)."""
-    query = _with_person(
-        _responses_joined(EvaluationAnswer.item_id, EvaluationAnswer.value, func.count())
-        .join(EvaluationAnswer, EvaluationAnswer.response_id == EvaluationResponse.id),
-        filters)
-    rows = db.session.execute(
-        query.where(*_conditions(filters, scope), EvaluationAnswer.value.is_not(None))
-        .group_by(EvaluationAnswer.item_id, EvaluationAnswer.value)).all()
+    query = (select(EvaluationAnswer.item_id, EvaluationAnswer.value, func.count())
+             .where(EvaluationAnswer.value.is_not(None))
+             .group_by(EvaluationAnswer.item_id, EvaluationAnswer.value))
+    cohorts, people = _cohorts(filters, scope), _people(filters)
+    if cohorts is not None or people is not None:
+        query = query.where(EvaluationAnswer.response_id.in_(
+            _answered(select(EvaluationResponse.id), cohorts, people)))
+    # Unfiltered, the index on (item, value, response) holds all it reads, in its order.
     found: dict[int, dict[int, int]] = defaultdict(dict)
-    for item_id, value, count in rows:
+    for item_id, value, count in db.session.execute(query).all():
         found[item_id][int(value)] = int(count)
     return found
 
 
 def _texts(filters: ReportFilter, scope: Scope) -> list[tuple[int, str]]:
     """(item id, text) of the latest free-text answers, newest first (one query)."""
-    query = _with_person(
-        _responses_joined(EvaluationAnswer.item_id, EvaluationAnswer.text)
-        .join(EvaluationAnswer, EvaluationAnswer.response_id == EvaluationResponse.id),
-        filters)
+    query = _answered(
+        select(EvaluationAnswer.item_id, EvaluationAnswer.text).select_from(EvaluationResponse)
+        .join(EvaluationAnswer, EvaluationAnswer.response_id == EvaluationResponse.id)
+        .where(EvaluationAnswer.text.is_not(None)),
+        _cohorts(filters, scope), _people(filters))
     return [(item_id, text) for item_id, text in db.session.execute(
-        query.where(*_conditions(filters, scope), EvaluationAnswer.text.is_not(None))
-        .order_by(EvaluationResponse.submitted_at.desc(), EvaluationAnswer.id.desc())
+        query.order_by(EvaluationResponse.submitted_at.desc(), EvaluationAnswer.id.desc())
         .limit(TEXT_LIMIT)).all()]
 
 
@@ -229,8 +256,7 @@ def reaction(filters: ReportFilter, scope: Scope) -> Section:
     section = Section(key="reaction", title=_l("Reaction and behaviour"))
     if scope.empty:
         return section
-    eligible = _eligible(filters, scope)
-    responses = _responses(filters, scope)
+    eligible, responses = _counts(filters, scope)
     counts = _distribution(filters, scope)
     texts = [] if scope.aggregated_only else _texts(filters, scope)
     items = _items(set(counts) | {item_id for item_id, _text in texts})
@@ -249,7 +275,9 @@ def reaction(filters: ReportFilter, scope: Scope) -> Section:
         else:
             section.tables.append(table)
     if texts:
-        by_id = {item.id: item for item in items}
+        # Each question's two cells once, not once per answer (translation lookups).
+        cells = {item.id: (EvaluationKind(item.template.kind).title, _label(item, several))
+                 for item in items}
         table = Table(key="reaction_text", title=_l("Free-text answers"),
                       columns=[Column("questionnaire", _l("Questionnaire")),
                                Column("question", _l("Question")),
@@ -257,9 +285,7 @@ def reaction(filters: ReportFilter, scope: Scope) -> Section:
                       note=_("The latest %(count)s answers at most, newest first. %(note)s",
                              count=TEXT_LIMIT, note=note))
         for item_id, text in texts:
-            item = by_id[item_id]
-            table.rows.append((EvaluationKind(item.template.kind).title,
-                               _label(item, several), text))
+            table.rows.append((*cells[item_id], text))
         section.tables.append(table)
     section.notes.append(_("End-of-course evaluation: everyone with a course result (completed "
                            "or failed) could answer. Follow-up survey: everyone it was mailed "

@@ -157,6 +157,27 @@ def test_met_counts_per_key(world):
     }
 
 
+def test_met_counts_every_keeps_only_the_complete(world):
+    """Key 1 needs C1 and C2, key 2 C3 alone (sign-off only), key 3 C1 and C3: with
+    ``every``, only the rows that met all of their key's competencies, whichever way."""
+    made = people(world)
+    c1, c2, c3, _c4 = (c.id for c in world["competencies"])
+    names = ["best grade in another enrolment", "signed off c3 and c1",
+             "c1 exactly at the minimums", "sign-off withdrawn", "nothing"]
+    pairs = union_all(*[select(literal(key).label("key"), literal(made[name].id).label("user"))
+                        for key in (1, 2, 3) for name in names])
+    required = union_all(*[select(literal(key).label("key"), literal(c).label("competency"))
+                           for key, c in ((1, c1), (1, c2), (2, c3), (3, c1), (3, c3))])
+    counts = {(key, user): met for key, user, met in db.session.execute(
+        met_counts(select(pairs.subquery()), select(required.subquery()), every=True)).all()}
+    ids = {name: made[name].id for name in names}
+    assert counts == {
+        (1, ids["best grade in another enrolment"]): 2,
+        (2, ids["signed off c3 and c1"]): 1,
+        (3, ids["signed off c3 and c1"]): 2,
+    }
+
+
 def test_one_statement_whatever_the_number_of_people(world, count_queries):
     made = people(world)
     ids = [c.id for c in world["competencies"]]

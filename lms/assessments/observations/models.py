@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import (
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -60,11 +61,17 @@ class ObservationItemTranslation(db.Model):
 
 class Observation(db.Model):
     __tablename__ = "observations"
-    __table_args__ = (UniqueConstraint("item_id", "enrolment_id"),)
+    __table_args__ = (
+        UniqueConstraint("item_id", "enrolment_id"),
+        # The report's weakest skills count results per item from this index alone
+        # (lms.reports.learning); it also serves every lookup by item.
+        Index("ix_observations_item_id_result_enrolment_id", "item_id", "result",
+              "enrolment_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(
-        ForeignKey("observation_items.id", ondelete="CASCADE"), index=True)
+        ForeignKey("observation_items.id", ondelete="CASCADE"))
     enrolment_id: Mapped[int] = mapped_column(
         ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
     result: Mapped[str] = mapped_column(String(20), default=ObservationResult.NOT_OBSERVED)
