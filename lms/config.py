@@ -111,6 +111,11 @@ SETTINGS: dict[str, tuple] = {
                                  "LMS_RATELIMIT_STORAGE_URI or LMS_JOBS_URL names one, else "
                                  "in the process); changes announced as events end it "
                                  "sooner; 0 turns the cache off (off in testing unless set)"),
+    # The sections of a report read different tables and wait on the database, so two
+    # threads halve a viewer's wait on two cores; each thread has its own connection.
+    "LMS_REPORT_WORKERS": (_int, 2, "threads that compute a report's sections at once, each "
+                           "with its own database connection; 1 computes them one after "
+                           "another (1 in testing unless set)"),
     "LMS_JOBS_URL": (str, None, "the job queue (lms.kernel.jobs): sqlite:///path (relative: "
                      "in the instance folder), redis://host:6379/0 for production, or memory://; "
                      "default sqlite:///jobs.sqlite3 (memory:// in testing)"),
@@ -228,6 +233,11 @@ def load(environ: dict[str, str] | None = None, **overrides: object) -> dict[str
     if env == "testing" and "LMS_REPORT_CACHE_SECONDS" not in environ \
             and "LMS_REPORT_CACHE_SECONDS" not in overrides:
         values["LMS_REPORT_CACHE_SECONDS"] = 0
+    # A test's requests share one connection inside its rolled-back transaction: a
+    # second thread may not use it at the same time, nor see its data on another.
+    if env == "testing" and "LMS_REPORT_WORKERS" not in environ \
+            and "LMS_REPORT_WORKERS" not in overrides:
+        values["LMS_REPORT_WORKERS"] = 1
     jobs_immediate = values["LMS_JOBS_IMMEDIATE"]
     if jobs_immediate is None:
         jobs_immediate = env == "testing"

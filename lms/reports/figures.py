@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from flask_babel import format_date
@@ -70,6 +71,7 @@ from lms.competencies.queries import met_counts
 from lms.extensions import db
 from lms.i18n import collation_key, country_name
 from lms.kernel import clock
+from lms.reports import parallel
 from lms.reports.filters import (
     UNSTATED,
     ReportFilter,
@@ -890,5 +892,6 @@ def build_report(filters: ReportFilter, scope: Scope,
     if scope.empty:
         return []
     functions = section_functions()
-    wanted = [key for key in SECTION_KEYS if sections is None or key in sections]
-    return [functions[key](filters, scope) for key in wanted if functions[key] is not None]
+    wanted = [key for key in SECTION_KEYS if (sections is None or key in sections)
+              and functions[key] is not None]
+    return parallel.run_all([partial(functions[key], filters, scope) for key in wanted])
