@@ -17,7 +17,7 @@ app under gunicorn (1 worker, so the figures are one request's own):
 - the downloads: the tables as CSV and XLSX, the donor pack PDF, every enrolment as
   rows (XLSX);
 - in-process, the page's query count with the small history (about 1,000
-  enrolments) and the large one;
+  enrolments) and the large one, and each section's time computed alone;
 - the memory the enrolment-rows XLSX takes (tracemalloc peak) for a tenth of the rows
   and for all of them.
 
@@ -149,6 +149,34 @@ def sql_alone(app, statements: list[tuple[str, object]], runs: int) -> float | N
         raw.close()
 
 
+def section_times(app, paths: list[str], runs: int = 3) -> list[list[str]]:
+    """Per page, each section's median ms computed alone, in-process, one after another
+    (the page runs them in two threads): where the page's time goes."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from lms.extensions import db
+    from lms.reports import figures
+    from lms.reports.filters import Scope, parse_filters
+
+    table = []
+    with app.test_request_context("/reports"):
+        scope = Scope(everything=True)
+        functions = figures.section_functions()
+        for path in paths:
+            filters, _errors = parse_filters(dict(parse_qsl(urlsplit(path).query)), scope)
+            row = [path]
+            for key in figures.SECTION_KEYS:
+                times = []
+                for _run in range(runs + 1):
+                    started = time.perf_counter()
+                    functions[key](filters, scope)
+                    times.append(time.perf_counter() - started)
+                row.append(fmt_ms(common.median(times[1:])))
+            table.append(row)
+        db.session.remove()
+    return table
+
+
 def query_count(app, client, path: str) -> int:
     return len(captured_statements(app, client, path))
 
@@ -217,6 +245,7 @@ def run_database(kind: str, args: argparse.Namespace) -> str:
             large_queries = {path: query_count(app, client, path) for path in args.paths}
             alone = {path: sql_alone(app, captured_statements(app, client, path), 5)
                      for path in args.paths}
+            sections = section_times(app, args.paths)
             common.dispose(app)
             page_rows, download_rows = [], []
             for cached in (False, True):
@@ -267,6 +296,11 @@ def run_database(kind: str, args: argparse.Namespace) -> str:
         markdown_table(["page", "report", "runs", "status", "median ms", "p95 ms",
                         "SQL alone ms", "p95 / SQL", "queries small / large"], page_rows),
         "",
+        "Each section computed alone, in-process, one after another (median ms of 3 "
+        "after a warm-up; the page runs them in two threads):",
+        "",
+        markdown_table(["page", *_section_keys()], sections),
+        "",
         "Downloads, computed (one run after a warm-up):",
         "",
         markdown_table(["download", "status", "size", "median ms"], download_rows),
@@ -276,6 +310,12 @@ def run_database(kind: str, args: argparse.Namespace) -> str:
         markdown_table(["rows of", "rows", "tracemalloc peak MiB", "seconds"], memory_rows),
     ]
     return "\n".join(lines)
+
+
+def _section_keys() -> tuple[str, ...]:
+    from lms.reports.figures import SECTION_KEYS
+
+    return SECTION_KEYS
 
 
 def _analyze(app) -> None:
