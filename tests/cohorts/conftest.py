@@ -118,3 +118,32 @@ def race_two(app, first: RaceEntry, second: RaceEntry) -> dict[str, object]:
     finally:
         release.set()
     return outcomes
+
+
+def delete_race_world(app, ids: dict) -> None:
+    """Delete what a race test committed outside its rolled-back transaction: the
+    cohort (its nominations and enrolments), course, program and people of ``ids``, and
+    the audit rows and mails the racing requests wrote about them.
+
+    ``ids`` holds "cohort", "course", "program" and "users"; the outbox rows are found
+    by the people's addresses."""
+    from lms.catalog.models import Course, Program
+    from lms.cohorts.nominations import Nomination
+    from lms.kernel.mail import OutboxMessage
+
+    with app.app_context():
+        session = db.session
+        session.execute(db.delete(AuditLog).where(AuditLog.actor_id.in_(ids["users"])))
+        emails = session.scalars(db.select(User.email).where(User.id.in_(ids["users"]))).all()
+        session.execute(db.delete(OutboxMessage).where(OutboxMessage.recipient.in_(emails)))
+        # A substitute's nomination names the one it replaces: unlink before deleting.
+        session.execute(db.update(Nomination).where(Nomination.cohort_id == ids["cohort"])
+                        .values(replaces_id=None))
+        session.execute(db.delete(Nomination).where(Nomination.cohort_id == ids["cohort"]))
+        session.execute(db.delete(Enrolment).where(Enrolment.cohort_id == ids["cohort"]))
+        session.delete(session.get(Cohort, ids["cohort"]))
+        session.delete(session.get(Course, ids["course"]))
+        session.delete(session.get(Program, ids["program"]))
+        session.execute(db.delete(User).where(User.id.in_(ids["users"])))
+        session.commit()
+        session.remove()

@@ -6,7 +6,7 @@ import pytest
 
 from lms.audit.models import AuditLog
 from lms.cohorts.models import Enrolment, EnrolmentStatus
-from tests.cohorts.conftest import TODAY, count, counts, days, race_two
+from tests.cohorts.conftest import TODAY, count, counts, days, delete_race_world, race_two
 from tests.conftest import csrf_token, page_text
 from tests.conftest import sign_in_quickly as login
 from tests.factories import enrol, make_cohort, make_course, make_user
@@ -168,8 +168,6 @@ def test_the_last_seat_goes_to_only_one_of_two_simultaneous_trainees(app, backen
     """
 
     from lms.accounts.models import User
-    from lms.audit.models import AuditLog
-    from lms.catalog.models import Course, Program
     from lms.cohorts import services
     from lms.cohorts.models import Cohort
     from lms.extensions import db
@@ -198,12 +196,4 @@ def test_the_last_seat_goes_to_only_one_of_two_simultaneous_trainees(app, backen
                 Enrolment.cohort_id == ids["cohort"],
                 Enrolment.status == EnrolmentStatus.ACTIVE)) == 1
     finally:
-        with app.app_context():
-            db.session.execute(db.delete(AuditLog).where(AuditLog.actor_id.in_(ids["users"])))
-            db.session.execute(db.delete(Enrolment).where(Enrolment.cohort_id == ids["cohort"]))
-            db.session.delete(db.session.get(Cohort, ids["cohort"]))
-            db.session.delete(db.session.get(Course, ids["course"]))
-            db.session.delete(db.session.get(Program, ids["program"]))
-            db.session.execute(db.delete(User).where(User.id.in_(ids["users"])))
-            db.session.commit()
-            db.session.remove()
+        delete_race_world(app, ids)

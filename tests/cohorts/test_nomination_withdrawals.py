@@ -7,7 +7,7 @@ import pytest
 from lms.cohorts.models import EnrolmentStatus
 from lms.cohorts.nominations import Nomination
 from lms.kernel.mail import read_outbox
-from tests.cohorts.conftest import race_two
+from tests.cohorts.conftest import delete_race_world, race_two
 from tests.cohorts.test_nominations import (
     all_counts,
     decide,
@@ -194,13 +194,10 @@ def test_a_substitute_and_an_acceptance_racing_for_a_freed_seat_take_it_once(
 
 
     from lms.accounts.models import User
-    from lms.audit.models import AuditLog
-    from lms.catalog.models import Course, Program
     from lms.cohorts import nomination_services
-    from lms.cohorts.models import Cohort, Enrolment
+    from lms.cohorts.models import Enrolment
     from lms.errors import DomainError
     from lms.extensions import db
-    from lms.kernel.mail import OutboxMessage
     from lms.notifications.models import Notification
 
     with app.app_context():
@@ -255,21 +252,7 @@ def test_a_substitute_and_an_acceptance_racing_for_a_freed_seat_take_it_once(
             assert (waiting_status, replacement.status) == ("waitlisted", "accepted")
     finally:
         with app.app_context():
-            db.session.execute(db.delete(AuditLog).where(AuditLog.actor_id.in_(ids["users"])))
             db.session.execute(db.delete(Notification).where(
                 Notification.user_id.in_(ids["users"])))
-            emails = db.session.scalars(db.select(User.email).where(
-                User.id.in_(ids["users"]))).all()
-            db.session.execute(db.delete(OutboxMessage).where(
-                OutboxMessage.recipient.in_(emails)))
-            db.session.execute(db.update(Nomination).where(
-                Nomination.cohort_id == ids["cohort"]).values(replaces_id=None))
-            db.session.execute(db.delete(Nomination).where(
-                Nomination.cohort_id == ids["cohort"]))
-            db.session.execute(db.delete(Enrolment).where(Enrolment.cohort_id == ids["cohort"]))
-            db.session.delete(db.session.get(Cohort, ids["cohort"]))
-            db.session.delete(db.session.get(Course, ids["course"]))
-            db.session.delete(db.session.get(Program, ids["program"]))
-            db.session.execute(db.delete(User).where(User.id.in_(ids["users"])))
             db.session.commit()
-            db.session.remove()
+        delete_race_world(app, ids)

@@ -11,7 +11,7 @@ from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from lms.cohorts.nominations import Nomination, NominationStatus
 from lms.extensions import db
 from lms.kernel.mail import read_outbox
-from tests.cohorts.conftest import counts, days, race_two
+from tests.cohorts.conftest import counts, days, delete_race_world, race_two
 from tests.conftest import page_text, submit
 from tests.conftest import sign_in_quickly as login
 from tests.factories import (
@@ -489,10 +489,8 @@ def test_two_coordinators_accepting_the_last_seat_at_once_seat_exactly_one(app, 
     for the cohort's row lock (SQLite: for the write lock), then counts the accepted
     nominations again and is refused. Without the lock both would see a free seat."""
 
-    from lms.catalog.models import Course, Program
     from lms.cohorts import nomination_services
     from lms.errors import DomainError
-    from lms.kernel.mail import OutboxMessage
 
     with app.app_context():
         course = make_course()
@@ -503,8 +501,7 @@ def test_two_coordinators_accepting_the_last_seat_at_once_seat_exactly_one(app, 
         ids = {"cohort": cohort.id, "course": course.id, "program": course.program_id,
                "coordinators": [u.id for u in coordinators],
                "nominations": [n.id for n in nominations],
-               "users": [u.id for u in coordinators] + [n.user_id for n in nominations],
-               "emails": [n.nominee.email for n in nominations]}
+               "users": [u.id for u in coordinators] + [n.user_id for n in nominations]}
 
     def accept(name: str, index: int):
         nomination_id = ids["nominations"][index]
@@ -529,16 +526,4 @@ def test_two_coordinators_accepting_the_last_seat_at_once_seat_exactly_one(app, 
                 Enrolment.cohort_id == ids["cohort"],
                 Enrolment.status == EnrolmentStatus.ACTIVE)) == 1
     finally:
-        with app.app_context():
-            db.session.execute(db.delete(AuditLog).where(AuditLog.actor_id.in_(ids["users"])))
-            db.session.execute(db.delete(OutboxMessage).where(
-                OutboxMessage.recipient.in_(ids["emails"])))
-            db.session.execute(db.delete(Nomination).where(
-                Nomination.cohort_id == ids["cohort"]))
-            db.session.execute(db.delete(Enrolment).where(Enrolment.cohort_id == ids["cohort"]))
-            db.session.delete(db.session.get(Cohort, ids["cohort"]))
-            db.session.delete(db.session.get(Course, ids["course"]))
-            db.session.delete(db.session.get(Program, ids["program"]))
-            db.session.execute(db.delete(User).where(User.id.in_(ids["users"])))
-            db.session.commit()
-            db.session.remove()
+        delete_race_world(app, ids)

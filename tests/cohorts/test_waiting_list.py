@@ -10,7 +10,7 @@ from lms.audit.models import AuditLog
 from lms.cohorts.models import Enrolment, EnrolmentStatus
 from lms.kernel import clock
 from lms.kernel.mail import read_outbox
-from tests.cohorts.conftest import days, race_two
+from tests.cohorts.conftest import days, delete_race_world, race_two
 from tests.conftest import csrf_token, page_text, submit
 from tests.conftest import sign_in_quickly as login
 from tests.factories import enrol, make_cohort, make_coordinator, make_course, make_user
@@ -245,11 +245,8 @@ def test_two_withdrawals_at_once_seat_two_people_and_never_more(app, backend):
     """
 
     from lms.accounts.models import User
-    from lms.catalog.models import Course, Program
     from lms.cohorts import services
-    from lms.cohorts.models import Cohort
     from lms.extensions import db
-    from lms.kernel.mail import OutboxMessage
 
     with app.app_context():
         course = make_course()
@@ -259,8 +256,7 @@ def test_two_withdrawals_at_once_seat_two_people_and_never_more(app, backend):
         db.session.commit()
         ids = {"cohort": cohort.id, "course": course.id, "program": course.program_id,
                "leavers": [u.id for u in leavers], "queue": [e.id for e in queue],
-               "users": [u.id for u in leavers] + [e.user_id for e in queue],
-               "emails": [e.user.email for e in queue]}
+               "users": [u.id for u in leavers] + [e.user_id for e in queue]}
 
     def leave(user_id: int):
         # As inside the POST /cohorts/<id>/withdraw request.
@@ -289,14 +285,4 @@ def test_two_withdrawals_at_once_seat_two_people_and_never_more(app, backend):
                 AuditLog.actor_id.in_(ids["users"])))
             assert promotions == 2
     finally:
-        with app.app_context():
-            db.session.execute(db.delete(AuditLog).where(AuditLog.actor_id.in_(ids["users"])))
-            db.session.execute(db.delete(OutboxMessage).where(
-                OutboxMessage.recipient.in_(ids["emails"])))
-            db.session.execute(db.delete(Enrolment).where(Enrolment.cohort_id == ids["cohort"]))
-            db.session.delete(db.session.get(Cohort, ids["cohort"]))
-            db.session.delete(db.session.get(Course, ids["course"]))
-            db.session.delete(db.session.get(Program, ids["program"]))
-            db.session.execute(db.delete(User).where(User.id.in_(ids["users"])))
-            db.session.commit()
-            db.session.remove()
+        delete_race_world(app, ids)
