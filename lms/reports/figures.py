@@ -35,7 +35,6 @@ from sqlalchemy import (
     func,
     literal,
     null,
-    or_,
     select,
     true,
     tuple_,
@@ -65,19 +64,18 @@ from lms.cohorts.models import (
     Cohort,
     Enrolment,
     EnrolmentStatus,
-    LessonCompletion,
 )
 from lms.competencies.queries import met_counts
 from lms.extensions import db
 from lms.i18n import collation_key, country_name
 from lms.kernel import clock
-from lms.reports import parallel
+from lms.reports import parallel, people
 from lms.reports.filters import (
     UNSTATED,
     ReportFilter,
     Scope,
     certificate_condition,
-    cohort_condition,
+    cohort_conditions,
     gender_condition,
     program_condition,
     track_condition,
@@ -99,17 +97,10 @@ _NEEDED = track_courses.alias("needed")
 def enrolment_conditions(filters: ReportFilter, scope: Scope) -> list:
     """SQL conditions on Enrolment joined with Cohort, Course and User."""
     # A place on a waiting list is no enrolment yet: no seat, no lessons.
-    conditions = [cohort_condition(scope), gender_condition(filters.gender),
+    conditions = [*cohort_conditions(filters, scope), gender_condition(filters.gender),
                   Enrolment.status != EnrolmentStatus.WAITLISTED]
-    pairs = ((filters.program_id, Course.program_id), (filters.course_id, Course.id),
-             (filters.cohort_id, Cohort.id), (filters.country, Cohort.country),
-             (filters.institution_id, User.institution_id), (filters.modality, Course.modality),
-             (filters.language, Cohort.language))
-    conditions += [column == value for value, column in pairs if value is not None]
-    if filters.start:
-        conditions.append(Cohort.starts_on >= filters.start)
-    if filters.end:
-        conditions.append(Cohort.starts_on <= filters.end)
+    if filters.institution_id is not None:
+        conditions.append(User.institution_id == filters.institution_id)
     return conditions
 
 
@@ -120,109 +111,12 @@ def enrolments_joined(*columns):
             .join(User, User.id == Enrolment.user_id))
 
 
-def _started():
-    opened = or_(Enrolment.last_lesson_id.is_not(None), Enrolment.last_seen_at.is_not(None))
-    finished = Enrolment.status.in_([EnrolmentStatus.COMPLETED, EnrolmentStatus.FAILED])
-    # IN (subquery), not a correlated EXISTS: PostgreSQL hashes it once, where a subplan
-    # per enrolment made the estimate so costly that it compiled each query (JIT, 150 ms).
-    completed_lesson = Enrolment.id.in_(select(LessonCompletion.enrolment_id))
-    return or_(opened, finished, completed_lesson)
-
-
 def start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 COLUMNS_OF_REACH = ("enrolled", "started", "completed", "failed", "withdrawn",
                     "enrolments", "hours")
-
-
-def _reach_in_one_pass(where: list) -> dict[int, list[tuple]]:
-    """Every grouping of the reach section from one statement: {part: rows}.
-
-    The filtered enrolments (with their started flag and hours) are read once into a
-    CTE, which both PostgreSQL and SQLite materialise because every part reads it: the
-    section used to run five statements, each joining the enrolments to their cohort,
-    course and holder and probing the lesson completions again. Parts: 0 people by sex
-    and institution (person-level, from the fold into one row per person; reach() adds
-    them up into the totals, the sexes and the institutions), 1 by country (with the
-    people in each status), 2 by course, 3 enrolments by the month their cohort starts,
-    4 completions by the month of completion. The months are read from the days once
-    grouped: a date function on each of 100,000 rows cost more than the grouping."""
-    completed = Enrolment.status == EnrolmentStatus.COMPLETED
-    base = (enrolments_joined(
-        Enrolment.user_id.label("user_id"),
-        User.gender.label("gender"), User.institution_id.label("institution_id"),
-        Cohort.country.label("country"), Course.id.label("course_id"),
-        # The status as a small number: the parts compare it a dozen times a row.
-        case({status.value: index for index, status in enumerate(EnrolmentStatus)},
-             value=Enrolment.status).label("status"),
-        case((_started(), 1), else_=0).label("started"),
-        case((completed, Course.hours), else_=0).label("hours"),
-        Cohort.starts_on.label("starts_on"),
-        case((completed, Enrolment.completed_at)).label("completed_at"))
-        .where(*where).cte("reach_base"))
-
-    def has(status: EnrolmentStatus):
-        return base.c.status == list(EnrolmentStatus).index(status)
-
-    done = has(EnrolmentStatus.COMPLETED)
-
-    def flag(condition):
-        return func.max(case((condition, 1), else_=0))
-
-    person = (select(
-        base.c.user_id, base.c.gender, base.c.institution_id,
-        func.max(base.c.started).label("started"), flag(done).label("completed"),
-        flag(has(EnrolmentStatus.FAILED)).label("failed"),
-        flag(has(EnrolmentStatus.WITHDRAWN)).label("withdrawn"),
-        func.count().label("enrolments"), func.sum(base.c.hours).label("hours"))
-        .group_by(base.c.user_id, base.c.gender, base.c.institution_id)
-        .cte("reach_people"))
-    person_counts = [func.count(), *(func.coalesce(func.sum(column), 0) for column in (
-        person.c.started, person.c.completed, person.c.failed, person.c.withdrawn,
-        person.c.enrolments, person.c.hours))]
-
-    def people(condition=None):
-        if condition is None:
-            return func.count(distinct(base.c.user_id))
-        return func.count(distinct(case((condition, base.c.user_id))))
-
-    enrolment_counts = [
-        people(), people(base.c.started == 1), people(done),
-        people(has(EnrolmentStatus.FAILED)), people(has(EnrolmentStatus.WITHDRAWN)),
-        func.count(), func.coalesce(func.sum(base.c.hours), 0)]
-    no_text, no_number = cast(null(), String(200)), cast(null(), Integer)
-    no_counts = [no_number] * len(person_counts)
-    no_statuses = [no_number] * len(_STATUSES)
-
-    def monthly(part: int, column):
-        days = (select(column.label("day"), func.count().label("n"))
-                .where(column.is_not(None)).group_by(column).subquery())
-        year = cast(extract("year", days.c.day), Integer)
-        month = cast(extract("month", days.c.day), Integer)
-        return (select(literal(part), no_text, year, no_text, month, func.sum(days.c.n),
-                       *no_counts[2:], *no_statuses).group_by(year, month))
-
-    query = union_all(
-        select(literal(0), person.c.gender, person.c.institution_id, Institution.name,
-               *person_counts, *no_statuses)
-        .select_from(person)
-        .outerjoin(Institution, Institution.id == person.c.institution_id)
-        .group_by(person.c.gender, person.c.institution_id, Institution.name),
-        select(literal(1), base.c.country, no_number, no_text, *enrolment_counts,
-               *[people(has(status)) for status in _STATUSES])
-        .group_by(base.c.country),
-        # Grouped by the id alone (the code and title are read after): sorting 100,000
-        # rows by their titles spilled to disk on PostgreSQL.
-        select(literal(2), no_text, base.c.course_id, no_text, *enrolment_counts,
-               *no_statuses)
-        .group_by(base.c.course_id),
-        monthly(3, base.c.starts_on), monthly(4, func.date(base.c.completed_at)))
-    parts: dict[int, list[tuple]] = defaultdict(list)
-    for part, text, number, name, *rest in db.session.execute(query):
-        parts[part].append((text, number, name, *rest))
-    return parts
 
 
 def _reach_columns(first: Column) -> list[Column]:
@@ -258,8 +152,9 @@ def gender_title(code: str | None) -> str:
 def reach(filters: ReportFilter, scope: Scope) -> Section:
     """People enrolled, started, completed, failed and withdrawn; hours delivered; by
     country, sex, institution and course; a trend over time; country by status."""
-    where = enrolment_conditions(filters, scope)
-    parts = _reach_in_one_pass(where)
+    # Distinct people from the people sets (``lms.reports.people``): counting them from
+    # the enrolments folded 100,000 rows into people for each grouping.
+    parts = people.reach_parts(filters, scope)
     width = len(COLUMNS_OF_REACH)
     total: tuple = (0,) * width
     sex_rows: dict[str | None, tuple] = {}
@@ -825,15 +720,8 @@ def _target_actuals(program_ids: list[int], first: int, last: int,
                     countries: list[str]) -> tuple[dict[tuple, int], dict[tuple, int]]:
     """({(program, year, country or None): people trained}, the same for certified), per
     country only for ``countries`` (those a target names)."""
-    completed_year = extract("year", Enrolment.completed_at)
-    where = [Course.program_id.in_(program_ids), Enrolment.status == EnrolmentStatus.COMPLETED,
-             Enrolment.completed_at >= start_of(date(first, 1, 1)),
-             Enrolment.completed_at < start_of(date(last + 1, 1, 1))]
-    trained = _per_country_and_overall(
-        select(Course.program_id.label("program_id"), completed_year.label("year"),
-               Cohort.country.label("country"), Enrolment.user_id.label("user_id"))
-        .select_from(Enrolment).join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .join(Course, Course.id == Cohort.course_id).where(*where), countries)
+    # From the people sets' completions by month (lms.reports.people).
+    trained = people.trained(program_ids, first, last, countries)
     issued_year = extract("year", Certificate.issued_on)
     where = [Certificate.program_id.in_(program_ids), Certificate.kind == CertificateKind.TRACK,
              Certificate.revoked_at.is_(None), Certificate.issued_on >= date(first, 1, 1),
@@ -894,4 +782,5 @@ def build_report(filters: ReportFilter, scope: Scope,
     functions = section_functions()
     wanted = [key for key in SECTION_KEYS if (sections is None or key in sections)
               and functions[key] is not None]
-    return parallel.run_all([partial(functions[key], filters, scope) for key in wanted])
+    with people.refreshed():  # once for every section, before the threads start
+        return parallel.run_all([partial(functions[key], filters, scope) for key in wanted])

@@ -146,6 +146,21 @@ def program_condition(scope: Scope, column):
     return column.in_(scope.program_ids) if scope.program_ids else false()
 
 
+def cohort_conditions(filters: ReportFilter, scope: Scope) -> list:
+    """SQL conditions on Cohort joined with its Course: every filter but sex and
+    institution (which are the person's) is the cohort's."""
+    conditions = [cohort_condition(scope)]
+    pairs = ((filters.program_id, Course.program_id), (filters.course_id, Course.id),
+             (filters.cohort_id, Cohort.id), (filters.country, Cohort.country),
+             (filters.modality, Course.modality), (filters.language, Cohort.language))
+    conditions += [column == value for value, column in pairs if value is not None]
+    if filters.start:
+        conditions.append(Cohort.starts_on >= filters.start)
+    if filters.end:
+        conditions.append(Cohort.starts_on <= filters.end)
+    return conditions
+
+
 def gender_condition(gender: str | None):
     if gender is None:
         return true()

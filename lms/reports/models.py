@@ -1,4 +1,5 @@
-"""Targets: how many people a program means to train and certify in a year."""
+"""Targets: how many people a program means to train and certify in a year; the people
+sets the report counts distinct people from (``lms.reports.people``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
     func,
@@ -52,3 +54,67 @@ class Target(db.Model):
 
     def can_manage(self, user) -> bool:
         return user.is_authenticated and user.coordinates(self.program_id)
+
+
+# ---------------------------------------------------------------- people sets (lms.reports.people)
+
+class CohortPeople(db.Model):
+    """One cohort's people of one kind, as a serialized roaring bitmap of user ids.
+
+    Kinds: ``enrolled`` (every place but the waiting list), ``started``, each status,
+    and ``done:YYYY-MM`` (completed in that month, UTC). Rebuilt from the enrolments
+    whenever a change to them is logged (``PeopleChange``); never edited in place."""
+
+    __tablename__ = "report_cohort_people"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    people: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CohortTally(db.Model):
+    """One cohort's enrolments and completions of the people of one sex and institution:
+    the additive counts the report sums by sex and institution."""
+
+    __tablename__ = "report_cohort_tallies"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    group_key: Mapped[str] = mapped_column(String(48), primary_key=True)
+    gender: Mapped[str | None] = mapped_column(String(20))
+    institution_id: Mapped[int | None] = mapped_column(Integer)
+    enrolments: Mapped[int] = mapped_column(Integer)
+    completions: Mapped[int] = mapped_column(Integer)
+
+
+class GroupPeople(db.Model):
+    """The enrolled people of one sex and institution (as their profile says now)."""
+
+    __tablename__ = "report_group_people"
+
+    group_key: Mapped[str] = mapped_column(String(48), primary_key=True)
+    gender: Mapped[str | None] = mapped_column(String(20))
+    institution_id: Mapped[int | None] = mapped_column(Integer)
+    people: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PeopleChange(db.Model):
+    """A change the people sets have not taken in yet: a cohort's enrolments, a person's
+    sex or institution, or (both empty) anything, which rebuilds them all. Appended in
+    the transaction that makes the change, so that writers never wait on each other."""
+
+    __tablename__ = "report_people_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class PeopleState(db.Model):
+    """One row once the people sets were built from every enrolment."""
+
+    __tablename__ = "report_people_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

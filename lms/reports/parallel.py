@@ -17,6 +17,7 @@ PostgreSQL's READ COMMITTED.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -48,5 +49,8 @@ def run_all(calls: Sequence[Callable[[], T]]) -> list[T]:
             g._flask_babel = SimpleNamespace(**babel)
             return call()
 
+    # Each call in a copy of this thread's context variables (the report's freshened
+    # people sets, ``lms.reports.people``): a thread starts with none of them.
+    contexts = [contextvars.copy_context() for _call in calls]
     with ThreadPoolExecutor(max_workers=count, thread_name_prefix="report") as pool:
-        return list(pool.map(run, calls))
+        return list(pool.map(lambda context, call: context.run(run, call), contexts, calls))

@@ -118,7 +118,9 @@ def test_upgrade_cleans_upload_names_stored_before_names_were_cleaned(migrated_a
     user_id = insert_old_user("old@example.org", "Old Trainee")
     enrolments = sa.table("enrolments", *(sa.column(name) for name in (
         "cohort_id", "user_id", "status")))
-    db.session.execute(enrolments.insert().values(
+    # On the connection, past the session's hooks: the report's log of the changes to
+    # enrolments (0025) does not exist yet at this revision.
+    db.session.connection().execute(enrolments.insert().values(
         cohort_id=cohort_id, user_id=user_id, status="active"))
     enrolment_id = db.session.scalar(
         sa.text("SELECT id FROM enrolments WHERE cohort_id = :id"), {"id": cohort_id})

@@ -1,0 +1,583 @@
+"""People sets: the distinct people of the report, counted from bitmaps instead of rows.
+
+Counting distinct people is what made the reach section slow at a program's size: each
+count folded 100,000 enrolments into people again (half a second on two cores). Here
+each cohort keeps its people of each kind (enrolled, started, each status, completed
+in a month) as a roaring bitmap of user ids, and the people of one sex and institution
+are one more bitmap. Every filter of the report but sex and institution is a property
+of the cohort, so the people of any selection are the union of the selected cohorts'
+bitmaps, intersected with the people of the selected sexes and institutions; someone
+in two cohorts counts once. The enrolments and completions by sex and institution,
+which add up, are kept as plain counts per cohort (``CohortTally``).
+
+Staying exact. Whatever changes a cohort's people (an enrolment added, removed or
+changing status, cohort or completion date; a first lesson opened; a lesson completion;
+a person's sex or institution) appends a row to ``report_people_changes`` in the same
+transaction, through the session hooks below; a bulk statement on those tables that
+names no cohort logs "everything". Appending never makes two writers wait on each
+other, as updating a per-cohort row would. Before counting, ``refresh`` rebuilds the
+sets of the cohorts the log names (or all of them), hands them to this computation,
+and writes them back with the log entries it took in; a report never counts from a set
+older than the last committed change it could see.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from pyroaring import BitMap, FrozenBitMap
+from sqlalchemy import (
+    Integer,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import array as sa_array
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from lms.accounts.models import Institution, User
+from lms.catalog.models import Course
+from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus, LessonCompletion
+from lms.extensions import db
+from lms.kernel import clock, jobs
+from lms.reports.filters import UNSTATED, ReportFilter, Scope, cohort_conditions
+from lms.reports.models import CohortPeople, CohortTally, GroupPeople, PeopleChange, PeopleState
+
+log = logging.getLogger(__name__)
+
+ENROLLED = "enrolled"
+STARTED = "started"
+DONE = "done:"  # + YYYY-MM: completed in that month (UTC)
+# The statuses the report counts people in (a place on a waiting list is no enrolment).
+STATUSES = [status for status in EnrolmentStatus if status != EnrolmentStatus.WAITLISTED]
+# A PostgreSQL advisory lock: one writer of the sets at a time.
+_LOCK = 0x6C6D7370  # "lmsp"
+_CHUNK = 500
+
+
+def group_key(gender: str | None, institution_id: int | None) -> str:
+    return f"{gender or ''}|{institution_id or ''}"
+
+
+def started_condition():
+    """SQL: the enrolment was started (a lesson completed or opened, or a course result)."""
+    opened = or_(Enrolment.last_lesson_id.is_not(None), Enrolment.last_seen_at.is_not(None))
+    finished = Enrolment.status.in_([EnrolmentStatus.COMPLETED, EnrolmentStatus.FAILED])
+    # IN (subquery), not a correlated EXISTS: PostgreSQL hashes it once, where a subplan
+    # per enrolment made the estimate so costly that it compiled each query (JIT, 150 ms).
+    completed_lesson = Enrolment.id.in_(select(LessonCompletion.enrolment_id))
+    return or_(opened, finished, completed_lesson)
+
+
+# ---------------------------------------------------------------- logging the changes
+
+_WATCHED = {"enrolments", "lesson_completions", "users"}
+# Enrolment columns whose change changes the sets (the started flag: only its first).
+_ENROLMENT_COLUMNS = ("status", "cohort_id", "user_id", "completed_at")
+_FIRST_SEEN = ("last_seen_at", "last_lesson_id")
+
+
+def _changed(state, name: str) -> tuple[list, list]:
+    history = state.attrs[name].history
+    return list(history.deleted or ()), list(history.added or ())
+
+
+@event.listens_for(db.session, "after_flush")
+def _log_flushed(session: Session, _context) -> None:
+    cohorts: set[int] = set()
+    users: set[int] = set()
+    enrolments: set[int] = set()
+    everything = False
+    for instance in session.new | session.deleted:
+        if isinstance(instance, Enrolment | LessonCompletion):
+            # What the flush wrote (a deleted row's attributes cannot be loaded again).
+            name = "cohort_id" if isinstance(instance, Enrolment) else "enrolment_id"
+            value = inspect(instance).dict.get(name)
+            if value is None:
+                everything = True
+            else:
+                (cohorts if isinstance(instance, Enrolment) else enrolments).add(value)
+        elif isinstance(instance, User) and instance in session.deleted:
+            # Its enrolments go with it, in the database: nothing left says where.
+            everything = True
+    for instance in session.dirty:
+        if isinstance(instance, Enrolment):
+            state = inspect(instance)
+            before, after = _changed(state, "cohort_id")
+            if before or after:
+                cohorts.update(before + after)
+            if any(any(_changed(state, name)) for name in _ENROLMENT_COLUMNS) or any(
+                    after and (not before or before == [None])
+                    for before, after in (_changed(state, name) for name in _FIRST_SEEN)):
+                cohorts.add(instance.cohort_id)
+        elif isinstance(instance, User):
+            state = inspect(instance)
+            if any(any(_changed(state, name)) for name in ("gender", "institution_id")):
+                users.add(instance.id)
+    _append(session, cohorts, users, enrolments, everything)
+
+
+@event.listens_for(db.session, "do_orm_execute")
+def _log_bulk(execute_state: ORMExecuteState) -> None:
+    if not (execute_state.is_insert or execute_state.is_update or execute_state.is_delete):
+        return
+    table = getattr(execute_state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name not in _WATCHED:
+        return
+    rows = execute_state.parameters
+    rows = rows if isinstance(rows, list) else [rows] if rows else []
+    session = execute_state.session
+    if execute_state.is_insert and name == "users":
+        return  # nobody new is in a cohort yet
+    if execute_state.is_insert and rows and name == "enrolments" and all(
+            row.get("cohort_id") is not None for row in rows):
+        _append(session, {row["cohort_id"] for row in rows}, set(), set(), False)
+    elif execute_state.is_insert and rows and name == "lesson_completions" and all(
+            row.get("enrolment_id") is not None for row in rows):
+        _append(session, set(), set(), {row["enrolment_id"] for row in rows}, False)
+    else:
+        _append(session, set(), set(), set(), True)
+
+
+_LOGGED = "lms_people_logged"
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _forget_logged(session: Session, _transaction) -> None:
+    # Any transaction or savepoint that ends may have taken rows with it: log again.
+    session.info.pop(_LOGGED, None)
+
+
+def _append(session: Session, cohorts: set[int], users: set[int], enrolments: set[int],
+            everything: bool) -> None:
+    """Log the changes, each once per transaction (a service flushes an enrolment
+    several times)."""
+    logged = session.info.setdefault(_LOGGED, set())
+    cohorts.discard(None)  # type: ignore[arg-type]
+    keys = ([(None, None)] if everything else []) + [(c, None) for c in sorted(cohorts)] \
+        + [(None, u) for u in sorted(users)]
+    rows = [{"cohort_id": c, "user_id": u} for c, u in keys if (c, u) not in logged]
+    logged.update(keys)
+    if rows:
+        session.execute(PeopleChange.__table__.insert(), rows)
+    for chunk in _chunks(sorted(enrolments)):
+        session.execute(insert(PeopleChange).from_select(
+            ["cohort_id"], select(Enrolment.cohort_id).distinct().where(Enrolment.id.in_(chunk))))
+
+
+def _chunks(values: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+# ---------------------------------------------------------------- bringing them up to date
+
+@dataclass
+class Fresh:
+    """Sets rebuilt just now, for the cohorts the log named (all of them: ``everything``),
+    to count from instead of the stored ones."""
+
+    everything: bool = False
+    cohorts: dict[int, dict[str, BitMap]] = field(default_factory=dict)
+    tallies: dict[int, dict[str, list]] = field(default_factory=dict)
+    placed: dict[int, tuple[str, str | None, int | None]] = field(default_factory=dict)
+
+    def covers(self, cohort_id: int) -> bool:
+        return self.everything or cohort_id in self.cohorts
+
+
+_fresh: contextvars.ContextVar[Fresh | None] = contextvars.ContextVar("people_fresh",
+                                                                      default=None)
+
+
+@contextmanager
+def refreshed() -> Iterator[Fresh]:
+    """Bring the sets up to date once for every section computed in the block (the
+    report's threads run in copies of this context)."""
+    fresh = refresh()
+    token = _fresh.set(fresh)
+    try:
+        yield fresh
+    finally:
+        _fresh.reset(token)
+
+
+def current() -> Fresh:
+    """The sets' freshening of the report being computed, or a new one."""
+    fresh = _fresh.get()
+    return fresh if fresh is not None else refresh()
+
+
+def refresh() -> Fresh:
+    """Rebuild the sets of the cohorts changed since they were stored; store them again.
+
+    Reads in the caller's session (so a computation sees its own snapshot); writes in a
+    session of its own, committed at once. If that write fails (another writer holds
+    the lock too long), the figures are still exact: they count from what this returns.
+    """
+    session = db.session
+    built = session.scalar(select(PeopleState.id).limit(1)) is not None
+    changes = session.execute(select(PeopleChange.id, PeopleChange.cohort_id,
+                                     PeopleChange.user_id)).all()
+    if built and not changes:
+        return Fresh()
+    everything = not built or any(c is None and u is None for _i, c, u in changes)
+    cohort_ids = {c for _i, c, _u in changes if c is not None}
+    users = sorted({u for _i, _c, u in changes if u is not None})
+    for chunk in _chunks(users):
+        cohort_ids.update(session.scalars(select(Enrolment.cohort_id).distinct()
+                                          .where(Enrolment.user_id.in_(chunk))))
+    fresh = _rebuild(everything, sorted(cohort_ids))
+    _store(fresh, built, [change_id for change_id, _c, _u in changes])
+    return fresh
+
+
+@jobs.periodic(jobs.crontab(minute="*/10"), name="refresh-report-people")
+def refresh_task() -> None:
+    """Every ten minutes, take in the logged changes, so that the log stays short and
+    the first report after a quiet week does not rebuild what changed during it."""
+    refresh()
+
+
+def _rebuild(everything: bool, cohort_ids: list[int]) -> Fresh:
+    fresh = Fresh(everything=everything, cohorts={c: {} for c in cohort_ids},
+                  tallies={c: {} for c in cohort_ids})
+    query = (select(Enrolment.cohort_id, Enrolment.user_id, Enrolment.status,
+                    started_condition().label("started"), Enrolment.completed_at,
+                    User.gender, User.institution_id)
+             .join(User, User.id == Enrolment.user_id)
+             .where(Enrolment.status != EnrolmentStatus.WAITLISTED))
+    batches = [query] if everything else [query.where(Enrolment.cohort_id.in_(chunk))
+                                          for chunk in _chunks(cohort_ids)]
+    for batch in batches:
+        for cohort_id, user_id, status, started, completed_at, gender, institution_id in \
+                db.session.execute(batch):
+            kinds = fresh.cohorts.setdefault(cohort_id, {})
+            status = str(status)
+            names = [ENROLLED, status]
+            if started:
+                names.append(STARTED)
+            if status == EnrolmentStatus.COMPLETED and completed_at is not None:
+                names.append(f"{DONE}{clock.as_utc(completed_at):%Y-%m}")
+            for name in names:
+                people = kinds.get(name)
+                if people is None:
+                    people = kinds[name] = BitMap()
+                people.add(user_id)
+            key = group_key(gender, institution_id)
+            tally = fresh.tallies.setdefault(cohort_id, {}).setdefault(
+                key, [gender, institution_id, 0, 0])
+            tally[2] += 1
+            if status == EnrolmentStatus.COMPLETED:
+                tally[3] += 1
+            fresh.placed[user_id] = (key, gender, institution_id)
+    return fresh
+
+
+def _store(fresh: Fresh, built: bool, change_ids: list[int]) -> None:
+    session = db.session.session_factory()
+    try:
+        # Take the write lock first: on SQLite the first write does; on PostgreSQL a lock
+        # of our own. Then check, under it, that nobody stored sets newer than ours.
+        session.execute(delete(PeopleChange).where(PeopleChange.id < 0))
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
+        still_built = session.scalar(select(PeopleState.id).limit(1)) is not None
+        still_there = session.scalar(select(func.count()).select_from(PeopleChange)
+                                     .where(_among(PeopleChange.id, change_ids, session)))
+        if still_built != built or still_there != len(change_ids):
+            session.rollback()  # someone stored sets since we read: theirs or the next
+            return
+        _write(session, fresh)
+        session.execute(delete(PeopleChange).where(
+            _among(PeopleChange.id, change_ids, session)))
+        if not built:
+            session.add(PeopleState(built_at=clock.now()))
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.warning("The report's people sets could not be stored; the next report "
+                    "rebuilds them", exc_info=True)
+    finally:
+        session.close()
+
+
+def _among(column, ids: list[int], session: Session):
+    """SQL: ``column`` is one of ``ids``, in one statement with one parameter however
+    many they are (an import logs thousands of changes)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == func.any(sa_array(ids, type_=Integer))
+    return column.in_(select(literal_column("value")).select_from(
+        func.json_each(json.dumps(ids))))
+
+
+def _write(session: Session, fresh: Fresh) -> None:
+    if fresh.everything:
+        session.execute(delete(CohortPeople))
+        session.execute(delete(CohortTally))
+    else:
+        for chunk in _chunks(sorted(fresh.cohorts)):
+            session.execute(delete(CohortPeople).where(CohortPeople.cohort_id.in_(chunk)))
+            session.execute(delete(CohortTally).where(CohortTally.cohort_id.in_(chunk)))
+    existing = set(session.scalars(select(Cohort.id).where(Cohort.id.in_(sorted(fresh.cohorts)))
+                                   )) if not fresh.everything else None
+    people_rows, tally_rows = [], []
+    for cohort_id, kinds in fresh.cohorts.items():
+        if existing is not None and cohort_id not in existing:
+            continue  # deleted meanwhile: nothing to keep
+        people_rows += [{"cohort_id": cohort_id, "kind": kind, "people": people.serialize()}
+                        for kind, people in kinds.items()]
+        tally_rows += [{"cohort_id": cohort_id, "group_key": key, "gender": gender,
+                        "institution_id": institution_id, "enrolments": enrolments,
+                        "completions": completions}
+                       for key, (gender, institution_id, enrolments, completions)
+                       in fresh.tallies.get(cohort_id, {}).items()]
+    for chunk in _chunks(people_rows):
+        session.execute(CohortPeople.__table__.insert(), list(chunk))
+    for chunk in _chunks(tally_rows):
+        session.execute(CohortTally.__table__.insert(), list(chunk))
+    groups = _groups(session, fresh)
+    session.execute(delete(GroupPeople))
+    for chunk in _chunks([{"group_key": key, "gender": gender, "institution_id": institution,
+                           "people": people.serialize()}
+                          for key, (gender, institution, people) in groups.items() if people]):
+        session.execute(GroupPeople.__table__.insert(), list(chunk))
+
+
+def _groups(session: Session, fresh: Fresh) -> dict[str, tuple]:
+    """{group key: (sex, institution, people)}: as stored, with the people the rebuild
+    saw placed in their group now (and out of any other)."""
+    groups: dict[str, tuple] = {}
+    if not fresh.everything:
+        for key, gender, institution_id, blob in session.execute(
+                select(GroupPeople.group_key, GroupPeople.gender, GroupPeople.institution_id,
+                       GroupPeople.people)):
+            groups[key] = (gender, institution_id, BitMap.deserialize(bytes(blob)))
+    if fresh.placed:
+        moved = BitMap(fresh.placed)
+        for _gender, _institution, people in groups.values():
+            people.difference_update(moved)
+        for user_id, (key, gender, institution_id) in fresh.placed.items():
+            if key not in groups:
+                groups[key] = (gender, institution_id, BitMap())
+            groups[key][2].add(user_id)
+    return groups
+
+
+# ---------------------------------------------------------------- reading them
+
+@dataclass
+class Selection:
+    """The selected cohorts' sets and attributes, and the people filter (None: anyone)."""
+
+    # (id, country, course, start, course hours) of each selected cohort
+    cohorts: list[tuple[int, str | None, int, date | None, int]]
+    kinds: dict[int, dict[str, FrozenBitMap]]
+    groups: dict[str, tuple[str | None, int | None, FrozenBitMap]]
+    people: FrozenBitMap | None
+    tallies: list[tuple[str | None, int | None, int, int]]  # sex, institution, enrolments, hours
+
+
+def _group_wanted(filters: ReportFilter, gender: str | None, institution_id: int | None) -> bool:
+    if filters.gender is not None:
+        if filters.gender == UNSTATED and gender is not None:
+            return False
+        if filters.gender != UNSTATED and gender != filters.gender:
+            return False
+    return filters.institution_id is None or institution_id == filters.institution_id
+
+
+def select_cohorts(filters: ReportFilter, scope: Scope) -> Selection:
+    fresh = current()
+    where = cohort_conditions(filters, scope)
+    cohorts = [tuple(row) for row in db.session.execute(
+        select(Cohort.id, Cohort.country, Cohort.course_id, Cohort.starts_on, Course.hours)
+        .join(Course, Course.id == Cohort.course_id).where(*where).order_by(Cohort.id))]
+    kinds: dict[int, dict[str, FrozenBitMap]] = defaultdict(dict)
+    if not fresh.everything:
+        selected = select(Cohort.id).join(Course, Course.id == Cohort.course_id).where(*where)
+        for cohort_id, kind, blob in db.session.execute(
+                select(CohortPeople.cohort_id, CohortPeople.kind, CohortPeople.people)
+                .where(CohortPeople.cohort_id.in_(selected))):
+            if cohort_id not in fresh.cohorts:
+                kinds[cohort_id][kind] = FrozenBitMap.deserialize(bytes(blob))
+    wanted = {cohort_id for cohort_id, *_rest in cohorts}
+    for cohort_id, sets in fresh.cohorts.items():
+        if cohort_id in wanted:
+            kinds[cohort_id] = {kind: FrozenBitMap(people) for kind, people in sets.items()}
+    groups = {key: (gender, institution_id, FrozenBitMap(people)) for key, (
+        gender, institution_id, people) in _groups(db.session, fresh).items()}
+    people = None
+    if filters.gender is not None or filters.institution_id is not None:
+        people = FrozenBitMap.union(FrozenBitMap(), *(
+            members for gender, institution_id, members in groups.values()
+            if _group_wanted(filters, gender, institution_id)))
+    return Selection(cohorts, kinds, groups, people,
+                     _tallies(filters, where, fresh, wanted))
+
+
+def _tallies(filters: ReportFilter, where: list, fresh: Fresh,
+             wanted: set[int]) -> list[tuple]:
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    if not fresh.everything:
+        conditions = [*where]
+        if fresh.cohorts:
+            conditions.append(CohortTally.cohort_id.not_in(sorted(fresh.cohorts)))
+        if filters.gender is not None:
+            conditions.append(CohortTally.gender.is_(None) if filters.gender == UNSTATED
+                              else CohortTally.gender == filters.gender)
+        if filters.institution_id is not None:
+            conditions.append(CohortTally.institution_id == filters.institution_id)
+        for gender, institution_id, enrolments, hours in db.session.execute(
+                select(CohortTally.gender, CohortTally.institution_id,
+                       func.sum(CohortTally.enrolments),
+                       func.sum(CohortTally.completions * Course.hours))
+                .join(Cohort, Cohort.id == CohortTally.cohort_id)
+                .join(Course, Course.id == Cohort.course_id).where(*conditions)
+                .group_by(CohortTally.gender, CohortTally.institution_id)):
+            total = totals[gender, institution_id]
+            total[0] += int(enrolments or 0)
+            total[1] += int(hours or 0)
+    if fresh.cohorts:
+        hours_of = dict(db.session.execute(
+            select(Cohort.id, Course.hours).join(Course, Course.id == Cohort.course_id)
+            .where(Cohort.id.in_(sorted(wanted & set(fresh.cohorts))))).all()) \
+            if wanted & set(fresh.cohorts) else {}
+        for cohort_id, hours in hours_of.items():
+            for gender, institution_id, enrolments, completions in \
+                    fresh.tallies.get(cohort_id, {}).values():
+                if _group_wanted(filters, gender, institution_id):
+                    total = totals[gender, institution_id]
+                    total[0] += enrolments
+                    total[1] += completions * (hours or 0)
+    return [(gender, institution_id, enrolments, hours)
+            for (gender, institution_id), (enrolments, hours) in totals.items()]
+
+
+def _count(people: FrozenBitMap, within: FrozenBitMap | None) -> int:
+    return len(people) if within is None else people.intersection_cardinality(within)
+
+
+def _union(sets: Iterable[FrozenBitMap]) -> FrozenBitMap:
+    return FrozenBitMap.union(FrozenBitMap(), *sets)
+
+
+_COUNTED = (ENROLLED, STARTED, EnrolmentStatus.COMPLETED.value,
+            EnrolmentStatus.FAILED.value, EnrolmentStatus.WITHDRAWN.value)
+
+
+def reach_parts(filters: ReportFilter, scope: Scope) -> dict[int, list[tuple]]:
+    """The reach section's groupings, as ``figures`` reads them: 0 people by sex and
+    institution, 1 by country (with the people in each status), 2 by course, 3 enrolments
+    by the month their cohort starts, 4 completions by the month of completion."""
+    chosen = select_cohorts(filters, scope)
+    within = chosen.people
+    by_country: dict[str | None, list[int]] = defaultdict(list)
+    by_course: dict[int, list[int]] = defaultdict(list)
+    starts: dict[tuple[int, int], int] = defaultdict(int)
+    done: dict[tuple[int, int], int] = defaultdict(int)
+    own: dict[int, tuple[int, int]] = {}  # cohort: (enrolments, hours)
+    empty = FrozenBitMap()
+    for cohort_id, country, course_id, starts_on, hours in chosen.cohorts:
+        kinds = chosen.kinds.get(cohort_id, {})
+        enrolments = _count(kinds.get(ENROLLED, empty), within)
+        if not enrolments:
+            continue
+        own[cohort_id] = (enrolments, _count(kinds.get(EnrolmentStatus.COMPLETED.value, empty),
+                                             within) * (hours or 0))
+        by_country[country].append(cohort_id)
+        by_course[course_id].append(cohort_id)
+        if starts_on is not None:
+            starts[starts_on.year, starts_on.month] += enrolments
+        for kind, people in kinds.items():
+            if kind.startswith(DONE):
+                count = _count(people, within)
+                if count:
+                    done[int(kind[5:9]), int(kind[10:12])] += count
+
+    def people_of(cohort_ids: list[int], kind: str) -> FrozenBitMap:
+        return _union(chosen.kinds[c][kind] for c in cohort_ids if kind in chosen.kinds[c])
+
+    def counts(cohort_ids: list[int], statuses: Sequence[str] = ()) -> tuple:
+        people = [_count(people_of(cohort_ids, kind), within) for kind in _COUNTED]
+        enrolments = sum(own[c][0] for c in cohort_ids)
+        hours = sum(own[c][1] for c in cohort_ids)
+        by_status = [_count(people_of(cohort_ids, status), within) for status in statuses]
+        return (*people, enrolments, hours, *by_status)
+
+    parts: dict[int, list[tuple]] = defaultdict(list)
+    statuses = [status.value for status in STATUSES]
+    parts[1] = [(country, None, None, *counts(ids, statuses))
+                for country, ids in by_country.items()]
+    parts[2] = [(None, course_id, None, *counts(ids)) for course_id, ids in by_course.items()]
+    parts[3] = [(None, year, None, month, n) for (year, month), n in starts.items()]
+    parts[4] = [(None, year, None, month, n) for (year, month), n in done.items()]
+    everyone = {kind: people_of(list(own), kind) for kind in _COUNTED}
+    if within is not None:
+        everyone = {kind: people & within for kind, people in everyone.items()}
+    tallies = {(gender, institution_id): (enrolments, hours)
+               for gender, institution_id, enrolments, hours in chosen.tallies}
+    names = dict(db.session.execute(select(Institution.id, Institution.name).where(
+        Institution.id.in_(sorted({i for _g, i in tallies if i is not None})))).all()) \
+        if tallies else {}
+    for gender, institution_id, members in chosen.groups.values():
+        if (gender, institution_id) not in tallies:
+            continue
+        people = [everyone[kind].intersection_cardinality(members) for kind in _COUNTED]
+        if people[0]:
+            parts[0].append((gender, institution_id, names.get(institution_id), *people,
+                             *tallies[gender, institution_id]))
+    return parts
+
+
+def built_at() -> datetime | None:
+    return db.session.scalar(select(PeopleState.built_at).limit(1))
+
+
+def trained(program_ids: list[int], first: int, last: int,
+            countries: list[str]) -> dict[tuple, int]:
+    """{(program, year, country or None): distinct people who completed a course of the
+    program in the year (UTC), in a cohort of that country (None: of any country, where
+    someone counted in two countries is one person)}; per country for ``countries`` only."""
+    fresh = current()
+    cohorts = db.session.execute(
+        select(Cohort.id, Course.program_id, Cohort.country)
+        .join(Course, Course.id == Cohort.course_id)
+        .where(Course.program_id.in_(program_ids))).all()
+    months = (CohortPeople.kind >= f"{DONE}{first:04d}-01",
+              CohortPeople.kind <= f"{DONE}{last:04d}-12")
+    stored: dict[int, dict[str, FrozenBitMap]] = defaultdict(dict)
+    if not fresh.everything:
+        for cohort_id, kind, blob in db.session.execute(
+                select(CohortPeople.cohort_id, CohortPeople.kind, CohortPeople.people)
+                .join(Cohort, Cohort.id == CohortPeople.cohort_id)
+                .join(Course, Course.id == Cohort.course_id)
+                .where(Course.program_id.in_(program_ids), *months)):
+            if cohort_id not in fresh.cohorts:
+                stored[cohort_id][kind] = FrozenBitMap.deserialize(bytes(blob))
+    for cohort_id, sets in fresh.cohorts.items():
+        stored[cohort_id] = {kind: FrozenBitMap(people) for kind, people in sets.items()
+                             if kind.startswith(DONE) and first <= int(kind[5:9]) <= last}
+    named = set(countries)
+    groups: dict[tuple, list[FrozenBitMap]] = defaultdict(list)
+    for cohort_id, program_id, country in cohorts:
+        for kind, people in stored.get(cohort_id, {}).items():
+            year = int(kind[5:9])
+            groups[program_id, year, None].append(people)
+            if country in named:
+                groups[program_id, year, country].append(people)
+    return {key: len(_union(sets)) for key, sets in groups.items()}
