@@ -24,10 +24,10 @@ from typing import Any
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from pyroaring import BitMap
 from sqlalchemy import (
     Integer,
     String,
-    and_,
     case,
     cast,
     distinct,
@@ -391,123 +391,49 @@ def _funnel_counts(tracks: list[Track], filters: ReportFilter,
     funnel_tracks = [track for track in tracks if courses_of.get(track.id)]
     if not funnel_tracks:
         return counts
-    conditions = enrolment_conditions(filters, scope)
-    counted = and_(true(), *conditions)
-    course_ids = sorted({course_id for ids in courses_of.values() for course_id in ids})
-
-    def flag(condition):
-        return func.max(case((condition, 1), else_=0))
-
-    people = (_enrolments_for(
-        conditions, Enrolment.user_id.label("user_id"),
-        *(flag(and_(Cohort.course_id.in_(courses_of[track.id]), counted))
-          .label(f"enrolled_{track.id}") for track in funnel_tracks),
-        *(flag(and_(Cohort.course_id == course_id,
-                    Enrolment.status == EnrolmentStatus.COMPLETED))
-          .label(f"completed_{course_id}") for course_id in course_ids))
-        .where(Cohort.course_id.in_(course_ids))
-        .group_by(Enrolment.user_id))
-    if filters != ReportFilter() or not scope.everything:
-        # A filtered report counts fewer people: the pass reads only their enrolments (all
-        # of them, for a required course completed outside the filters counts too).
-        people = people.where(Enrolment.user_id.in_(
-            _enrolments_for(conditions, Enrolment.user_id)
-            .where(Cohort.course_id.in_(course_ids), *conditions).correlate(None)))
-    people = people.cte("funnel_people")
-
-    def enrolled(track_id: int):
-        return people.c[f"enrolled_{track_id}"] == 1
-
-    def every_course(track_id: int):
-        # Every required course completed, in any cohort (not only the filtered ones). The
-        # flags are 0 or 1: their sum reaching their number is every one of them set, and
-        # PostgreSQL estimates it at a third of the people, where it guessed one person for
-        # a flag equal to 1 per course and looped over the people for each met competency.
-        flags = [people.c[f"enrolled_{track_id}"]] + [
-            people.c[f"completed_{course_id}"] for course_id in courses_of[track_id]]
-        return sum(flags[1:], flags[0]) >= len(flags)
-
-    def total(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    tally = select(*(total(test(track.id)).label(f"{name}_{track.id}")
-                     for track in funnel_tracks
-                     for name, test in (("enrolled", enrolled),
-                                        ("courses", every_course)))).cte("funnel_tally")
-    parts = [select(literal(index), literal(track.id), tally.c[f"{name}_{track.id}"],
-                    literal(0))
-             for track in funnel_tracks
-             for index, name in ((0, "enrolled"), (1, "courses"))]
-
-    def with_courses(track_id: int):
-        return select(literal(track_id).label("track_id"), people.c.user_id) \
-            .where(every_course(track_id))
-
-    # Every required competency met: as many met as the track requires.
+    # The first two stages from the people sets (lms.reports.people); the people who
+    # completed every required course go to the database as one parameter, so that the
+    # later stages read the evidence, hours and certificates of those people only.
+    stages = people.funnel_people(filters, scope,
+                                  {track.id: courses_of[track.id] for track in funnel_tracks})
     practice = {track.id: track.practice_hours or 0 for track in funnel_tracks}
     assessed = [track.id for track in funnel_tracks if competencies_needed.get(track.id)]
-    competent = None
-    if assessed:
-        met = met_counts(
-            union_all(*(with_courses(track_id) for track_id in assessed)),
-            select(track_competencies.c.track_id, track_competencies.c.competency_id)
-            .where(track_competencies.c.track_id.in_(assessed)), every=True
-        ).subquery("funnel_met")
-        competent = (select(met.c[0].label("track_id"), met.c.user_id)
-                     .cte("funnel_competent"))
-        parts.append(select(literal(2), competent.c.track_id, func.count(), literal(0))
-                     .group_by(competent.c.track_id))
-    # The track's supervised practice hours approved.
     practised = [track_id for track_id, hours in practice.items() if hours]
+    competent: dict[int, BitMap] = defaultdict(BitMap)
+    if assessed:
+        for track_id, user_id, _met in db.session.execute(met_counts(
+                people.pairs({track_id: stages[track_id][1] for track_id in assessed}),
+                select(track_competencies.c.track_id, track_competencies.c.competency_id)
+                .where(track_competencies.c.track_id.in_(assessed)), every=True)):
+            competent[track_id].add(user_id)
+    practised_enough: dict[int, BitMap] = defaultdict(BitMap)
     if practised:
-        logged = (select(HoursLog.track_id, HoursLog.user_id)
-                  .where(HoursLog.kind == HoursKind.PRACTICE,
-                         HoursLog.status == HoursStatus.APPROVED,
-                         HoursLog.track_id.in_(practised))
-                  .group_by(HoursLog.track_id, HoursLog.user_id)
-                  .having(func.sum(HoursLog.hours) >= case(practice, value=HoursLog.track_id,
-                                                           else_=0)))
-        before = union_all(*(
-            select(competent.c.track_id, competent.c.user_id)
-            .where(competent.c.track_id == track_id) if track_id in assessed
-            else with_courses(track_id) for track_id in practised)).subquery("funnel_before")
-        parts.append(select(literal(3), before.c.track_id, func.count(), literal(0))
-                     .where(tuple_(before.c.track_id, before.c.user_id).in_(logged))
-                     .group_by(before.c.track_id))
+        for track_id, user_id in db.session.execute(
+                select(HoursLog.track_id, HoursLog.user_id)
+                .where(HoursLog.kind == HoursKind.PRACTICE,
+                       HoursLog.status == HoursStatus.APPROVED,
+                       HoursLog.track_id.in_(practised))
+                .group_by(HoursLog.track_id, HoursLog.user_id)
+                .having(func.sum(HoursLog.hours) >= case(practice, value=HoursLog.track_id,
+                                                         else_=0))):
+            practised_enough[track_id].add(user_id)
     # Certified, renewed: a certificate for the track, not revoked, whatever the stage,
     # held by someone enrolled in one of its required courses (as filtered).
-    held = (select(Certificate.track_id.label("track_id"), Certificate.user_id.label("user_id"),
-                   func.max(case((Certificate.renews_id.is_not(None), 1), else_=0))
-                   .label("renewed"))
+    holders: dict[int, dict[int, int]] = defaultdict(dict)
+    for track_id, user_id, renewed in db.session.execute(
+            select(Certificate.track_id, Certificate.user_id,
+                   func.max(case((Certificate.renews_id.is_not(None), 1), else_=0)))
             .where(Certificate.track_id.in_([track.id for track in funnel_tracks]),
-                   Certificate.kind == CertificateKind.TRACK, Certificate.revoked_at.is_(None)))
-    if db.engine.dialect.name == "sqlite":
-        # SQLite looks each holder's enrolments up by index; joined to the people above
-        # it would loop over all of them, three times slower.
-        held = held.where(
-            _enrolments_for(conditions, Enrolment.id)
-            .join(track_courses, track_courses.c.course_id == Cohort.course_id)
-            .where(Enrolment.user_id == Certificate.user_id,
-                   track_courses.c.track_id == Certificate.track_id, *conditions).exists())
-    else:
-        # PostgreSQL hashes the people above, where a lookup per holder hashed every
-        # enrolment again.
-        held = held.join(people, people.c.user_id == Certificate.user_id).where(case(
-            {track.id: people.c[f"enrolled_{track.id}"] for track in funnel_tracks},
-            value=Certificate.track_id, else_=0) == 1)
-    held = held.group_by(Certificate.track_id, Certificate.user_id).subquery("funnel_held")
-    parts.append(select(literal(4), held.c.track_id, func.count(), func.sum(held.c.renewed))
-                 .group_by(held.c.track_id))
-    for index, track_id, people_count, renewed in db.session.execute(union_all(*parts)):
-        counts[track_id][index] = int(people_count or 0)
-        if index == 4:
-            counts[track_id][5] = int(renewed or 0)
+                   Certificate.kind == CertificateKind.TRACK, Certificate.revoked_at.is_(None))
+            .group_by(Certificate.track_id, Certificate.user_id)):
+        holders[track_id][user_id] = renewed
     for track in funnel_tracks:
-        stages = counts[track.id]
-        if track.id not in assessed:
-            stages[2] = stages[1]
-        if track.id not in practised:
-            stages[3] = stages[2]
+        enrolled, finished = stages[track.id]
+        met = finished & competent[track.id] if track.id in assessed else finished
+        practised_people = met & practised_enough[track.id] if track.id in practised else met
+        held = [renewed for user_id, renewed in holders[track.id].items() if user_id in enrolled]
+        counts[track.id] = [len(enrolled), len(finished), len(met), len(practised_people),
+                            len(held), sum(1 for renewed in held if renewed)]
     return counts
 
 

@@ -34,13 +34,14 @@ from lms.assessments.observations.models import (
 from lms.catalog.models import Course
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
+from lms.reports import people
 from lms.reports.filters import ReportFilter, Scope, cohort_condition, gender_condition
 from lms.reports.tables import Chart, ChartKind, Column, Figure, Kind, Section, Table
 
 # Kinds whose grade is a judgement of learning; attendance is presence, not learning.
-GRADED_KINDS = (AssessmentKind.QUIZ, AssessmentKind.ASSIGNMENT, AssessmentKind.OBSERVATION)
+GRADED_KINDS = people.GRADED_KINDS
 # Score buckets in percent: [low, high) except the last, which includes 100.
-BUCKETS = [(low, low + 10) for low in range(0, 100, 10)]
+BUCKETS = people.BANDS
 BUCKET_LABELS = [f"{low}–{high - 1}" for low, high in BUCKETS[:-1]] + ["90–100"]
 # Charts drawn: the assessments with the most people graded (the tables list every one).
 MAX_CHARTS = 10
@@ -138,38 +139,11 @@ class AssessmentScores:
 def _assessment_scores(filters: ReportFilter, scope: Scope) -> list[AssessmentScores]:
     """Per assessment: people graded, people who passed and people per score bucket.
 
-    A person graded in two cohorts of a course counts once, with their best grade. The
-    database returns a row per assessment and bucket, at most ten per assessment."""
-    best = (
-        select(Grade.assessment_id.label("assessment_id"),
-               func.max(Grade.percent).label("percent"),
-               func.max(case((Grade.passed, 1), else_=0)).label("passed"),
-               func.count().label("grades"))
-        .join(Enrolment, Enrolment.id == Grade.enrolment_id)
-        # Joined, not IN (...): SQLite, which has no statistics, then starts from the
-        # cohorts a filter names rather than from every grade of every assessment.
-        .join(Assessment, Assessment.id == Grade.assessment_id)
-        .where(Assessment.kind.in_([kind.value for kind in GRADED_KINDS]),
-               *_enrolment_conditions(filters, scope))
-        .group_by(Grade.assessment_id, Enrolment.user_id).subquery())
-    # The highest low bound reached, tried from the top: most grades are high, and the
-    # comparisons are those of the bands themselves (no arithmetic on the stored value).
-    # A grade is 0 to 100 (assessments.grades.as_percent): below 10 is the first band.
-    bucket = case(*((best.c.percent >= low, index)
-                    for index, (low, _high) in reversed(list(enumerate(BUCKETS))) if low),
-                  else_=0)
-    scores: dict[int, AssessmentScores] = {}
-    for assessment_id, band, people, passed, grades in db.session.execute(
-            select(best.c.assessment_id, bucket, func.count(), func.sum(best.c.passed),
-                   func.sum(best.c.grades))
-            .group_by(best.c.assessment_id, bucket)):
-        item = scores.setdefault(assessment_id, AssessmentScores(
-            assessment_id, 0, 0, [0] * len(BUCKETS), 0))
-        item.graded += int(people)
-        item.passed += int(passed or 0)
-        item.buckets[band] += int(people)
-        item.grades += int(grades)
-    return list(scores.values())
+    A person graded in two cohorts of a course counts once, with their best grade: from
+    the people sets (lms.reports.people), each cohort's people per assessment and band."""
+    return [AssessmentScores(found.assessment_id, found.graded, found.passed, found.bands,
+                             found.grades)
+            for found in people.assessment_scores(filters, scope)]
 
 
 def _assessments(ids: Iterable[int]) -> dict[int, Assessment]:

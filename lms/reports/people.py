@@ -10,15 +10,19 @@ bitmaps, intersected with the people of the selected sexes and institutions; som
 in two cohorts counts once. The enrolments and completions by sex and institution,
 which add up, are kept as plain counts per cohort (``CohortTally``).
 
+The same sets hold each cohort's people per assessment and band of their grade, and
+those who passed (``g<id>:<band>``, ``g<id>:pass``): someone graded in two cohorts
+counts once, in the band of their best grade, which is the highest band they are in.
+
 Staying exact. Whatever changes a cohort's people (an enrolment added, removed or
 changing status, cohort or completion date; a first lesson opened; a lesson completion;
-a person's sex or institution) appends a row to ``report_people_changes`` in the same
-transaction, through the session hooks below; a bulk statement on those tables that
-names no cohort logs "everything". Appending never makes two writers wait on each
-other, as updating a per-cohort row would. Before counting, ``refresh`` rebuilds the
-sets of the cohorts the log names (or all of them), hands them to this computation,
-and writes them back with the log entries it took in; a report never counts from a set
-older than the last committed change it could see.
+a grade; an assessment's kind; a person's sex or institution) appends a row to
+``report_people_changes`` in the same transaction, through the session hooks below; a
+bulk statement on those tables that names no cohort logs "everything". Appending never
+makes two writers wait on each other, as updating a per-cohort row would. Before
+counting, ``refresh`` rebuilds the sets of the cohorts the log names (or all of them),
+hands them to this computation, and writes them back with the log entries it took in; a
+report never counts from a set older than the last committed change it could see.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from datetime import date, datetime
 from pyroaring import BitMap, FrozenBitMap
 from sqlalchemy import (
     Integer,
+    bindparam,
     delete,
     event,
     func,
@@ -45,11 +50,13 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import array as sa_array
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm.util import identity_key
 
 from lms.accounts.models import Institution, User
-from lms.catalog.models import Course
+from lms.assessments.models import Assessment, AssessmentKind, Grade
+from lms.catalog.models import Course, Lesson, Module
 from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus, LessonCompletion
 from lms.extensions import db
 from lms.kernel import clock, jobs
@@ -58,6 +65,12 @@ from lms.reports.models import CohortPeople, CohortTally, GroupPeople, PeopleCha
 
 log = logging.getLogger(__name__)
 
+# Graded assessments (attendance is not a test of learning) and the score bands, 0-9 to
+# 90-100: each cohort keeps its people per assessment and band (``g<id>:<band>``) and
+# those who passed (``g<id>:pass``).
+GRADED_KINDS = (AssessmentKind.QUIZ, AssessmentKind.ASSIGNMENT, AssessmentKind.OBSERVATION)
+BANDS = [(low, low + 10) for low in range(0, 100, 10)]
+GRADED = "g"
 ENROLLED = "enrolled"
 STARTED = "started"
 DONE = "done:"  # + YYYY-MM: completed in that month (UTC)
@@ -84,7 +97,8 @@ def started_condition():
 
 # ---------------------------------------------------------------- logging the changes
 
-_WATCHED = {"enrolments", "lesson_completions", "users"}
+_WATCHED = {"enrolments", "lesson_completions", "grades", "users", "assessments"}
+_BY_ENROLMENT = {"lesson_completions", "grades"}
 # Enrolment columns whose change changes the sets (the started flag: only its first).
 _ENROLMENT_COLUMNS = ("status", "cohort_id", "user_id", "completed_at")
 _FIRST_SEEN = ("last_seen_at", "last_lesson_id")
@@ -95,14 +109,45 @@ def _changed(state, name: str) -> tuple[list, list]:
     return list(history.deleted or ()), list(history.added or ())
 
 
+_MOVED_FROM = "lms_people_moved_from"
+
+
+@event.listens_for(db.session, "before_flush")
+def _note_moves(session: Session, _context, _instances) -> None:
+    # An enrolment moved to another cohort after its attributes expired (a commit) does
+    # not know the cohort it leaves: read it while the row still says so.
+    # (Set through the relationship, the new cohort_id is not even written yet.)
+    unknown = []
+    for instance in session.dirty:
+        if isinstance(instance, Enrolment) and instance.id is not None:
+            state = inspect(instance)
+            if any(any(_changed(state, name)) for name in ("cohort_id", "cohort")):
+                unknown.append(instance.id)
+    regraded = [instance.id for instance in session.dirty
+                if isinstance(instance, Grade) and instance.id is not None
+                and any(any(_changed(inspect(instance), name))
+                        for name in ("enrolment_id", "enrolment"))]
+    with session.no_autoflush:
+        left = set()
+        if unknown:
+            left.update(session.scalars(select(Enrolment.cohort_id)
+                                        .where(Enrolment.id.in_(unknown))))
+        if regraded:
+            left.update(session.scalars(select(Enrolment.cohort_id)
+                                        .join(Grade, Grade.enrolment_id == Enrolment.id)
+                                        .where(Grade.id.in_(regraded))))
+    if left:
+        session.info.setdefault(_MOVED_FROM, set()).update(left)
+
+
 @event.listens_for(db.session, "after_flush")
 def _log_flushed(session: Session, _context) -> None:
-    cohorts: set[int] = set()
+    cohorts: set[int] = set(session.info.pop(_MOVED_FROM, ()))
     users: set[int] = set()
     enrolments: set[int] = set()
     everything = False
     for instance in session.new | session.deleted:
-        if isinstance(instance, Enrolment | LessonCompletion):
+        if isinstance(instance, Enrolment | LessonCompletion | Grade):
             # What the flush wrote (a deleted row's attributes cannot be loaded again).
             name = "cohort_id" if isinstance(instance, Enrolment) else "enrolment_id"
             value = inspect(instance).dict.get(name)
@@ -110,8 +155,10 @@ def _log_flushed(session: Session, _context) -> None:
                 everything = True
             else:
                 (cohorts if isinstance(instance, Enrolment) else enrolments).add(value)
-        elif isinstance(instance, User) and instance in session.deleted:
-            # Its enrolments go with it, in the database: nothing left says where.
+        elif isinstance(instance, User | Assessment | Lesson | Module) \
+                and instance in session.deleted:
+            # Its enrolments, grades or lesson completions go with it, in the database:
+            # nothing left says where.
             everything = True
     for instance in session.dirty:
         if isinstance(instance, Enrolment):
@@ -127,6 +174,14 @@ def _log_flushed(session: Session, _context) -> None:
             state = inspect(instance)
             if any(any(_changed(state, name)) for name in ("gender", "institution_id")):
                 users.add(instance.id)
+        elif isinstance(instance, Grade):
+            state = inspect(instance)
+            if any(any(_changed(state, name)) for name in (
+                    "percent", "passed", "assessment_id", "enrolment_id")):
+                before, after = _changed(state, "enrolment_id")
+                enrolments.update(before + after + [instance.enrolment_id])
+        elif isinstance(instance, Assessment) and any(_changed(inspect(instance), "kind")):
+            everything = True
     _append(session, cohorts, users, enrolments, everything)
 
 
@@ -146,7 +201,9 @@ def _log_bulk(execute_state: ORMExecuteState) -> None:
     if execute_state.is_insert and rows and name == "enrolments" and all(
             row.get("cohort_id") is not None for row in rows):
         _append(session, {row["cohort_id"] for row in rows}, set(), set(), False)
-    elif execute_state.is_insert and rows and name == "lesson_completions" and all(
+    elif execute_state.is_insert and name == "assessments":
+        return  # no grade yet
+    elif execute_state.is_insert and rows and name in _BY_ENROLMENT and all(
             row.get("enrolment_id") is not None for row in rows):
         _append(session, set(), set(), {row["enrolment_id"] for row in rows}, False)
     else:
@@ -167,6 +224,14 @@ def _append(session: Session, cohorts: set[int], users: set[int], enrolments: se
     """Log the changes, each once per transaction (a service flushes an enrolment
     several times)."""
     logged = session.info.setdefault(_LOGGED, set())
+    for enrolment_id in list(enrolments):
+        # An enrolment the session holds says its cohort without a statement (a quiz's
+        # submit grades and completes the enrolment it loaded).
+        held = session.identity_map.get(identity_key(Enrolment, enrolment_id))
+        cohort_id = inspect(held).dict.get("cohort_id") if held is not None else None
+        if cohort_id is not None:
+            cohorts.add(cohort_id)
+            enrolments.discard(enrolment_id)
     cohorts.discard(None)  # type: ignore[arg-type]
     keys = ([(None, None)] if everything else []) + [(c, None) for c in sorted(cohorts)] \
         + [(None, u) for u in sorted(users)]
@@ -285,7 +350,33 @@ def _rebuild(everything: bool, cohort_ids: list[int]) -> Fresh:
             if status == EnrolmentStatus.COMPLETED:
                 tally[3] += 1
             fresh.placed[user_id] = (key, gender, institution_id)
+    grades = (select(Enrolment.cohort_id, Grade.assessment_id, Enrolment.user_id,
+                     Grade.percent, Grade.passed)
+              .join(Enrolment, Enrolment.id == Grade.enrolment_id)
+              .join(Assessment, Assessment.id == Grade.assessment_id)
+              .where(Assessment.kind.in_([kind.value for kind in GRADED_KINDS])))
+    batches = [grades] if everything else [grades.where(Enrolment.cohort_id.in_(chunk))
+                                           for chunk in _chunks(cohort_ids)]
+    for batch in batches:
+        for cohort_id, assessment_id, user_id, percent, passed in db.session.execute(batch):
+            kinds = fresh.cohorts.setdefault(cohort_id, {})
+            names = [f"{GRADED}{assessment_id}:{band_of(percent)}"]
+            if passed:
+                names.append(f"{GRADED}{assessment_id}:pass")
+            for name in names:
+                people = kinds.get(name)
+                if people is None:
+                    people = kinds[name] = BitMap()
+                people.add(user_id)
     return fresh
+
+
+def band_of(percent) -> int:
+    """The score band of a grade (0 to 100): the highest whose low bound it reaches."""
+    for index in range(len(BANDS) - 1, 0, -1):
+        if percent >= BANDS[index][0]:
+            return index
+    return 0
 
 
 def _store(fresh: Fresh, built: bool, change_ids: list[int]) -> None:
@@ -320,7 +411,7 @@ def _among(column, ids: list[int], session: Session):
     """SQL: ``column`` is one of ``ids``, in one statement with one parameter however
     many they are (an import logs thousands of changes)."""
     if session.get_bind().dialect.name == "postgresql":
-        return column == func.any(sa_array(ids, type_=Integer))
+        return column == func.any(bindparam(None, ids, type_=ARRAY(Integer)))
     return column.in_(select(literal_column("value")).select_from(
         func.json_each(json.dumps(ids))))
 
@@ -401,8 +492,18 @@ def _group_wanted(filters: ReportFilter, gender: str | None, institution_id: int
     return filters.institution_id is None or institution_id == filters.institution_id
 
 
-def select_cohorts(filters: ReportFilter, scope: Scope) -> Selection:
+def select_cohorts(filters: ReportFilter, scope: Scope, *, tallies: bool = True,
+                   kinds: Sequence[str] | None = None, graded: bool = False) -> Selection:
+    """The cohorts the filters and scope select, with their people sets of ``kinds``
+    (or, with ``graded``, those per assessment; else every other kind); the tallies by
+    sex and institution only if asked for."""
     fresh = current()
+    if kinds is not None:
+        wanted_kind = CohortPeople.kind.in_(kinds)
+    elif graded:
+        wanted_kind = CohortPeople.kind.startswith(GRADED)
+    else:
+        wanted_kind = ~CohortPeople.kind.startswith(GRADED)
     where = cohort_conditions(filters, scope)
     cohorts = [tuple(row) for row in db.session.execute(
         select(Cohort.id, Cohort.country, Cohort.course_id, Cohort.starts_on, Course.hours)
@@ -412,22 +513,24 @@ def select_cohorts(filters: ReportFilter, scope: Scope) -> Selection:
         selected = select(Cohort.id).join(Course, Course.id == Cohort.course_id).where(*where)
         for cohort_id, kind, blob in db.session.execute(
                 select(CohortPeople.cohort_id, CohortPeople.kind, CohortPeople.people)
-                .where(CohortPeople.cohort_id.in_(selected))):
+                .where(CohortPeople.cohort_id.in_(selected), wanted_kind)):
             if cohort_id not in fresh.cohorts:
                 kinds[cohort_id][kind] = FrozenBitMap.deserialize(bytes(blob))
     wanted = {cohort_id for cohort_id, *_rest in cohorts}
     for cohort_id, sets in fresh.cohorts.items():
         if cohort_id in wanted:
             kinds[cohort_id] = {kind: FrozenBitMap(people) for kind, people in sets.items()}
+    by_person = filters.gender is not None or filters.institution_id is not None
     groups = {key: (gender, institution_id, FrozenBitMap(people)) for key, (
-        gender, institution_id, people) in _groups(db.session, fresh).items()}
+        gender, institution_id, people) in _groups(db.session, fresh).items()} \
+        if tallies or by_person else {}
     people = None
-    if filters.gender is not None or filters.institution_id is not None:
+    if by_person:
         people = FrozenBitMap.union(FrozenBitMap(), *(
             members for gender, institution_id, members in groups.values()
             if _group_wanted(filters, gender, institution_id)))
     return Selection(cohorts, kinds, groups, people,
-                     _tallies(filters, where, fresh, wanted))
+                     _tallies(filters, where, fresh, wanted) if tallies else [])
 
 
 def _tallies(filters: ReportFilter, where: list, fresh: Fresh,
@@ -581,3 +684,107 @@ def trained(program_ids: list[int], first: int, last: int,
             if country in named:
                 groups[program_id, year, country].append(people)
     return {key: len(_union(sets)) for key, sets in groups.items()}
+
+
+def funnel_people(filters: ReportFilter, scope: Scope,
+                  courses_of: dict[int, list[int]]) -> dict[int, tuple[BitMap, BitMap]]:
+    """{track: (people enrolled in one of its required courses as filtered, those of them
+    who completed every required course, in any cohort)}: the funnel's first two stages."""
+    chosen = select_cohorts(filters, scope, tallies=False, kinds=[ENROLLED])
+    course_ids = sorted({course_id for ids in courses_of.values() for course_id in ids})
+    completed = EnrolmentStatus.COMPLETED.value
+    enrolled_in: dict[int, list[FrozenBitMap]] = defaultdict(list)
+    for cohort_id, _country, course_id, _starts, _hours in chosen.cohorts:
+        people = chosen.kinds.get(cohort_id, {}).get(ENROLLED)
+        if people is not None:
+            enrolled_in[course_id].append(people)
+    # A required course completed outside the filters counts too: every cohort's.
+    fresh = current()
+    completed_in: dict[int, list[FrozenBitMap]] = defaultdict(list)
+    for cohort_id, course_id, blob in db.session.execute(
+            select(CohortPeople.cohort_id, Cohort.course_id, CohortPeople.people)
+            .join(Cohort, Cohort.id == CohortPeople.cohort_id)
+            .where(Cohort.course_id.in_(course_ids), CohortPeople.kind == completed)):
+        if not fresh.covers(cohort_id):
+            completed_in[course_id].append(FrozenBitMap.deserialize(bytes(blob)))
+    if fresh.cohorts:
+        for cohort_id, course_id in db.session.execute(
+                select(Cohort.id, Cohort.course_id)
+                .where(Cohort.id.in_(sorted(fresh.cohorts)), Cohort.course_id.in_(course_ids))):
+            people = fresh.cohorts[cohort_id].get(completed)
+            if people is not None:
+                completed_in[course_id].append(FrozenBitMap(people))
+    done = {course_id: _union(completed_in.get(course_id, ())) for course_id in course_ids}
+    stages = {}
+    for track_id, ids in courses_of.items():
+        enrolled = BitMap(_union(p for course_id in ids for p in enrolled_in.get(course_id, ())))
+        if chosen.people is not None:
+            enrolled &= chosen.people
+        finished = BitMap(enrolled)
+        for course_id in ids:
+            finished &= done[course_id]
+        stages[track_id] = (enrolled, finished)
+    return stages
+
+
+def pairs(rows: dict[int, BitMap]):
+    """SQL: a SELECT of (key, user_id) for each key's people, sent as one parameter."""
+    if db.engine.dialect.name == "postgresql":
+        keys = [key for key, people in rows.items() for _user in people]
+        users = [user for people in rows.values() for user in people]
+        table = func.unnest(bindparam(None, keys, type_=ARRAY(Integer)),
+                            bindparam(None, users, type_=ARRAY(Integer))) \
+            .table_valued("key", "user_id").render_derived()
+        return select(table.c.key, table.c.user_id)
+    values = func.json_each(json.dumps([[key, user] for key, people in rows.items()
+                                        for user in people])).table_valued("value")
+    return select(func.json_extract(values.c.value, "$[0]").label("key"),
+                  func.json_extract(values.c.value, "$[1]").label("user_id"))
+
+
+@dataclass
+class Scores:
+    """One assessment's people graded (each once, with their best grade), people who
+    passed, people per band of their best grade, and grades (one per enrolment)."""
+
+    assessment_id: int
+    graded: int
+    passed: int
+    bands: list[int]
+    grades: int
+
+
+def assessment_scores(filters: ReportFilter, scope: Scope) -> list[Scores]:
+    chosen = select_cohorts(filters, scope, tallies=False, graded=True)
+    within = chosen.people
+    per_band: dict[int, list[list[FrozenBitMap]]] = {}
+    passed: dict[int, list[FrozenBitMap]] = defaultdict(list)
+    grades: dict[int, int] = defaultdict(int)
+    for cohort_id, *_rest in chosen.cohorts:
+        for kind, people in chosen.kinds.get(cohort_id, {}).items():
+            if not kind.startswith(GRADED):
+                continue
+            assessment, _colon, band = kind[len(GRADED):].partition(":")
+            assessment_id = int(assessment)
+            if band == "pass":
+                passed[assessment_id].append(people)
+                continue
+            per_band.setdefault(assessment_id, [[] for _band in BANDS])[int(band)].append(people)
+            grades[assessment_id] += _count(people, within)
+    found = []
+    for assessment_id, bands in per_band.items():
+        if not grades[assessment_id]:
+            continue
+        counts = [0] * len(BANDS)
+        higher = BitMap()
+        for index in range(len(BANDS) - 1, -1, -1):
+            people = BitMap(_union(bands[index]))
+            if within is not None:
+                people &= within
+            people -= higher
+            counts[index] = len(people)
+            higher |= people
+        found.append(Scores(assessment_id, len(higher),
+                            _count(_union(passed.get(assessment_id, ())), within), counts,
+                            grades[assessment_id]))
+    return found
