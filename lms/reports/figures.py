@@ -359,6 +359,20 @@ def _enrolments_for(conditions: list, *columns):
     return query
 
 
+# Up to this many (track, person) pairs, a funnel stage reads the rows of those people
+# only (sent as one parameter); beyond, reading every row costs less than matching them.
+FUNNEL_PAIRS_SENT = 20_000
+
+
+def _among_people(query, track_column, user_column, people_of: dict[int, BitMap]):
+    """``query`` kept to each track's people when they are few (a filtered report)."""
+    if sum(len(found) for found in people_of.values()) > FUNNEL_PAIRS_SENT:
+        return query
+    sent = people.pairs(people_of).subquery("funnel_sent")
+    return query.where(tuple_(track_column, user_column).in_(
+        select(sent.c.key, sent.c.user_id)))
+
+
 def _funnel_counts(tracks: list[Track], filters: ReportFilter,
                    scope: Scope) -> dict[int, list[int]]:
     """{track id: people at each stage of FUNNEL_STAGES}: two queries, whatever the
@@ -408,24 +422,28 @@ def _funnel_counts(tracks: list[Track], filters: ReportFilter,
             competent[track_id].add(user_id)
     practised_enough: dict[int, BitMap] = defaultdict(BitMap)
     if practised:
-        for track_id, user_id in db.session.execute(
-                select(HoursLog.track_id, HoursLog.user_id)
-                .where(HoursLog.kind == HoursKind.PRACTICE,
-                       HoursLog.status == HoursStatus.APPROVED,
-                       HoursLog.track_id.in_(practised))
-                .group_by(HoursLog.track_id, HoursLog.user_id)
-                .having(func.sum(HoursLog.hours) >= case(practice, value=HoursLog.track_id,
-                                                         else_=0))):
+        query = (select(HoursLog.track_id, HoursLog.user_id)
+                 .where(HoursLog.kind == HoursKind.PRACTICE,
+                        HoursLog.status == HoursStatus.APPROVED,
+                        HoursLog.track_id.in_(practised))
+                 .group_by(HoursLog.track_id, HoursLog.user_id)
+                 .having(func.sum(HoursLog.hours) >= case(practice, value=HoursLog.track_id,
+                                                          else_=0)))
+        for track_id, user_id in db.session.execute(_among_people(
+                query, HoursLog.track_id, HoursLog.user_id,
+                {track_id: stages[track_id][1] for track_id in practised})):
             practised_enough[track_id].add(user_id)
     # Certified, renewed: a certificate for the track, not revoked, whatever the stage,
     # held by someone enrolled in one of its required courses (as filtered).
     holders: dict[int, dict[int, int]] = defaultdict(dict)
-    for track_id, user_id, renewed in db.session.execute(
-            select(Certificate.track_id, Certificate.user_id,
-                   func.max(case((Certificate.renews_id.is_not(None), 1), else_=0)))
-            .where(Certificate.track_id.in_([track.id for track in funnel_tracks]),
-                   Certificate.kind == CertificateKind.TRACK, Certificate.revoked_at.is_(None))
-            .group_by(Certificate.track_id, Certificate.user_id)):
+    query = (select(Certificate.track_id, Certificate.user_id,
+                    func.max(case((Certificate.renews_id.is_not(None), 1), else_=0)))
+             .where(Certificate.track_id.in_([track.id for track in funnel_tracks]),
+                    Certificate.kind == CertificateKind.TRACK, Certificate.revoked_at.is_(None))
+             .group_by(Certificate.track_id, Certificate.user_id))
+    for track_id, user_id, renewed in db.session.execute(_among_people(
+            query, Certificate.track_id, Certificate.user_id,
+            {track.id: stages[track.id][0] for track in funnel_tracks})):
         holders[track_id][user_id] = renewed
     for track in funnel_tracks:
         enrolled, finished = stages[track.id]

@@ -148,8 +148,8 @@ def program_condition(scope: Scope, column):
 
 def cohort_conditions(filters: ReportFilter, scope: Scope) -> list:
     """SQL conditions on Cohort joined with its Course: every filter but sex and
-    institution (which are the person's) is the cohort's."""
-    conditions = [cohort_condition(scope)]
+    institution (which are the person's) is the cohort's. None when all cohorts count."""
+    conditions = [] if scope.everything else [cohort_condition(scope)]
     pairs = ((filters.program_id, Course.program_id), (filters.course_id, Course.id),
              (filters.cohort_id, Cohort.id), (filters.country, Cohort.country),
              (filters.modality, Course.modality), (filters.language, Cohort.language))

@@ -35,7 +35,7 @@ from lms.catalog.models import Course
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
 from lms.reports import people
-from lms.reports.filters import ReportFilter, Scope, cohort_condition, gender_condition
+from lms.reports.filters import ReportFilter, Scope, cohort_conditions, gender_condition
 from lms.reports.tables import Chart, ChartKind, Column, Figure, Kind, Section, Table
 
 # Kinds whose grade is a judgement of learning; attendance is presence, not learning.
@@ -49,27 +49,6 @@ WEAKEST_SKILLS = 10
 
 
 # ------------------------------------------------------------------ who and what counts
-
-def _cohort_conditions(filters: ReportFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if filters.program_id is not None:
-        conditions.append(Course.program_id == filters.program_id)
-    if filters.course_id is not None:
-        conditions.append(Cohort.course_id == filters.course_id)
-    if filters.cohort_id is not None:
-        conditions.append(Cohort.id == filters.cohort_id)
-    if filters.country:
-        conditions.append(Cohort.country == filters.country)
-    if filters.modality:
-        conditions.append(Course.modality == filters.modality)
-    if filters.language:
-        conditions.append(Cohort.language == filters.language)
-    if filters.start is not None:
-        conditions.append(Cohort.starts_on >= filters.start)
-    if filters.end is not None:
-        conditions.append(Cohort.starts_on <= filters.end)
-    return conditions
-
 
 def _person_conditions(filters: ReportFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
@@ -89,11 +68,10 @@ def _enrolment_conditions(filters: ReportFilter, scope: Scope) -> list[ColumnEle
     and none at all when nothing is filtered, where a join to the cohorts, courses and
     60,000 people cost more than the counting itself."""
     conditions: list[ColumnElement[bool]] = []
-    cohort = _cohort_conditions(filters)
-    if cohort or not scope.everything:
+    cohort = cohort_conditions(filters, scope)
+    if cohort:
         conditions.append(Enrolment.cohort_id.in_(
-            select(Cohort.id).join(Course, Course.id == Cohort.course_id)
-            .where(cohort_condition(scope), *cohort)))
+            select(Cohort.id).join(Course, Course.id == Cohort.course_id).where(*cohort)))
     person = _person_conditions(filters)
     if person:
         conditions.append(Enrolment.user_id.in_(select(User.id).where(*person)))

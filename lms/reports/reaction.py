@@ -42,7 +42,7 @@ from lms.evaluations.models import (
     ItemKind,
 )
 from lms.extensions import db
-from lms.reports.filters import ReportFilter, Scope, cohort_condition, gender_condition
+from lms.reports.filters import ReportFilter, Scope, cohort_conditions, gender_condition
 from lms.reports.tables import Chart, ChartKind, Column, Figure, Kind, Section, Table
 
 TEXT_LIMIT = 200
@@ -60,15 +60,7 @@ def _cohorts(filters: ReportFilter, scope: Scope):
 
     Enrolments, responses and answers are then read alone, or by cohort through their
     indexes: joining every row to its cohort and course cost more than the counting."""
-    conditions = [] if scope.everything else [cohort_condition(scope)]
-    pairs = ((filters.program_id, Course.program_id), (filters.course_id, Course.id),
-             (filters.cohort_id, Cohort.id), (filters.country, Cohort.country),
-             (filters.modality, Course.modality), (filters.language, Cohort.language))
-    conditions += [column == value for value, column in pairs if value is not None]
-    if filters.start:
-        conditions.append(Cohort.starts_on >= filters.start)
-    if filters.end:
-        conditions.append(Cohort.starts_on <= filters.end)
+    conditions = cohort_conditions(filters, scope)
     if not conditions:
         return None
     return select(Cohort.id).join(Course, Course.id == Cohort.course_id).where(*conditions)

@@ -24,6 +24,7 @@ import pytest
 from lms.certification.models import Certificate
 from lms.cohorts.models import EnrolmentStatus
 from lms.extensions import db
+from lms.reports import figures
 from lms.reports.figures import certification
 from lms.reports.filters import ReportFilter, Scope
 from tests.certification.tracks.factories import log_hours, make_track
@@ -102,6 +103,24 @@ def test_funnel_per_track(world):
     assert chart.kind == "funnel"
     assert chart.series[0][1] == [7.0, 5.0, 4.0, 3.0, 2.0, 1.0]
     assert chart.table.values("people") == [7, 5, 4, 3, 2, 1]
+
+
+def test_the_later_stages_count_the_same_whether_the_people_are_sent_or_not(
+        world, monkeypatch):
+    # A report of many people reads every hours log and certificate of the tracks; one of
+    # few sends them (FUNNEL_PAIRS_SENT): the stages must not tell the two apart.
+    views = [ReportFilter(), ReportFilter(country="CO"), ReportFilter(gender="female"),
+             ReportFilter(start=date(2026, 1, 1), end=date(2026, 12, 31))]
+
+    def funnels(sent: int) -> list:
+        monkeypatch.setattr(figures, "FUNNEL_PAIRS_SENT", sent)
+        return [table(certification(view, EVERYTHING), "certification_funnel").rows
+                for view in views]
+
+    sent, read = funnels(20_000), funnels(0)
+    assert sent == read
+    assert sent[0] == [("Track T", 7, 5, 4, 3, 2, 1)]
+    assert any(rows != sent[0] for rows in sent[1:])  # a filter that keeps fewer people
 
 
 def test_valid_now_expiring_and_revoked(world):
