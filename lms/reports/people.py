@@ -326,9 +326,7 @@ def _rebuild(everything: bool, cohort_ids: list[int]) -> Fresh:
                     User.gender, User.institution_id)
              .join(User, User.id == Enrolment.user_id)
              .where(Enrolment.status != EnrolmentStatus.WAITLISTED))
-    batches = [query] if everything else [query.where(Enrolment.cohort_id.in_(chunk))
-                                          for chunk in _chunks(cohort_ids)]
-    for batch in batches:
+    for batch in _batches(query, everything, cohort_ids):
         for cohort_id, user_id, status, started, completed_at, gender, institution_id in \
                 db.session.execute(batch):
             kinds = fresh.cohorts.setdefault(cohort_id, {})
@@ -338,11 +336,7 @@ def _rebuild(everything: bool, cohort_ids: list[int]) -> Fresh:
                 names.append(STARTED)
             if status == EnrolmentStatus.COMPLETED and completed_at is not None:
                 names.append(f"{DONE}{clock.as_utc(completed_at):%Y-%m}")
-            for name in names:
-                people = kinds.get(name)
-                if people is None:
-                    people = kinds[name] = BitMap()
-                people.add(user_id)
+            _add(kinds, names, user_id)
             key = group_key(gender, institution_id)
             tally = fresh.tallies.setdefault(cohort_id, {}).setdefault(
                 key, [gender, institution_id, 0, 0])
@@ -355,20 +349,28 @@ def _rebuild(everything: bool, cohort_ids: list[int]) -> Fresh:
               .join(Enrolment, Enrolment.id == Grade.enrolment_id)
               .join(Assessment, Assessment.id == Grade.assessment_id)
               .where(Assessment.kind.in_([kind.value for kind in GRADED_KINDS])))
-    batches = [grades] if everything else [grades.where(Enrolment.cohort_id.in_(chunk))
-                                           for chunk in _chunks(cohort_ids)]
-    for batch in batches:
+    for batch in _batches(grades, everything, cohort_ids):
         for cohort_id, assessment_id, user_id, percent, passed in db.session.execute(batch):
             kinds = fresh.cohorts.setdefault(cohort_id, {})
             names = [f"{GRADED}{assessment_id}:{band_of(percent)}"]
             if passed:
                 names.append(f"{GRADED}{assessment_id}:pass")
-            for name in names:
-                people = kinds.get(name)
-                if people is None:
-                    people = kinds[name] = BitMap()
-                people.add(user_id)
+            _add(kinds, names, user_id)
     return fresh
+
+
+def _batches(query, everything: bool, cohort_ids: list[int]) -> list:
+    """``query`` for every cohort, or for ``cohort_ids`` a few hundred at a time."""
+    return [query] if everything else [query.where(Enrolment.cohort_id.in_(chunk))
+                                       for chunk in _chunks(cohort_ids)]
+
+
+def _add(kinds: dict[str, BitMap], names: list[str], user_id: int) -> None:
+    for name in names:
+        people = kinds.get(name)
+        if people is None:
+            people = kinds[name] = BitMap()
+        people.add(user_id)
 
 
 def band_of(percent) -> int:
