@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from pyroaring import BitMap, FrozenBitMap
 from sqlalchemy import (
@@ -648,9 +648,6 @@ def reach_parts(filters: ReportFilter, scope: Scope) -> dict[int, list[tuple]]:
                              *tallies[gender, institution_id]))
     return parts
 
-
-def built_at() -> datetime | None:
-    return db.session.scalar(select(PeopleState.built_at).limit(1))
 
 
 def trained(program_ids: list[int], first: int, last: int,
