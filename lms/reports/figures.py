@@ -344,21 +344,6 @@ def _tables_read(*clauses) -> set:
     return set(find_tables(tuple_(true(), *clauses), check_columns=True))
 
 
-def _enrolments_for(conditions: list, *columns):
-    """SELECT ``columns`` from Enrolment joined with Cohort, and with Course and User only
-    where ``conditions`` name them: at a program's size the joins to the 60,000 people
-    cost more than the rest of the funnel (an inner join on a required key changes no
-    count, so leaving one out never does either)."""
-    named = _tables_read(*conditions)
-    query = (select(*columns).select_from(Enrolment)
-             .join(Cohort, Cohort.id == Enrolment.cohort_id))
-    if Course.__table__ in named:
-        query = query.join(Course, Course.id == Cohort.course_id)
-    if User.__table__ in named:
-        query = query.join(User, User.id == Enrolment.user_id)
-    return query
-
-
 # Up to this many (track, person) pairs, a funnel stage reads the rows of those people
 # only (sent as one parameter); beyond, reading every row costs less than matching them.
 FUNNEL_PAIRS_SENT = 20_000
