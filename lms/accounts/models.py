@@ -141,6 +141,9 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         # Emails are stored lower-cased; the unique index makes that the rule.
         Index("uq_users_email", "email", unique=True),
+        # The countries people are in, each found without reading every person (the
+        # report's filter of certificate holders' countries).
+        Index("ix_users_country", "country", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

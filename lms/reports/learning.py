@@ -34,7 +34,7 @@ from lms.assessments.observations.models import (
 from lms.catalog.models import Course
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
-from lms.reports import people
+from lms.reports import facts, people
 from lms.reports.filters import ReportFilter, Scope, cohort_conditions, gender_condition
 from lms.reports.tables import Chart, ChartKind, Column, Figure, Kind, Section, Table
 
@@ -249,9 +249,24 @@ def _gains(filters: ReportFilter, scope: Scope,
     only the pairs are read here, each post-test grade found by its (test, enrolment) key.
     A course is listed when either test has a grade counted."""
     # Only a quiz may be a pre-test or a post-test (assessments.manage_services).
-    def role(test_role):
-        return select(Assessment.id).where(Assessment.kind == AssessmentKind.QUIZ,
-                                           Assessment.test_role == test_role)
+    role = facts.role_quizzes
+    pre, post = aliased(Assessment), aliased(Assessment)
+    tests = (select(pre.course_id, pre.id, post.id).select_from(pre)
+             .join(post, and_(pre.kind == AssessmentKind.QUIZ, pre.test_role == TestRole.PRE,
+                              post.kind == AssessmentKind.QUIZ, post.test_role == TestRole.POST,
+                              post.course_id == pre.course_id)))
+    counted = {item.assessment_id: item.grades for item in scores}
+    if not _person_conditions(filters):
+        # Filtered by cohort only: the selected cohorts' pairs, added up.
+        paired_of = people.cohort_counts(filters, scope, facts.PAIRED)
+        rows = []
+        for course_id, pre_id, post_id in db.session.execute(tests):
+            paired, pre_sum, post_sum = paired_of.get((pre_id, post_id), (0, 0, 0))
+            # The sums are in hundredths of a point.
+            rows.append((course_id, pre_id, post_id, paired, *(
+                (pre_sum / paired / 100, post_sum / paired / 100,
+                 (post_sum - pre_sum) / paired / 100) if paired else (None, None, None))))
+        return _gain_rows(rows, counted)
 
     # The grades are found from the tests' ids (IN): SQLite, without statistics, otherwise
     # reads every grade and looks up its assessment. A pair of tests of two courses cannot
@@ -268,16 +283,15 @@ def _gains(filters: ReportFilter, scope: Scope,
                post_grade.assessment_id.in_(role(TestRole.POST)),
                *_counted_enrolments(pre_grade.enrolment_id, filters, scope))
         .group_by(pre_grade.assessment_id, post_grade.assessment_id).subquery())
-    pre, post = aliased(Assessment), aliased(Assessment)
     rows = db.session.execute(
-        select(pre.course_id, pre.id, post.id, pairs.c.paired, pairs.c.pre, pairs.c.post,
-               pairs.c.gain)
-        .select_from(pre)
-        .join(post, and_(pre.kind == AssessmentKind.QUIZ, pre.test_role == TestRole.PRE,
-                         post.kind == AssessmentKind.QUIZ, post.test_role == TestRole.POST,
-                         post.course_id == pre.course_id))
+        tests.add_columns(pairs.c.paired, pairs.c.pre, pairs.c.post, pairs.c.gain)
         .outerjoin(pairs, and_(pairs.c.pre_id == pre.id, pairs.c.post_id == post.id))).all()
-    counted = {item.assessment_id: item.grades for item in scores}
+    return _gain_rows(rows, counted)
+
+
+def _gain_rows(rows, counted: dict[int, int]) -> list[Gain]:
+    """Gains from (course, pre-test, post-test, pairs, pre mean, post mean, gain) rows, for
+    the courses with a grade counted (``counted``: grades per test)."""
     gains = []
     for course_id, pre_id, post_id, paired, pre_mean, post_mean, gain in rows:
         pre_grades, post_grades = counted.get(pre_id, 0), counted.get(post_id, 0)
@@ -329,6 +343,15 @@ class Skill:
 def _weakest(filters: ReportFilter, scope: Scope) -> list[Skill]:
     """The checklist items most often recorded "not yet", among those observed (met or not
     yet; "not observed" says nothing about the skill)."""
+    if not _person_conditions(filters):
+        # Filtered by cohort only: the selected cohorts' counts per item, added up, ranked
+        # as the statement below ranks them.
+        found = [Skill(item_id, observed, not_yet) for (item_id, _none), (
+            observed, not_yet, _zero) in people.cohort_counts(
+                filters, scope, facts.OBSERVED).items() if not_yet > 0]
+        found.sort(key=lambda skill: (-(skill.not_yet / skill.observed), -skill.not_yet,
+                                      skill.item_id))
+        return found[:WEAKEST_SKILLS]
     not_yet = func.sum(case((Observation.result == ObservationResult.NOT_YET, 1), else_=0))
     observed = func.count()
     rows = db.session.execute(

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -74,10 +76,14 @@ class CohortPeople(db.Model):
 
 
 class CohortTally(db.Model):
-    """One cohort's enrolments and completions of the people of one sex and institution:
-    the additive counts the report sums by sex and institution."""
+    """One cohort's enrolments, completions and training hours delivered, of the people
+    of one sex and institution: the additive counts the report sums by sex and
+    institution."""
 
     __tablename__ = "report_cohort_tallies"
+    # The sums by sex and institution, from the index alone and in its order.
+    __table_args__ = (Index("ix_report_cohort_tallies_sums", "gender", "institution_id",
+                            "cohort_id", "enrolments", "hours"),)
 
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"),
                                            primary_key=True)
@@ -86,6 +92,28 @@ class CohortTally(db.Model):
     institution_id: Mapped[int | None] = mapped_column(Integer)
     enrolments: Mapped[int] = mapped_column(Integer)
     completions: Mapped[int] = mapped_column(Integer)
+    # Training hours delivered: each completion's course hours.
+    hours: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class CohortCount(db.Model):
+    """One row of a cohort's additive counts for the learning and reaction sections
+    (``lms.reports.facts``: what the keys and numbers of each kind are); rebuilt with the
+    cohort's people sets."""
+
+    __tablename__ = "report_cohort_counts"
+    # The sums of a kind by its keys, from the index alone and in its order.
+    __table_args__ = (Index("ix_report_cohort_counts_sums", "kind", "key1", "key2",
+                            "cohort_id", "n1", "n2", "n3"),)
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key1: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key2: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n1: Mapped[int] = mapped_column(BigInteger)
+    n2: Mapped[int] = mapped_column(BigInteger)
+    n3: Mapped[int] = mapped_column(BigInteger)
 
 
 class GroupPeople(db.Model):

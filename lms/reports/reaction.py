@@ -29,7 +29,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
 from lms.catalog.models import Course
-from lms.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from lms.cohorts.models import Cohort, Enrolment
 from lms.evaluations.models import (
     LIKERT_LABELS,
     EvaluationAnswer,
@@ -42,11 +42,13 @@ from lms.evaluations.models import (
     ItemKind,
 )
 from lms.extensions import db
+from lms.reports import facts
+from lms.reports import people as people_sets
 from lms.reports.filters import ReportFilter, Scope, cohort_conditions, gender_condition
 from lms.reports.tables import Chart, ChartKind, Column, Figure, Kind, Section, Table
 
 TEXT_LIMIT = 200
-FINISHED = (EnrolmentStatus.COMPLETED, EnrolmentStatus.FAILED)
+FINISHED = facts.FINISHED
 KINDS = (EvaluationKind.END, EvaluationKind.FOLLOWUP)
 
 
@@ -81,6 +83,13 @@ def _people(filters: ReportFilter):
 
 def _counts(filters: ReportFilter, scope: Scope) -> tuple[dict[str, int], dict[str, int]]:
     """Enrolments that could answer each kind, and the responses of each kind (one query)."""
+    if not _by_person(filters):
+        # Filtered by cohort only: the selected cohorts' counts, added up.
+        counts = people_sets.cohort_counts(filters, scope, facts.REACTION)
+        end, followup = (counts.get((which, 0), (0, 0, 0))
+                         for which in (facts.END, facts.FOLLOWUP))
+        return ({EvaluationKind.END: end[0], EvaluationKind.FOLLOWUP: followup[0]},
+                {EvaluationKind.END: end[1], EvaluationKind.FOLLOWUP: followup[1]})
     cohorts, people = _cohorts(filters, scope), _people(filters)
 
     # IN (subquery) rather than a correlated EXISTS: PostgreSQL hashes it once, where a
@@ -139,6 +148,13 @@ def _answered(query, cohorts, people):
 
 def _distribution(filters: ReportFilter, scope: Scope) -> dict[int, dict[int, int]]:
     """{item id: {answer 1..5: count}} over the Likert answers counted (one query)."""
+    found: dict[int, dict[int, int]] = defaultdict(dict)
+    if not _by_person(filters):
+        # Filtered by cohort only: the selected cohorts' answers, added up.
+        for (item_id, value), (count, _zero, _none) in people_sets.cohort_counts(
+                filters, scope, facts.ANSWERS).items():
+            found[item_id][value] = count
+        return found
     query = (select(EvaluationAnswer.item_id, EvaluationAnswer.value, func.count())
              .where(EvaluationAnswer.value.is_not(None))
              .group_by(EvaluationAnswer.item_id, EvaluationAnswer.value))
@@ -147,7 +163,6 @@ def _distribution(filters: ReportFilter, scope: Scope) -> dict[int, dict[int, in
         query = query.where(EvaluationAnswer.response_id.in_(
             _answered(select(EvaluationResponse.id), cohorts, people)))
     # Unfiltered, the index on (item, value, response) holds all it reads, in its order.
-    found: dict[int, dict[int, int]] = defaultdict(dict)
     for item_id, value, count in db.session.execute(query).all():
         found[item_id][int(value)] = int(count)
     return found
