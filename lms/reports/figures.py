@@ -27,7 +27,6 @@ from flask_babel import lazy_gettext as _l
 from pyroaring import BitMap
 from sqlalchemy import (
     Integer,
-    String,
     case,
     cast,
     distinct,
@@ -414,29 +413,34 @@ def _funnel_counts(tracks: list[Track], filters: ReportFilter,
                  .group_by(HoursLog.track_id, HoursLog.user_id)
                  .having(func.sum(HoursLog.hours) >= case(practice, value=HoursLog.track_id,
                                                           else_=0)))
-        for track_id, user_id in db.session.execute(_among_people(
-                query, HoursLog.track_id, HoursLog.user_id,
-                {track_id: stages[track_id][1] for track_id in practised})):
-            practised_enough[track_id].add(user_id)
+        # Every approved log is read: practice logs are the fewest of the funnel's rows,
+        # fewer than sending the people would cost.
+        enough = query.subquery("practised_enough")
+        for (track_id,), found in people.grouped(
+                select(enough.c.track_id, enough.c.user_id)).items():
+            practised_enough[track_id] = found
     # Certified, renewed: a certificate for the track, not revoked, whatever the stage,
     # held by someone enrolled in one of its required courses (as filtered).
-    holders: dict[int, dict[int, int]] = defaultdict(dict)
-    query = (select(Certificate.track_id, Certificate.user_id,
-                    func.max(case((Certificate.renews_id.is_not(None), 1), else_=0)))
+    # The holders of each track, and those of them holding a renewal, as people sets.
+    renewal = case((Certificate.renews_id.is_not(None), 1), else_=0)
+    held: dict[int, BitMap] = defaultdict(BitMap)
+    renewed: dict[int, BitMap] = defaultdict(BitMap)
+    query = (select(Certificate.track_id, renewal, Certificate.user_id)
              .where(Certificate.track_id.in_([track.id for track in funnel_tracks]),
-                    Certificate.kind == CertificateKind.TRACK, Certificate.revoked_at.is_(None))
-             .group_by(Certificate.track_id, Certificate.user_id))
-    for track_id, user_id, renewed in db.session.execute(_among_people(
+                    Certificate.kind == CertificateKind.TRACK, Certificate.revoked_at.is_(None)))
+    for (track_id, renewing), found in people.grouped(_among_people(
             query, Certificate.track_id, Certificate.user_id,
-            {track.id: stages[track.id][0] for track in funnel_tracks})):
-        holders[track_id][user_id] = renewed
+            {track.id: stages[track.id][0] for track in funnel_tracks})).items():
+        held[track_id] |= found
+        if renewing:
+            renewed[track_id] |= found
     for track in funnel_tracks:
         enrolled, finished = stages[track.id]
         met = finished & competent[track.id] if track.id in assessed else finished
         practised_people = met & practised_enough[track.id] if track.id in practised else met
-        held = [renewed for user_id, renewed in holders[track.id].items() if user_id in enrolled]
         counts[track.id] = [len(enrolled), len(finished), len(met), len(practised_people),
-                            len(held), sum(1 for renewed in held if renewed)]
+                            held[track.id].intersection_cardinality(enrolled),
+                            renewed[track.id].intersection_cardinality(enrolled)]
     return counts
 
 
@@ -651,38 +655,25 @@ def _target_actuals(program_ids: list[int], first: int, last: int,
     country only for ``countries`` (those a target names)."""
     # From the people sets' completions by month (lms.reports.people).
     trained = people.trained(program_ids, first, last, countries)
-    issued_year = extract("year", Certificate.issued_on)
-    where = [Certificate.program_id.in_(program_ids), Certificate.kind == CertificateKind.TRACK,
-             Certificate.revoked_at.is_(None), Certificate.issued_on >= date(first, 1, 1),
-             Certificate.issued_on <= date(last, 12, 31)]
-    certified = _per_country_and_overall(
-        select(Certificate.program_id.label("program_id"), issued_year.label("year"),
-               User.country.label("country"), Certificate.user_id.label("user_id"))
-        .select_from(Certificate).join(User, User.id == Certificate.user_id).where(*where),
-        countries)
+    # People certified per program, year and holder's country, as people sets: a year's
+    # people of any country are the union of its countries' (someone certified while in
+    # two countries counts once).
+    certified: dict[tuple, int] = {}
+    overall: dict[tuple, BitMap] = defaultdict(BitMap)
+    for (program_id, year, country), found in people.grouped(
+            select(Certificate.program_id, extract("year", Certificate.issued_on), User.country,
+                   Certificate.user_id)
+            .join(User, User.id == Certificate.user_id)
+            .where(Certificate.program_id.in_(program_ids),
+                   Certificate.kind == CertificateKind.TRACK, Certificate.revoked_at.is_(None),
+                   Certificate.issued_on >= date(first, 1, 1),
+                   Certificate.issued_on <= date(last, 12, 31))).items():
+        overall[program_id, int(year)] |= found
+        if country in countries:
+            certified[program_id, int(year), country] = len(found)
+    certified.update({(program_id, year, None): len(found)
+                      for (program_id, year), found in overall.items()})
     return trained, certified
-
-
-def _per_country_and_overall(rows, countries: list[str]) -> dict[tuple, int]:
-    """{(program, year, country or None): distinct people} from ``rows`` (program_id,
-    year, country, user_id): per country for ``countries`` only, and over all countries
-    (where someone counted in two countries is one person). Each count reads the rows
-    itself (an index holds them): making the set of every (program, year, country,
-    person) first cost more than reading them twice, once only the countries a target
-    names are counted apart."""
-    overall = rows.subquery("target_people")
-    parts = [select(literal(1), overall.c.program_id, overall.c.year, cast(null(), String(2)),
-                    func.count(distinct(overall.c.user_id)))
-             .group_by(overall.c.program_id, overall.c.year)]
-    if countries:
-        named = rows.where(rows.selected_columns.country.in_(countries)) \
-            .subquery("target_country_people")
-        parts.append(select(literal(0), named.c.program_id, named.c.year, named.c.country,
-                            func.count(distinct(named.c.user_id)))
-                     .group_by(named.c.program_id, named.c.year, named.c.country))
-    # Key None is the overall count: people without a country count only there.
-    return {(program_id, int(year), country): count
-            for _part, program_id, year, country, count in db.session.execute(union_all(*parts))}
 
 
 # ---------------------------------------------------------------- the whole report
@@ -711,5 +702,13 @@ def build_report(filters: ReportFilter, scope: Scope,
     functions = section_functions()
     wanted = [key for key in SECTION_KEYS if (sections is None or key in sections)
               and functions[key] is not None]
+    # The longest first, so that the threads finish together (measured at a program's
+    # size: certification, then verification and targets, reach, reaction, learning).
+    order = sorted(wanted, key=_HEAVIEST_FIRST.index)
     with people.refreshed():  # once for every section, before the threads start
-        return parallel.run_all([partial(functions[key], filters, scope) for key in wanted])
+        computed = dict(zip(order, parallel.run_all(
+            [partial(functions[key], filters, scope) for key in order]), strict=True))
+    return [computed[key] for key in wanted]
+
+
+_HEAVIEST_FIRST = ("certification", "verification", "targets", "reach", "reaction", "learning")

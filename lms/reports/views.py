@@ -22,7 +22,7 @@ from flask import (
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from lms.errors import DomainError
 from lms.extensions import db
@@ -66,6 +66,14 @@ class Cells:
         writers = [value_writer(column.kind, locale) for column in table.columns]
         return [[write(value) for write, value in zip(writers, row, strict=False)]
                 for row in table.rows]
+
+    def body(self, table: Table) -> Markup:
+        """The rows of ``table`` as the body of its HTML table (empty without rows): built
+        here, where a template loop over 3,000 cells cost a tenth of the page."""
+        return Markup("".join(  # noqa: S704 - every value escaped
+            f'<tr><th scope="row">{escape(row[0])}</th>'
+            + "".join(f'<td class="number">{escape(text)}</td>' for text in row[1:]) + "</tr>"
+            for row in self.rows(table)))
 
 
 cell = Cells()

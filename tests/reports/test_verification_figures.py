@@ -92,6 +92,19 @@ def test_by_day_within_a_period(world):
     assert section.figures[0].value == 12
 
 
+def test_by_month_over_more_than_a_year(world):
+    # No period: the days are added up by month (page, qr, api, upload), months in order.
+    section = verification(ReportFilter(), Scope(everything=True))
+    chart = next(c for c in section.charts if c.key == "verification_over_time")
+    assert [row[1:] for row in chart.table.rows] == [(0, 0, 0, 4), (4, 7, 1, 0)]
+    assert len(chart.categories) == 2 and chart.table.title == "Verifications per month"
+    # A period of more than a year that leaves one month with verifications.
+    section = verification(ReportFilter(start=date(2025, 1, 1), end=date(2026, 5, 31)),
+                           Scope(everything=True))
+    chart = next(c for c in section.charts if c.key == "verification_over_time")
+    assert [row[1:] for row in chart.table.rows] == [(0, 0, 0, 4)]
+
+
 def test_scope_filters_and_no_certificate_ids_for_observers(world):
     scope = Scope(body_ids=frozenset({world["body_b"].id}))
     section = verification(ReportFilter(), scope)
