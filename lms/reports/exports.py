@@ -179,6 +179,11 @@ def _write_cell(sheet, row: int, col: int, value: Any, number_format, date_forma
         sheet.write_string(row, col, str(value))
 
 
+# Excel's day 0 for the dates after its 1900 leap-year bug (serial 61 is 1900-03-01).
+_EXCEL_DAY_ZERO = date(1899, 12, 30).toordinal()
+_SERIAL_DATES_FROM = date(1900, 3, 1)
+
+
 def rows_xlsx(header: Sequence[Any], rows: Iterable[Sequence[Any]], stream: IO[bytes],
               *, sheet_title: Any = None) -> int:
     """Stream ``rows`` into a one-sheet workbook; memory does not grow with the rows.
@@ -204,6 +209,10 @@ def rows_xlsx(header: Sequence[Any], rows: Iterable[Sequence[Any]], stream: IO[b
                 write_string(count, j, value)
             elif kind is int or kind is float:
                 write_number(count, j, value)
+            elif kind is date and value >= _SERIAL_DATES_FROM:
+                # A date is its Excel serial number shown as a date: what write_datetime
+                # stores, without its conversion (a tenth of the export's time).
+                write_number(count, j, value.toordinal() - _EXCEL_DAY_ZERO, date_format)
             elif value is not None:
                 _write_cell(sheet, count, j, value, None, date_format)
     workbook.close()

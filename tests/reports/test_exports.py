@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import tracemalloc
-from datetime import date
+from datetime import date, datetime
 
 import openpyxl
 import pytest
@@ -142,5 +142,8 @@ def test_every_row_export_streams_in_constant_memory(context, tmp_path):
     assert next(rows) == ("ID", "Email", "Country", "Start", "Score", "Empty")
     first = next(rows)
     assert first[:3] == (0, "person-0@example.org", "Perú") and first[4] == 0.5
+    # A date reads back as that date, shown as one (written as its Excel serial number).
+    assert first[3] == datetime(2026, 1, 1)
+    assert next(rows)[3] == datetime(2026, 1, 2)
     assert sheet.max_row == 10_001
     book.close()
