@@ -42,7 +42,7 @@ from lms.extensions import db
 from lms.reports import facts, learning, people, reaction
 from lms.reports.figures import reach
 from lms.reports.filters import ReportFilter, Scope
-from lms.reports.models import CohortCount, PeopleChange, PeopleState
+from lms.reports.models import CohortCount
 from tests.factories import (
     enrol,
     make_cohort,
@@ -60,6 +60,7 @@ from tests.reports.counts_oracle import (
     oracle_weakest,
 )
 from tests.reports.scores_oracle import oracle_scores
+from tests.reports.test_people import assert_stored, stored_and_fresh
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 EVERYTHING = Scope(everything=True)
@@ -316,18 +317,6 @@ def assert_same(app, world: World, when: str, expected: dict[str, dict]) -> None
         assert got["distribution"] == want["distribution"], f"{where}: answers"
         if "hours" in want:
             assert got["hours"] == want["hours"], f"{where}: hours"
-
-
-def assert_stored() -> None:
-    """The sets and counts are built and stored, the log of changes taken in."""
-    assert db.session.scalar(select(func.count()).select_from(PeopleChange)) == 0
-    assert db.session.scalar(select(func.count()).select_from(PeopleState)) == 1
-
-
-def stored_and_fresh() -> None:
-    db.session.commit()
-    people.refresh()
-    assert_stored()
 
 
 @pytest.fixture
