@@ -1,9 +1,12 @@
 """Learning (Kirkpatrick level 2): pass rates, score distributions, pre-/post-test gains and
 the weakest skills of the observation checklists.
 
-Every figure is one GROUP BY query over grades or observations; the cohorts, courses and
-people the filters name are asked about in subqueries, never joined (``_enrolment_conditions``),
-and the enrolment is read only where a person must be told apart. The names of what was
+Scores come from the people sets, and, unless the sex or institution filter is on, the
+pre-/post-test pairs and the weakest skills from each cohort's counts, added up
+(``lms.reports.facts``). Otherwise every figure is one GROUP BY query over grades or
+observations; the cohorts, courses and people the filters name are asked about in
+subqueries, never joined (``_enrolment_conditions``), and the enrolment is read only
+where a person must be told apart. The names of what was
 counted (assessments, their courses, checklist items) are read afterwards for the ids found,
 a bounded number of rows. The number of queries therefore never depends on the number of
 people.

@@ -183,9 +183,12 @@ def _log_flushed(session: Session, _context) -> None:
         if isinstance(instance, (Enrolment, EvaluationResponse, EvaluationAnswer,
                                  *_ENROLMENT_ROWS)):
             # What the flush wrote (a deleted row's attributes cannot be loaded again).
-            name, into = ("cohort_id", cohorts) if isinstance(
-                instance, Enrolment | EvaluationResponse) else ("response_id", responses) \
-                if isinstance(instance, EvaluationAnswer) else ("enrolment_id", enrolments)
+            if isinstance(instance, Enrolment | EvaluationResponse):
+                name, into = "cohort_id", cohorts
+            elif isinstance(instance, EvaluationAnswer):
+                name, into = "response_id", responses
+            else:
+                name, into = "enrolment_id", enrolments
             value = inspect(instance).dict.get(name)
             if value is None:
                 everything = True
@@ -280,14 +283,11 @@ def _append(session: Session, cohorts: set[int], users: set[int], enrolments: se
     """Log the changes, each once per transaction (a service flushes an enrolment
     several times)."""
     logged = session.info.setdefault(_LOGGED, set())
-    for enrolment_id in list(enrolments):
-        # An enrolment the session holds says its cohort without a statement (a quiz's
-        # submit grades and completes the enrolment it loaded).
-        held = session.identity_map.get(identity_key(Enrolment, enrolment_id))
-        cohort_id = inspect(held).dict.get("cohort_id") if held is not None else None
-        if cohort_id is not None:
-            cohorts.add(cohort_id)
-            enrolments.discard(enrolment_id)
+    # A row the session holds says its cohort without a statement (a quiz's submit
+    # grades and completes the enrolment it loaded; an evaluation is submitted with its
+    # answers); the others' cohorts are read in the statement that logs them.
+    unplaced = {model: _placed(session, model, ids, cohorts)
+                for model, ids in ((Enrolment, enrolments), (EvaluationResponse, responses))}
     cohorts.discard(None)  # type: ignore[arg-type]
     keys = ([(None, None)] if everything else []) + [(c, None) for c in sorted(cohorts)] \
         + [(None, u) for u in sorted(users)]
@@ -295,21 +295,24 @@ def _append(session: Session, cohorts: set[int], users: set[int], enrolments: se
     logged.update(keys)
     if rows:
         session.execute(PeopleChange.__table__.insert(), rows)
-    for response_id in list(responses):
-        held = session.identity_map.get(identity_key(EvaluationResponse, response_id))
+    for model, ids in unplaced.items():
+        for chunk in _chunks(ids):
+            session.execute(insert(PeopleChange).from_select(
+                ["cohort_id"], select(model.cohort_id).distinct().where(model.id.in_(chunk))))
+
+
+def _placed(session: Session, model, ids: Iterable[int], cohorts: set[int]) -> list[int]:
+    """Add to ``cohorts`` the cohort of each row of ``model`` the session holds; the ids
+    of those it does not hold, in order."""
+    unplaced = []
+    for row_id in sorted(ids):
+        held = session.identity_map.get(identity_key(model, row_id))
         cohort_id = inspect(held).dict.get("cohort_id") if held is not None else None
-        if cohort_id is not None:
-            if (cohort_id, None) not in logged:
-                session.execute(PeopleChange.__table__.insert(), [{"cohort_id": cohort_id}])
-                logged.add((cohort_id, None))
-            responses = set(responses) - {response_id}
-    for chunk in _chunks(sorted(enrolments)):
-        session.execute(insert(PeopleChange).from_select(
-            ["cohort_id"], select(Enrolment.cohort_id).distinct().where(Enrolment.id.in_(chunk))))
-    for chunk in _chunks(sorted(responses)):
-        session.execute(insert(PeopleChange).from_select(
-            ["cohort_id"], select(EvaluationResponse.cohort_id).distinct()
-            .where(EvaluationResponse.id.in_(chunk))))
+        if cohort_id is None:
+            unplaced.append(row_id)
+        else:
+            cohorts.add(cohort_id)
+    return unplaced
 
 
 def _chunks(values: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:

@@ -11,7 +11,9 @@ Anonymous answers carry no person: they cannot be placed by gender or institutio
 either filter is on, they are left out, and so are the people who answered anonymously
 (their receipts say only that), so that the rate compares like with like.
 
-The rates are one query, the distribution one GROUP BY; the statements are read afterwards
+The rates and the distribution add up each selected cohort's counts
+(``lms.reports.facts``); with the sex or institution filter on, the rates are one query
+and the distribution one GROUP BY over the answers. The statements are read afterwards
 for the ids found.
 Free-text answers are listed (the latest ``TEXT_LIMIT``) only for viewers who may see
 more than aggregates.
