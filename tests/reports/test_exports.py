@@ -134,7 +134,7 @@ def _peak(rows: int, path) -> int:
 def test_every_row_export_streams_in_constant_memory(context, tmp_path):
     small = _peak(1_000, tmp_path / "small.xlsx")
     large = _peak(10_000, tmp_path / "large.xlsx")
-    # Ten times the rows, about the same memory (XlsxWriter's fixed buffers).
+    # Ten times the rows, about the same memory (a batch of rows at a time).
     assert large < small * 1.5 + 256 * 1024, (small, large)
     book = openpyxl.load_workbook(tmp_path / "large.xlsx", read_only=True)
     sheet = book["Enrolments"]
