@@ -1,7 +1,9 @@
 # Everyday commands. GNU make; needs only Python 3.11+ on a fresh clone.
 #
 #   make run        install, compile translations, migrate, load the demo, serve :5000
-#   make test       install, compile translations, run pytest (PYTEST_ARGS="-k foo -x")
+#   make test       install, compile translations, run pytest: the tests without a browser in
+#                   TEST_WORKERS processes, then the browser tests (PYTEST_ARGS="-k foo -x":
+#                   one run of those)
 #   make lint       ruff, and the import contracts of the floors (ARCHITECTURE.md)
 #   make i18n       extract messages, update (or create) the es/fr/pt catalogs, compile
 #   make serve      gunicorn with 4 workers on 127.0.0.1:8000, production settings
@@ -24,6 +26,9 @@ POT := translations/messages.pot
 EXTRACT_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 
 PYTEST_ARGS ?=
+# The suite's processes: two cores share the tests without a browser; the browser tests
+# then run alone, as a server and Chromium under a second worker's load time out.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint i18n serve bench clean distclean install translations migration
 
@@ -49,7 +54,12 @@ run: install translations
 	LMS_ENV=development $(BIN)/lms run --host 127.0.0.1 --port 5000
 
 test: install translations
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not browser"
+	$(BIN)/pytest -m browser
+else
 	$(BIN)/pytest $(PYTEST_ARGS)
+endif
 
 lint: install
 	$(BIN)/ruff check .

@@ -297,6 +297,20 @@ def count_queries(database, backend):
     return counting
 
 
+# ``make test`` runs the suite in pytest-xdist workers: each measures its share, hands it
+# over when it finishes, and the controller prints them all.
+def pytest_sessionfinish(session) -> None:
+    handed = getattr(session.config, "workeroutput", None)
+    if handed is not None:
+        handed["measured_query_counts"] = MEASURED_QUERY_COUNTS
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    MEASURED_QUERY_COUNTS.extend(
+        tuple(row) for row in getattr(node, "workeroutput", {}).get("measured_query_counts", ()))
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     if not MEASURED_QUERY_COUNTS:
         return
