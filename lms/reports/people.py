@@ -38,6 +38,7 @@ from datetime import date
 
 from pyroaring import BitMap, FrozenBitMap
 from sqlalchemy import (
+    BigInteger,
     Integer,
     Select,
     Text,
@@ -838,20 +839,20 @@ def funnel_people(filters: ReportFilter, scope: Scope,
 
 
 def pairs(rows: dict[int, BitMap]):
-    """SQL: a SELECT of (key, user_id) for each key's people, sent as one parameter."""
+    """SQL: a SELECT of (key, user_id) for each key's people, sent as one parameter.
+
+    Each pair is one integer, the key in the high bits. SQLite's json_each reads a flat
+    array of numbers several times faster than it takes pairs apart; PostgreSQL reads
+    them from one string of digits three times faster than psycopg writes a list of
+    numbers as an array (12,700 pairs: 4 ms, where two arrays took 23)."""
+    packed = [key << _KEY_SHIFT | user for key, people in rows.items() for user in people]
     if db.engine.dialect.name == "postgresql":
-        keys = [key for key, people in rows.items() for _user in people]
-        users = [user for people in rows.values() for user in people]
-        table = func.unnest(bindparam(None, keys, type_=ARRAY(Integer)),
-                            bindparam(None, users, type_=ARRAY(Integer))) \
-            .table_valued("key", "user_id").render_derived()
-        return select(table.c.key, table.c.user_id)
-    # On SQLite each pair is one integer (the key in the high bits): json_each reads a
-    # flat array of numbers several times faster than it takes pairs apart.
-    values = func.json_each(json.dumps([key << _KEY_SHIFT | user for key, people in rows.items()
-                                        for user in people])).table_valued("value")
-    return select(values.c.value.op(">>")(_KEY_SHIFT).label("key"),
-                  values.c.value.op("&")(_USER_MASK).label("user_id"))
+        numbers = cast(func.string_to_array(",".join(map(str, packed)), ","), ARRAY(BigInteger))
+        value = func.unnest(numbers).table_valued("value").render_derived().c.value
+    else:
+        value = func.json_each(json.dumps(packed)).table_valued("value").c.value
+    return select(value.op(">>")(_KEY_SHIFT).label("key"),
+                  value.op("&")(_USER_MASK).label("user_id"))
 
 
 _KEY_SHIFT = 32
