@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -28,6 +30,39 @@ from tests.factories import (
     make_program,
     make_user,
 )
+
+_HOSTILE = "tests.web.test_hostile_input"
+
+
+# The hostile-input counts, printed after the run; under pytest-xdist (make test) each
+# worker hands over its own and the controller adds them up.
+def pytest_sessionfinish(session) -> None:
+    handed = getattr(session.config, "workeroutput", None)
+    hostile = sys.modules.get(_HOSTILE)
+    if handed is not None and hostile is not None:
+        handed["hostile_requests"] = dict(hostile.REQUESTS_TRIED)
+        handed["hostile_targets"] = {key: dict(found) for key, found in hostile.TARGETS.items()}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    handed = getattr(node, "workeroutput", {})
+    if "hostile_requests" not in handed:
+        return
+    from tests.web import test_hostile_input as hostile
+
+    hostile.REQUESTS_TRIED.update(handed["hostile_requests"])
+    for backend, found in handed["hostile_targets"].items():
+        hostile.TARGETS.setdefault(backend, Counter()).update(found)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    hostile = sys.modules.get(_HOSTILE)
+    line = hostile.summary() if hostile is not None else None
+    if line:
+        terminalreporter.section("hostile input")
+        terminalreporter.write_line(line)
+
 
 ROLES = ["anonymous", "trainee", "other_trainee", "instructor", "other_instructor",
          "coordinator", "other_coordinator", "officer", "other_officer", "admin"]

@@ -21,7 +21,6 @@ from collections import Counter
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
@@ -248,21 +247,15 @@ def _hostile_path(template: str, ids: dict, draw) -> str:
 
 # ---------------------------------------------------------------- the tests
 
-@pytest.fixture(scope="module", autouse=True)
-def _report_count(request):
-    yield
-    plugins = request.config.pluginmanager
-    reporter = plugins.get_plugin("terminalreporter")
-    capture = plugins.get_plugin("capturemanager")
+def summary() -> str | None:
+    """The line the run's summary prints (tests/web/conftest.py), or None if nothing ran."""
+    if not REQUESTS_TRIED:
+        return None
     tried = {backend: TARGETS.get(backend, Counter()) for backend in REQUESTS_TRIED}
-    line = "hostile input: requests tried per database: " + ", ".join(
+    return "hostile input: requests tried per database: " + ", ".join(
         f"{backend} {count} ({tried[backend]['route']} GET routes, "
         f"{tried[backend]['form']} forms, {tried[backend]['json']} JSON endpoints)"
         for backend, count in sorted(REQUESTS_TRIED.items()))
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():  # shown without -s
-            reporter.write_line("")
-            reporter.write_line(line)
 
 
 def _route_attack(run: _Run, client, template: str, ids: dict):
