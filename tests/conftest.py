@@ -299,19 +299,33 @@ def count_queries(database, backend):
 
 # ``make test`` runs the suite in pytest-xdist workers: each measures its share, hands it
 # over when it finishes, and the controller prints them all.
+# (title, text) of figures a test measured, printed after the run (``report_figures``).
+REPORTED_FIGURES: list[tuple[str, str]] = []
+
+
+def report_figures(title: str, text: str) -> None:
+    """Print ``text`` under ``title`` in the run's summary, wherever the test ran."""
+    REPORTED_FIGURES.append((title, text))
+
+
 def pytest_sessionfinish(session) -> None:
     handed = getattr(session.config, "workeroutput", None)
     if handed is not None:
         handed["measured_query_counts"] = MEASURED_QUERY_COUNTS
+        handed["reported_figures"] = REPORTED_FIGURES
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error) -> None:
-    MEASURED_QUERY_COUNTS.extend(
-        tuple(row) for row in getattr(node, "workeroutput", {}).get("measured_query_counts", ()))
+    handed = getattr(node, "workeroutput", {})
+    MEASURED_QUERY_COUNTS.extend(tuple(row) for row in handed.get("measured_query_counts", ()))
+    REPORTED_FIGURES.extend(tuple(row) for row in handed.get("reported_figures", ()))
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
+    for title, text in REPORTED_FIGURES:
+        terminalreporter.section(title)
+        terminalreporter.write_line(text)
     if not MEASURED_QUERY_COUNTS:
         return
     terminalreporter.section("queries per page, measured")

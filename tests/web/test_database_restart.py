@@ -11,17 +11,16 @@ again. About 20 s, most of it starting the cluster, seeding and signing in.
 from __future__ import annotations
 
 from bench import db_restart
-from tests.conftest import skip_or_fail
+from tests.conftest import report_figures, skip_or_fail
 
 
-def test_restart_under_load_answers_503_and_loses_nothing(capsys):
+def test_restart_under_load_answers_503_and_loses_nothing():
     try:
         figures = db_restart.run(clients=4, workers=2, warm=1.5, outage=2.0, after=2.0,
                                  lessons=300, recover_within=20.0)
     except db_restart.Unavailable as missing:
         skip_or_fail(str(missing))
-    with capsys.disabled():
-        print(f"\nPostgreSQL restart under load:\n{db_restart.table([figures])}")
+    report_figures("PostgreSQL restart under load", db_restart.table([figures]))
 
     assert figures.problems == []
     # Every request was answered, within the client's 10 s: no connection reset,
