@@ -655,24 +655,25 @@ def _target_actuals(program_ids: list[int], first: int, last: int,
     country only for ``countries`` (those a target names)."""
     # From the people sets' completions by month (lms.reports.people).
     trained = people.trained(program_ids, first, last, countries)
-    # People certified per program, year and holder's country, as people sets: a year's
-    # people of any country are the union of its countries' (someone certified while in
-    # two countries counts once).
+    # People certified per program, year and holder's country. A person has one country,
+    # so a year's people of every country add up to its people: counts, not their ids.
     certified: dict[tuple, int] = {}
-    overall: dict[tuple, BitMap] = defaultdict(BitMap)
-    for (program_id, year, country), found in people.grouped(
-            select(Certificate.program_id, extract("year", Certificate.issued_on), User.country,
-                   Certificate.user_id)
+    overall: dict[tuple, int] = defaultdict(int)
+    year = extract("year", Certificate.issued_on)
+    for program_id, issued_in, country, found in db.session.execute(
+            select(Certificate.program_id, year, User.country,
+                   func.count(distinct(Certificate.user_id)))
             .join(User, User.id == Certificate.user_id)
             .where(Certificate.program_id.in_(program_ids),
                    Certificate.kind == CertificateKind.TRACK, Certificate.revoked_at.is_(None),
                    Certificate.issued_on >= date(first, 1, 1),
-                   Certificate.issued_on <= date(last, 12, 31))).items():
-        overall[program_id, int(year)] |= found
+                   Certificate.issued_on <= date(last, 12, 31))
+            .group_by(Certificate.program_id, year, User.country)):
+        overall[program_id, int(issued_in)] += found
         if country in countries:
-            certified[program_id, int(year), country] = len(found)
-    certified.update({(program_id, year, None): len(found)
-                      for (program_id, year), found in overall.items()})
+            certified[program_id, int(issued_in), country] = found
+    certified.update({(program_id, issued_in, None): found
+                      for (program_id, issued_in), found in overall.items()})
     return trained, certified
 
 

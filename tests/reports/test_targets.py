@@ -49,6 +49,7 @@ def test_target_against_actual(world):
     services.set_target(admin, world.p, 2025, None, trained=10, certified=5)
     # Certified in 2026: f1 (Mexico) and f2 (Colombia); m1's was revoked; u1's was in 2025.
     certify(world, world.people["f1"], date(2026, 2, 1))
+    certify(world, world.people["f1"], date(2026, 4, 1))  # certified twice: one person
     certify(world, world.people["f2"], date(2026, 3, 1))
     certify(world, world.people["m1"], date(2026, 3, 1), revoked=True)
     certify(world, world.people["u1"], date(2025, 6, 1))
