@@ -4,7 +4,7 @@ The every-enrolment export is 100,000 rows of 15 cells. XlsxWriter, which writes
 report's own workbook (formats, several sheets, a fixed creation date), spends about
 10 µs on each cell in its general path (measured at that size: 17 of the export's 21
 seconds). Here each row is one string made from the cells' values, and the package
-around the sheet (content types, relationships, the workbook, two cell styles) is a
+around the sheet (content types, relationships, the workbook, three cell styles) is a
 few fixed parts: what Excel, LibreOffice and openpyxl need to open it, and no more.
 
 Rows are written to a temporary file as they come, so memory does not grow with their
