@@ -116,6 +116,18 @@ class CohortCount(db.Model):
     n3: Mapped[int] = mapped_column(BigInteger)
 
 
+class CohortStamp(db.Model):
+    """A random number written with each rebuild of a cohort's people sets: a process
+    that holds the sets read under the same stamp holds them as stored, and reads none
+    again (``lms.reports.people``). A cohort without a stamp has no sets."""
+
+    __tablename__ = "report_cohort_stamps"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger)
+
+
 class GroupPeople(db.Model):
     """The enrolled people of one sex and institution (as their profile says now)."""
 
@@ -140,9 +152,11 @@ class PeopleChange(db.Model):
 
 
 class PeopleState(db.Model):
-    """One row once the people sets were built from every enrolment."""
+    """One row once the people sets were built from every enrolment; its stamp changes
+    whenever the people of each sex and institution (``GroupPeople``) are written."""
 
     __tablename__ = "report_people_state"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stamp: Mapped[int | None] = mapped_column(BigInteger)

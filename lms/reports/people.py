@@ -30,8 +30,9 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -53,6 +54,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -77,6 +79,7 @@ from lms.reports.filters import UNSTATED, ReportFilter, Scope, cohort_conditions
 from lms.reports.models import (
     CohortCount,
     CohortPeople,
+    CohortStamp,
     CohortTally,
     GroupPeople,
     PeopleChange,
@@ -330,12 +333,10 @@ class Fresh:
 
     everything: bool = False
     cohorts: dict[int, dict[str, BitMap]] = field(default_factory=dict)
+    groups_stamp: int | None = None  # of the stored people of each sex and institution
     tallies: dict[int, dict[str, list]] = field(default_factory=dict)
     placed: dict[int, tuple[str, str | None, int | None]] = field(default_factory=dict)
     facts: dict[int, dict[str, list]] = field(default_factory=dict)
-
-    def covers(self, cohort_id: int) -> bool:
-        return self.everything or cohort_id in self.cohorts
 
 
 _fresh: contextvars.ContextVar[Fresh | None] = contextvars.ContextVar("people_fresh",
@@ -368,11 +369,12 @@ def refresh() -> Fresh:
     the lock too long), the figures are still exact: they count from what this returns.
     """
     session = db.session
-    built = session.scalar(select(PeopleState.id).limit(1)) is not None
+    state = session.execute(select(PeopleState.id, PeopleState.stamp).limit(1)).first()
+    built = state is not None
     changes = session.execute(select(PeopleChange.id, PeopleChange.cohort_id,
                                      PeopleChange.user_id)).all()
     if built and not changes:
-        return Fresh()
+        return Fresh(groups_stamp=state.stamp)
     everything = not built or any(c is None and u is None for _i, c, u in changes)
     cohort_ids = {c for _i, c, _u in changes if c is not None}
     users = sorted({u for _i, _c, u in changes if u is not None})
@@ -380,6 +382,7 @@ def refresh() -> Fresh:
         cohort_ids.update(session.scalars(select(Enrolment.cohort_id).distinct()
                                           .where(Enrolment.user_id.in_(chunk))))
     fresh = _rebuild(everything, sorted(cohort_ids))
+    fresh.groups_stamp = state.stamp if built else None
     _store(fresh, built, [change_id for change_id, _c, _u in changes])
     return fresh
 
@@ -475,12 +478,16 @@ def _store(fresh: Fresh, built: bool, change_ids: list[int]) -> None:
         if still_built != built or still_there != len(change_ids):
             session.rollback()  # someone stored sets since we read: theirs or the next
             return
-        _write(session, fresh)
+        cohort_stamps, groups = _write(session, fresh)
         session.execute(delete(PeopleChange).where(
             _among(PeopleChange.id, change_ids, session)))
-        if not built:
-            session.add(PeopleState(built_at=clock.now()))
+        groups_stamp = _new_stamp()
+        if built:
+            session.execute(update(PeopleState).values(stamp=groups_stamp))
+        else:
+            session.add(PeopleState(built_at=clock.now(), stamp=groups_stamp))
         session.commit()
+        _hold_written(fresh, cohort_stamps, groups_stamp, groups)
     except Exception:
         session.rollback()
         log.warning("The report's people sets could not be stored; the next report "
@@ -498,20 +505,26 @@ def _among(column, ids: list[int], session: Session):
         func.json_each(json.dumps(ids))))
 
 
-def _write(session: Session, fresh: Fresh) -> None:
+def _write(session: Session, fresh: Fresh) -> tuple[dict[int, int], dict[str, tuple]]:
+    """Store ``fresh``; ({cohort: its new stamp}, the people of each sex and institution
+    as stored)."""
+    rewritten = (CohortPeople, CohortTally, CohortCount, CohortStamp)
     if fresh.everything:
-        for table in (CohortPeople, CohortTally, CohortCount):
+        for table in rewritten:
             session.execute(delete(table))
     else:
         for chunk in _chunks(sorted(fresh.cohorts)):
-            for table in (CohortPeople, CohortTally, CohortCount):
+            for table in rewritten:
                 session.execute(delete(table).where(table.cohort_id.in_(chunk)))
     existing = set(session.scalars(select(Cohort.id).where(Cohort.id.in_(sorted(fresh.cohorts)))
                                    )) if not fresh.everything else None
     people_rows, tally_rows, fact_rows = [], [], []
+    stamps: dict[int, int] = {}
     for cohort_id, kinds in fresh.cohorts.items():
         if existing is not None and cohort_id not in existing:
             continue  # deleted meanwhile: nothing to keep
+        if kinds:  # a cohort without a stamp has no sets
+            stamps[cohort_id] = _new_stamp()
         people_rows += [{"cohort_id": cohort_id, "kind": kind, "people": people.serialize()}
                         for kind, people in kinds.items()]
         tally_rows += [{"cohort_id": cohort_id, "group_key": key, "gender": gender,
@@ -529,23 +542,27 @@ def _write(session: Session, fresh: Fresh) -> None:
         session.execute(CohortTally.__table__.insert(), list(chunk))
     for chunk in _chunks(fact_rows):
         session.execute(CohortCount.__table__.insert(), list(chunk))
+    for chunk in _chunks([{"cohort_id": cohort_id, "stamp": stamp}
+                          for cohort_id, stamp in stamps.items()]):
+        session.execute(CohortStamp.__table__.insert(), list(chunk))
     groups = _groups(session, fresh)
     session.execute(delete(GroupPeople))
     for chunk in _chunks([{"group_key": key, "gender": gender, "institution_id": institution,
                            "people": people.serialize()}
                           for key, (gender, institution, people) in groups.items() if people]):
         session.execute(GroupPeople.__table__.insert(), list(chunk))
+    return stamps, {key: group for key, group in groups.items() if group[2]}
 
 
-def _groups(session: Session, fresh: Fresh) -> dict[str, tuple]:
-    """{group key: (sex, institution, people)}: as stored, with the people the rebuild
+def _groups(session: Session, fresh: Fresh, held: bool = False) -> dict[str, tuple]:
+    """{group key: (sex, institution, people)}: as stored (with ``held``, as this
+    process holds them under the stamp ``fresh`` read), with the people the rebuild
     saw placed in their group now (and out of any other)."""
     groups: dict[str, tuple] = {}
     if not fresh.everything:
-        for key, gender, institution_id, blob in session.execute(
-                select(GroupPeople.group_key, GroupPeople.gender, GroupPeople.institution_id,
-                       GroupPeople.people)):
-            groups[key] = (gender, institution_id, BitMap.deserialize(bytes(blob)))
+        stored = _held_groups(session, fresh.groups_stamp) if held else _stored_groups(session)
+        groups = {key: (gender, institution_id, BitMap(people) if fresh.placed else people)
+                  for key, (gender, institution_id, people) in stored.items()}
     if fresh.placed:
         moved = BitMap(fresh.placed)
         for _gender, _institution, people in groups.values():
@@ -555,6 +572,112 @@ def _groups(session: Session, fresh: Fresh) -> dict[str, tuple]:
                 groups[key] = (gender, institution_id, BitMap())
             groups[key][2].add(user_id)
     return groups
+
+
+# ---------------------------------------------------------------- the stored sets, held
+
+@dataclass(frozen=True)
+class Held:
+    """One cohort's stored sets: the graded ones (``g<id>:...``) and the others. Shared
+    by every report of the process: read them, never change them."""
+
+    plain: Mapping[str, FrozenBitMap]
+    graded: Mapping[str, FrozenBitMap]
+
+
+_NO_SETS = Held({}, {})
+# {database: {cohort: (stamp, its sets)}} and {database: (stamp, groups)}: the stored
+# sets as this process last read or wrote them. Sets are rebuilt a cohort at a time and
+# each rebuild writes a new random stamp beside them, so a report reads again only the
+# sets of the cohorts rebuilt since (at a program's size, reading and unpacking every
+# cohort's sets cost a report about 20 ms of Python, which its two threads share one
+# core for). A cohort deleted is never asked for again; its few sets stay until the
+# process ends.
+_HELD: dict[str, dict[int, tuple[int, Held]]] = {}
+_HELD_GROUPS: dict[str, tuple[int, dict[str, tuple]]] = {}
+
+
+def _new_stamp() -> int:
+    return secrets.randbits(63)
+
+
+def _database() -> str:
+    return str(db.session.get_bind().engine.url)
+
+
+def _split(sets: Mapping[str, FrozenBitMap]) -> Held:
+    return Held({kind: people for kind, people in sets.items() if not kind.startswith(GRADED)},
+                {kind: people for kind, people in sets.items() if kind.startswith(GRADED)})
+
+
+def stored_sets(stamps: Iterable[tuple[int, int | None]]) -> dict[int, Held]:
+    """{cohort: its sets as stored} for each (cohort, stamp it has now): those this
+    process holds under that stamp as they are, the others read in one statement (and
+    held). A cohort without a stamp has no sets."""
+    held = _HELD.setdefault(_database(), {})
+    found: dict[int, Held] = {}
+    stale: list[int] = []
+    for cohort_id, stamp in stamps:
+        entry = held.get(cohort_id) if stamp is not None else None
+        if stamp is None:
+            found[cohort_id] = _NO_SETS
+        elif entry is not None and entry[0] == stamp:
+            found[cohort_id] = entry[1]
+        else:
+            stale.append(cohort_id)
+    if not stale:
+        return found
+    read: dict[int, dict[str, FrozenBitMap]] = {cohort_id: {} for cohort_id in stale}
+    read_under: dict[int, int] = {}
+    # The stamp read in the same statement as the sets: it names the sets it came with.
+    for cohort_id, stamp, kind, blob in db.session.execute(
+            select(CohortPeople.cohort_id, CohortStamp.stamp, CohortPeople.kind,
+                   CohortPeople.people)
+            .join(CohortStamp, CohortStamp.cohort_id == CohortPeople.cohort_id)
+            .where(_among(CohortPeople.cohort_id, stale, db.session))):
+        read[cohort_id][kind] = FrozenBitMap.deserialize(bytes(blob))
+        read_under[cohort_id] = stamp
+    for cohort_id, sets in read.items():
+        found[cohort_id] = _split(sets)
+        if cohort_id in read_under:
+            held[cohort_id] = (read_under[cohort_id], found[cohort_id])
+    return found
+
+
+def _stored_groups(session: Session) -> dict[str, tuple]:
+    return {key: (gender, institution_id, FrozenBitMap.deserialize(bytes(blob)))
+            for key, gender, institution_id, blob in session.execute(
+                select(GroupPeople.group_key, GroupPeople.gender, GroupPeople.institution_id,
+                       GroupPeople.people))}
+
+
+def _held_groups(session: Session, stamp: int | None) -> dict[str, tuple]:
+    """The stored people of each sex and institution, held while their stamp is ``stamp``."""
+    entry = _HELD_GROUPS.get(_database())
+    if stamp is not None and entry is not None and entry[0] == stamp:
+        return entry[1]
+    groups = _stored_groups(session)
+    if stamp is not None:
+        _HELD_GROUPS[_database()] = (stamp, groups)
+    return groups
+
+
+def _hold_written(fresh: Fresh, stamps: dict[int, int], groups_stamp: int,
+                  groups: dict[str, tuple]) -> None:
+    """Hold what a rebuild just stored, under its stamps: the next report reads none of it."""
+    held = _HELD.setdefault(_database(), {})
+    for cohort_id, stamp in stamps.items():
+        held[cohort_id] = (stamp, _split({kind: FrozenBitMap(people) for kind, people
+                                          in fresh.cohorts[cohort_id].items()}))
+    _HELD_GROUPS[_database()] = (groups_stamp, {
+        key: (gender, institution_id, FrozenBitMap(people))
+        for key, (gender, institution_id, people) in groups.items()})
+
+
+def forget_held() -> None:
+    """Drop every set this process holds: the next report reads them all again."""
+    _HELD.clear()
+    _HELD_GROUPS.clear()
 
 
 # ---------------------------------------------------------------- reading them
@@ -586,31 +709,32 @@ def select_cohorts(filters: ReportFilter, scope: Scope, *, tallies: bool = True,
     (or, with ``graded``, those per assessment; else every other kind); the tallies by
     sex and institution only if asked for."""
     fresh = current()
-    if kinds is not None:
-        wanted_kind = CohortPeople.kind.in_(kinds)
-    elif graded:
-        wanted_kind = CohortPeople.kind.startswith(GRADED)
-    else:
-        wanted_kind = ~CohortPeople.kind.startswith(GRADED)
+    wanted_kinds = kinds
     where = cohort_conditions(filters, scope)
-    cohorts = [tuple(row) for row in db.session.execute(
-        select(Cohort.id, Cohort.country, Cohort.course_id, Cohort.starts_on, Course.hours)
-        .join(Course, Course.id == Cohort.course_id).where(*where).order_by(Cohort.id))]
+    rows = db.session.execute(
+        select(Cohort.id, Cohort.country, Cohort.course_id, Cohort.starts_on, Course.hours,
+               CohortStamp.stamp)
+        .join(Course, Course.id == Cohort.course_id)
+        .outerjoin(CohortStamp, CohortStamp.cohort_id == Cohort.id)
+        .where(*where).order_by(Cohort.id)).all()
+    cohorts = [tuple(row[:5]) for row in rows]
     kinds: dict[int, dict[str, FrozenBitMap]] = defaultdict(dict)
     if not fresh.everything:
-        selected = select(Cohort.id).join(Course, Course.id == Cohort.course_id).where(*where)
-        for cohort_id, kind, blob in db.session.execute(
-                select(CohortPeople.cohort_id, CohortPeople.kind, CohortPeople.people)
-                .where(CohortPeople.cohort_id.in_(selected), wanted_kind)):
-            if cohort_id not in fresh.cohorts:
-                kinds[cohort_id][kind] = FrozenBitMap.deserialize(bytes(blob))
+        for cohort_id, held in stored_sets(
+                (row[0], row[5]) for row in rows if row[0] not in fresh.cohorts).items():
+            if wanted_kinds is not None:
+                chosen = {kind: held.plain[kind] for kind in wanted_kinds if kind in held.plain}
+            else:
+                chosen = held.graded if graded else held.plain
+            if chosen:
+                kinds[cohort_id] = chosen
     wanted = {cohort_id for cohort_id, *_rest in cohorts}
     for cohort_id, sets in fresh.cohorts.items():
         if cohort_id in wanted:
             kinds[cohort_id] = {kind: FrozenBitMap(people) for kind, people in sets.items()}
     by_person = filters.gender is not None or filters.institution_id is not None
     groups = {key: (gender, institution_id, FrozenBitMap(people)) for key, (
-        gender, institution_id, people) in _groups(db.session, fresh).items()} \
+        gender, institution_id, people) in _groups(db.session, fresh, held=True).items()} \
         if tallies or by_person else {}
     people = None
     if by_person:
@@ -769,28 +893,26 @@ def trained(program_ids: list[int], first: int, last: int,
     someone counted in two countries is one person)}; per country for ``countries`` only."""
     fresh = current()
     cohorts = db.session.execute(
-        select(Cohort.id, Course.program_id, Cohort.country)
+        select(Cohort.id, Course.program_id, Cohort.country, CohortStamp.stamp)
         .join(Course, Course.id == Cohort.course_id)
+        .outerjoin(CohortStamp, CohortStamp.cohort_id == Cohort.id)
         .where(Course.program_id.in_(program_ids))).all()
-    months = (CohortPeople.kind >= f"{DONE}{first:04d}-01",
-              CohortPeople.kind <= f"{DONE}{last:04d}-12")
-    stored: dict[int, dict[str, FrozenBitMap]] = defaultdict(dict)
+    stored: dict[int, Mapping[str, FrozenBitMap]] = {}
     if not fresh.everything:
-        for cohort_id, kind, blob in db.session.execute(
-                select(CohortPeople.cohort_id, CohortPeople.kind, CohortPeople.people)
-                .join(Cohort, Cohort.id == CohortPeople.cohort_id)
-                .join(Course, Course.id == Cohort.course_id)
-                .where(Course.program_id.in_(program_ids), *months)):
-            if cohort_id not in fresh.cohorts:
-                stored[cohort_id][kind] = FrozenBitMap.deserialize(bytes(blob))
+        stored = {cohort_id: held.plain for cohort_id, held in stored_sets(
+            (row[0], row[3]) for row in cohorts if row[0] not in fresh.cohorts).items()}
     for cohort_id, sets in fresh.cohorts.items():
         stored[cohort_id] = {kind: FrozenBitMap(people) for kind, people in sets.items()
-                             if kind.startswith(DONE) and first <= int(kind[5:9]) <= last}
+                             if kind.startswith(DONE)}
     named = set(countries)
     groups: dict[tuple, list[FrozenBitMap]] = defaultdict(list)
-    for cohort_id, program_id, country in cohorts:
+    for cohort_id, program_id, country, _stamp in cohorts:
         for kind, people in stored.get(cohort_id, {}).items():
+            if not kind.startswith(DONE):
+                continue
             year = int(kind[5:9])
+            if not first <= year <= last:
+                continue
             groups[program_id, year, None].append(people)
             if country in named:
                 groups[program_id, year, country].append(people)
@@ -812,19 +934,21 @@ def funnel_people(filters: ReportFilter, scope: Scope,
     # A required course completed outside the filters counts too: every cohort's.
     fresh = current()
     completed_in: dict[int, list[FrozenBitMap]] = defaultdict(list)
-    for cohort_id, course_id, blob in db.session.execute(
-            select(CohortPeople.cohort_id, Cohort.course_id, CohortPeople.people)
-            .join(Cohort, Cohort.id == CohortPeople.cohort_id)
-            .where(Cohort.course_id.in_(course_ids), CohortPeople.kind == completed)):
-        if not fresh.covers(cohort_id):
-            completed_in[course_id].append(FrozenBitMap.deserialize(bytes(blob)))
-    if fresh.cohorts:
-        for cohort_id, course_id in db.session.execute(
-                select(Cohort.id, Cohort.course_id)
-                .where(Cohort.id.in_(sorted(fresh.cohorts)), Cohort.course_id.in_(course_ids))):
-            people = fresh.cohorts[cohort_id].get(completed)
+    of_courses = db.session.execute(
+        select(Cohort.id, Cohort.course_id, CohortStamp.stamp)
+        .outerjoin(CohortStamp, CohortStamp.cohort_id == Cohort.id)
+        .where(Cohort.course_id.in_(course_ids))).all()
+    course_of = {cohort_id: course_id for cohort_id, course_id, _stamp in of_courses}
+    if not fresh.everything:
+        for cohort_id, held in stored_sets((cohort_id, stamp) for cohort_id, _c, stamp
+                                           in of_courses if cohort_id not in fresh.cohorts).items():
+            people = held.plain.get(completed)
             if people is not None:
-                completed_in[course_id].append(FrozenBitMap(people))
+                completed_in[course_of[cohort_id]].append(people)
+    for cohort_id, sets in fresh.cohorts.items():
+        people = sets.get(completed)
+        if people is not None and cohort_id in course_of:
+            completed_in[course_of[cohort_id]].append(FrozenBitMap(people))
     done = {course_id: _union(completed_in.get(course_id, ())) for course_id in course_ids}
     stages = {}
     for track_id, ids in courses_of.items():

@@ -550,11 +550,26 @@ CHANGES: dict[str, Callable[[World], None]] = {
 }
 
 
+def _holding() -> tuple[dict, dict]:
+    """What this process holds of the stored sets now (``people._HELD``)."""
+    return ({database: dict(cohorts) for database, cohorts in people._HELD.items()},
+            dict(people._HELD_GROUPS))
+
+
+def _hold(holding: tuple[dict, dict]) -> None:
+    """Hold ``holding`` again: as a process that held them while another one rebuilt."""
+    people.forget_held()
+    people._HELD.update(holding[0])
+    people._HELD_GROUPS.update(holding[1])
+
+
 @pytest.mark.parametrize("change", list(CHANGES))
 def test_the_sets_take_in_each_change(at_now, change):
     world = build_world(11, size=24)
     stored_and_fresh()
     before = oracle(world, CORE)
+    held_before = _holding()
+    assert held_before[0] and held_before[1]
     CHANGES[change](world)
     db.session.commit()
     expected = oracle(world)
@@ -565,7 +580,14 @@ def test_the_sets_take_in_each_change(at_now, change):
     with people.refreshed():
         assert_same(world, f"{change}, rebuilt", expected)
     assert_stored()
-    assert_same(world, f"{change}, stored", {name: expected[name] for name in CORE})
+    core = {name: expected[name] for name in CORE}
+    assert_same(world, f"{change}, stored (held as written)", core)
+    people.forget_held()
+    assert_same(world, f"{change}, stored (read again)", core)
+    # Another process stored the change: this one still holds the sets from before,
+    # under the stamps they had; those of the cohorts rebuilt since must be read again.
+    _hold(held_before)
+    assert_same(world, f"{change}, stored (held from before)", core)
 
 
 def test_the_sets_take_in_changes_one_after_another(at_now):
@@ -679,6 +701,33 @@ def test_a_first_build_is_not_stored_over_a_newer_one(at_now):
 
 
 # ---------------------------------------------------------------- statements
+
+def test_held_sets_are_not_read_again(at_now, count_queries):
+    world = build_world(33, size=16)
+    stored_and_fresh()
+    people.forget_held()
+
+    def sets_read() -> list[str]:
+        with count_queries() as counter:
+            people.reach_parts(ReportFilter(), EVERYTHING)
+        return [statement for statement in counter.statements
+                if "report_cohort_people" in statement or "report_group_people" in statement]
+
+    assert len(sets_read()) == 2  # every cohort's sets, then the groups
+    assert sets_read() == []
+    # One cohort changed and rebuilt by another process: its sets alone are read.
+    held = _holding()
+    world.marked["active"].status = S.COMPLETED
+    db.session.commit()
+    people.refresh()
+    _hold(held)
+    with count_queries() as counter:
+        assert_same(world, "one cohort read again", core=("no filter / everything",))
+    read = [statement for statement in counter.statements
+            if "report_cohort_people" in statement]
+    assert len(read) == 1
+    assert sets_read() == []
+
 
 def test_fresh_sets_cost_two_statements(at_now, count_queries):
     build_world(31, size=12)
