@@ -26,7 +26,7 @@ from lms.cohorts.models import EnrolmentStatus
 from lms.extensions import db
 from lms.reports import figures
 from lms.reports.figures import certification
-from lms.reports.filters import ReportFilter, Scope
+from lms.reports.filters import ReportFilter, Scope, filter_choices
 from tests.certification.tracks.factories import log_hours, make_track
 from tests.competencies.factories import make_framework, sign_off
 from tests.factories import (
@@ -186,3 +186,18 @@ def test_query_count_does_not_grow_with_people(world, count_queries):
         section = certification(ReportFilter(), EVERYTHING)
     assert table(section, "certification_funnel").rows[0][1] == 27
     assert large.count == small.count
+
+
+def test_the_country_filter_offers_the_countries_of_holders_in_scope(world):
+    # p5 holds the only certificate of someone in Colombia, where no cohort runs; people
+    # in Argentina hold none. Countries are found a step at a time down the index.
+    make_user(country="AR")
+    make_user(country="UY")
+    db.session.flush()
+    assert [code for code, _name in filter_choices(EVERYTHING, "en").countries] == ["CO",
+                                                                                      "MX"]
+    body = Scope(body_ids=frozenset({world["body"].id}))
+    assert [code for code, _name in filter_choices(body, "en").countries] == ["CO", "MX"]
+    # Another body certified nobody and runs no cohort: no country to offer.
+    other = Scope(body_ids=frozenset({world["other_body"].id}))
+    assert filter_choices(other, "en").countries == []
