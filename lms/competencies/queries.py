@@ -242,8 +242,10 @@ def met_counts(people, required, *, every: bool = False) -> Select:
     is met only by sign-off, so the rows lacking such a sign-off are left out before any
     grade or observation is read: sign-offs are few, and reading the evidence of
     thousands of people who cannot be complete was most of a report's work."""
-    people = people.subquery("people")
-    required = required.subquery("required")
+    # Each is read several times below: as CTEs PostgreSQL plans them once, where
+    # subqueries were planned at each use (10 ms of planning for 2 of execution).
+    people = people.cte("people")
+    required = required.cte("required")
     key, user_id = people.c[0], people.c[1]
     if every:
         # Sign-offs are few: those who hold every sign-off their key needs are found from
@@ -266,7 +268,7 @@ def met_counts(people, required, *, every: bool = False) -> Select:
         people = (select(key, user_id)
                   .where(or_(key.not_in(select(needs.c.key)),
                              tuple_(key, user_id).in_(signed)))
-                  .subquery("candidates"))
+                  .cte("candidates"))
         key, user_id = people.c[0], people.c[1]
     met = met_pairs(select(user_id), select(required.c[1])).subquery("met")
     counts = (select(key, user_id, func.count(distinct(required.c[1])).label("met"))
