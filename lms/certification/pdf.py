@@ -16,30 +16,23 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import struct
-import zlib
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import segno
 from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfdoc, pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from lms.certification import pdfa
-from lms.kernel import glyphs
+from lms.kernel import fonts
 
 ATTACHMENT_NAME = "credential.jwt"
 ATTACHMENT_TYPE = "application/vc+jwt"
 
-FONT_DIR = glyphs.FONT_DIR
-SANS, SANS_BOLD, SERIF, SERIF_BOLD = ("LMS-DejaVuSans", "LMS-DejaVuSans-Bold",
-                                      "LMS-DejaVuSerif", "LMS-DejaVuSerif-Bold")
-_FONT_FILES = {SANS: "DejaVuSans.ttf", SANS_BOLD: "DejaVuSans-Bold.ttf",
-               SERIF: "DejaVuSerif.ttf", SERIF_BOLD: glyphs.NAME_FONT_FILE}
+SANS, SANS_BOLD, SERIF, SERIF_BOLD = fonts.SANS, fonts.SANS_BOLD, fonts.SERIF, fonts.SERIF_BOLD
 # The holder's name is printed in this font only: the names we accept are the
 # names it can print (see lms.kernel.glyphs).
 NAME_FONT = SERIF_BOLD
@@ -59,85 +52,6 @@ QR_BOTTOM = 66.0
 BOTTOM_TOP = 176.0             # the bottom block (dates, ID, QR) lies below this line
 
 log = logging.getLogger(__name__)
-
-
-# ---------------------------------------------------------------- fonts
-
-
-@cache
-def _fonts() -> dict[str, TTFont]:
-    """Load and register the DejaVu fonts, once per process."""
-    fonts = {}
-    for name, filename in _FONT_FILES.items():
-        # asciiReadable=False: subsets hold only the glyphs drawn, which keeps the
-        # file small and subsetting quick.
-        font = TTFont(name, str(FONT_DIR / filename), asciiReadable=False)
-        _cache_subsets(font)
-        pdfmetrics.registerFont(font)
-        fonts[name] = font
-    return fonts
-
-
-def _cache_subsets(font: TTFont) -> None:
-    """Memoise cutting and compressing font subsets: the same glyphs give the same bytes.
-
-    Most of a render's time would go there; headings, labels and dates repeat from
-    one certificate to the next, and render_pdf assigns glyphs in sorted order (see
-    _seed_subsets) so that their subsets repeat too.
-    """
-    face = font.face
-    make = face.makeSubset
-    add_objects = face.addSubsetObjects
-
-    # Bounded: a subset is ~20 KB, and the name font's subsets rarely repeat.
-    @lru_cache(maxsize=64)
-    def cached(subset: tuple[int, ...]) -> bytes:
-        return make(list(subset))
-
-    def add_subset_objects(doc, fontname, subset):
-        reference = add_objects(doc, fontname, subset)
-        stream = doc.idToObject.get(f"fontFile:{face.filename}({fontname})")
-        if stream is not None and stream.filters:
-            stream.filters = [_CACHED_FLATE]
-        return reference
-
-    face.makeSubset = lambda subset: cached(tuple(subset))
-    # makeSubset copies the name table whole; without the licence's full text (the
-    # copyright and the licence URL stay) each embedded font is 3-4 KB smaller.
-    slim_name = _without_licence_text(face.get_table("name"))
-    get_table = face.get_table
-    face.get_table = lambda tag: slim_name if tag == "name" else get_table(tag)
-    face.addSubsetObjects = add_subset_objects
-
-
-def _without_licence_text(table: bytes) -> bytes:
-    """A TrueType name table (format 0) without its licence description records (13)."""
-    _format, count, storage = struct.unpack(">HHH", table[:6])
-    records = [struct.unpack(">6H", table[6 + 12 * i:18 + 12 * i]) for i in range(count)]
-    kept, strings = [], b""
-    for platform, encoding, language, name_id, length, offset in records:
-        if name_id == 13:
-            continue
-        value = table[storage + offset:storage + offset + length]
-        kept.append(struct.pack(">6H", platform, encoding, language, name_id, length,
-                                len(strings)))
-        strings += value
-    header = struct.pack(">HHH", 0, len(kept), 6 + 12 * len(kept))
-    return header + b"".join(kept) + strings
-
-
-class _CachedFlate:
-    """reportlab's Flate filter, remembering its last results (font subsets repeat)."""
-
-    pdfname = "FlateDecode"
-
-    @staticmethod
-    @lru_cache(maxsize=256)
-    def encode(content: bytes) -> bytes:
-        return zlib.compress(content)
-
-
-_CACHED_FLATE = _CachedFlate()
 
 
 # ---------------------------------------------------------------- layout helpers
@@ -383,10 +297,10 @@ def _seed_subsets(canvas: Canvas, snapshot: dict, text: dict) -> None:
         SERIF: [text["certifies"], text["achievement"]],
         SERIF_BOLD: [text["heading"], snapshot["holder_name"], text["title"]],
     }
-    fonts = _fonts()
+    registered = fonts.registered()
     for name, strings in by_font.items():
         characters = "".join(sorted(set("".join(str(item) for item in strings))))
-        fonts[name].splitString(characters, canvas._doc)
+        registered[name].splitString(characters, canvas._doc)
 
 
 def _compress_page(canvas: Canvas) -> None:
@@ -471,8 +385,7 @@ def render_pdf(snapshot: dict, credential_jwt: str, language: str) -> bytes:
     Deterministic: fixed dates and document ID (reportlab's invariant mode) and
     subset names that depend only on the glyphs drawn.
     """
-    fonts = _fonts()
-    assert fonts
+    assert fonts.registered()
     text = _Text({key: value if isinstance(value, list) else "" if value is None else str(value)
                   for key, value in snapshot["text"][language].items()})
     buffer = io.BytesIO()

@@ -21,7 +21,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from babel import Locale
@@ -31,19 +31,15 @@ from markupsafe import Markup
 from reportlab.graphics.renderSVG import py_fp_str
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Path, Polygon, Rect, String
 from reportlab.lib.colors import Color, HexColor, white
-from reportlab.lib.fonts import addMapping
 from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 
-from lms.kernel import glyphs
+from lms.kernel import fonts
 from lms.reports.tables import Chart, ChartKind, Kind, Suppressed
 
 # The certificate fonts: they print every letter of es/fr/pt (and the "< 5" of a
 # suppressed cell); text is measured with them, in the SVG as in the PDF.
-FONT = "LMS-Report-Sans"
-FONT_BOLD = "LMS-Report-Sans-Bold"
-_FONT_FILES = {FONT: "DejaVuSans.ttf", FONT_BOLD: "DejaVuSans-Bold.ttf"}
+FONT, FONT_BOLD = fonts.SANS, fonts.SANS_BOLD
 # What the browser draws the SVG's text with: DejaVu when installed, else fonts of
 # similar width, so labels measured with DejaVu keep their places.
 SVG_FONT_FAMILY = "'DejaVu Sans', Verdana, sans-serif"
@@ -65,17 +61,10 @@ DEFAULT_WIDTH = 520
 MISSING = "–"
 
 
-@cache
 def register_fonts() -> tuple[str, str]:
-    """Register the report fonts with reportlab, once per process."""
-    for name, filename in _FONT_FILES.items():
-        pdfmetrics.registerFont(TTFont(name, str(glyphs.FONT_DIR / filename),
-                                       asciiReadable=False))
-    # Paragraphs with <b> find the bold face.
-    addMapping(FONT, 0, 0, FONT)
-    addMapping(FONT, 1, 0, FONT_BOLD)
-    addMapping(FONT, 0, 1, FONT)
-    addMapping(FONT, 1, 1, FONT_BOLD)
+    """The report's fonts, registered with reportlab (once per process, for every PDF of
+    the app: ``lms.kernel.fonts``)."""
+    fonts.registered()
     return FONT, FONT_BOLD
 
 

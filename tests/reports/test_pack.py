@@ -124,3 +124,34 @@ def test_a_chart_of_sixty_countries_fits_the_pack(plain_context):
                      filters_description=[], data_date=DATA_DATE, locale="en")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Country 59" in text and "69" in text
+
+
+def _both_orders(order: str) -> tuple[bytes, bytes]:
+    """(the pack, a certificate) drawn in a fresh process, in ``order``."""
+    code = ("import sys\n"
+            "from lms.certification.pdf import render_pdf\n"
+            "from tests.certification.snapshots import sample_snapshot\n"
+            "from tests.reports.test_pack import render\n"
+            "def certificate():\n"
+            "    return render_pdf(sample_snapshot(), 'header.payload.signature', 'en')\n"
+            "if sys.argv[1] == 'pack first':\n"
+            "    pack = render('es'); drawn = certificate()\n"
+            "else:\n"
+            "    drawn = certificate(); pack = render('es')\n"
+            "sys.stdout.buffer.write(len(pack).to_bytes(8, 'big') + pack + drawn)\n")
+    env = {**os.environ}
+    env.pop("LMS_TEST_POSTGRES_URL", None)
+    out = subprocess.run([sys.executable, "-c", code, order], cwd=ROOT, env=env,
+                         capture_output=True, check=True, timeout=120).stdout
+    size = int.from_bytes(out[:8], "big")
+    return out[8:8 + size], out[8 + size:]
+
+
+def test_a_pack_and_a_certificate_are_the_same_bytes_whichever_is_drawn_first():
+    # reportlab keeps one font object per typeface for the whole process: a PDF drawn
+    # after another one must not draw with fonts set up the other one's way.
+    pack_first = _both_orders("pack first")
+    certificate_first = _both_orders("certificate first")
+    assert pack_first[0].startswith(b"%PDF-") and pack_first[1].startswith(b"%PDF-")
+    assert pack_first[0] == certificate_first[0]
+    assert pack_first[1] == certificate_first[1]
