@@ -659,7 +659,8 @@ def _target_actuals(program_ids: list[int], first: int, last: int,
     # so a year's people of every country add up to its people: counts, not their ids.
     certified: dict[tuple, int] = {}
     overall: dict[tuple, int] = defaultdict(int)
-    year = extract("year", Certificate.issued_on)
+    # A whole number: PostgreSQL's EXTRACT is numeric, slower to sort and group (25 -> 21 ms).
+    year = cast(extract("year", Certificate.issued_on), Integer)
     for program_id, issued_in, country, found in db.session.execute(
             select(Certificate.program_id, year, User.country,
                    func.count(distinct(Certificate.user_id)))
