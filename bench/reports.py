@@ -125,7 +125,8 @@ def sql_alone(app, statements: list[tuple[str, object]], runs: int) -> float | N
     """Median seconds to run ``statements`` again on a bare DB-API connection, fetching
     every row: what the page's figures cost with no Python around them. One after
     another, on one connection: the page runs its sections in ``LMS_REPORT_WORKERS``
-    threads (2), so the page can take less time than its SQL alone."""
+    threads (2 with SQLite, 3 with PostgreSQL), so the page can take less time than its
+    SQL alone."""
     from lms.extensions import db
 
     with app.app_context():
@@ -153,7 +154,7 @@ def sql_alone(app, statements: list[tuple[str, object]], runs: int) -> float | N
 
 def section_times(app, paths: list[str], runs: int = 3) -> list[list[str]]:
     """Per page, each section's median ms computed alone, in-process, one after another
-    (the page runs them in two threads): where the page's time goes."""
+    (the page runs them in two or three threads): where the page's time goes."""
     from urllib.parse import parse_qsl, urlsplit
 
     from lms.extensions import db
@@ -318,7 +319,8 @@ def run_database(kind: str, args: argparse.Namespace) -> str:
                         "SQL alone ms", "p95 / SQL", "queries small / large"], page_rows),
         "",
         "Each section computed alone, in-process, one after another (median ms of 3 "
-        "after a warm-up; the page runs them in two threads):",
+        "after a warm-up; the page runs them in two threads with SQLite, three with "
+        "PostgreSQL):",
         "",
         markdown_table(["page", *_section_keys()], sections),
         "",

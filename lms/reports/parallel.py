@@ -3,7 +3,8 @@
 Each section reads its own tables and spends most of its time waiting on the database,
 which works on another core meanwhile; run one after another, a report at a program's
 size keeps a viewer waiting for the sum of them. ``LMS_REPORT_WORKERS`` threads (default
-2, one per core of the smallest server we run on) each take the next section.
+2 with SQLite, one per core of the smallest server we run on; 3 with PostgreSQL, whose
+own processes work while this one counts) each take the next section.
 
 A thread has an application context of its own, hence a database session and connection
 of its own (Flask-SQLAlchemy scopes sessions by application context): a connection is

@@ -176,3 +176,13 @@ def test_make_run_sets_development_explicitly():
     recipe = recipe.split("\n\n", 1)[0]
     commands = [line.strip() for line in recipe.splitlines()[1:] if line.strip()]
     assert commands and all(line.startswith("LMS_ENV=development ") for line in commands)
+
+
+def test_a_report_computes_in_three_threads_with_postgresql_and_two_with_sqlite(tmp_path):
+    # PostgreSQL works in its own processes while this one counts; SQLite works here.
+    postgres = "postgresql+psycopg://lms@127.0.0.1:5432/lms"
+    assert load(environ=env(tmp_path, LMS_DATABASE_URL=postgres))["LMS_REPORT_WORKERS"] == 3
+    assert load(environ=env(tmp_path))["LMS_REPORT_WORKERS"] == 2
+    assert load(environ=env(tmp_path, LMS_DATABASE_URL=postgres,
+                            LMS_REPORT_WORKERS="2"))["LMS_REPORT_WORKERS"] == 2
+    assert load(environ=env(tmp_path, LMS_ENV="testing"))["LMS_REPORT_WORKERS"] == 1
