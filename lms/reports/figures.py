@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Any
@@ -696,9 +697,12 @@ def section_functions() -> dict[str, Any]:
 
 
 def build_report(filters: ReportFilter, scope: Scope,
-                 sections: list[str] | tuple[str, ...] | None = None) -> list[Section]:
+                 sections: list[str] | tuple[str, ...] | None = None, *,
+                 then: Callable[[Section], None] | None = None) -> list[Section]:
     """The report's sections in order (reach, certification, learning, reaction,
-    verification, targets), or only those named in ``sections``; none for an empty scope."""
+    verification, targets), or only those named in ``sections``; none for an empty scope.
+
+    ``then`` is called with each section as soon as it is computed, in its thread."""
     if scope.empty:
         return []
     functions = section_functions()
@@ -709,8 +713,17 @@ def build_report(filters: ReportFilter, scope: Scope,
     order = sorted(wanted, key=_HEAVIEST_FIRST.index)
     with people.refreshed():  # once for every section, before the threads start
         computed = dict(zip(order, parallel.run_all(
-            [partial(functions[key], filters, scope) for key in order]), strict=True))
+            [partial(_computed, functions[key], filters, scope, then) for key in order]),
+            strict=True))
     return [computed[key] for key in wanted]
+
+
+def _computed(function: Callable[[ReportFilter, Scope], Section], filters: ReportFilter,
+              scope: Scope, then: Callable[[Section], None] | None) -> Section:
+    section = function(filters, scope)
+    if then is not None:
+        then(section)
+    return section
 
 
 _HEAVIEST_FIRST = ("certification", "verification", "targets", "reach", "reaction", "learning")

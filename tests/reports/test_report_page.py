@@ -10,6 +10,10 @@ import pytest
 from lms.accounts.models import ProgramObserver
 from lms.cohorts.models import EnrolmentStatus
 from lms.extensions import db
+from lms.reports.charts import render_svg
+from lms.reports.figures import build_report
+from lms.reports.filters import ReportFilter, scope_for
+from lms.reports.privacy import min_cell, suppress_sections
 from tests.conftest import page_text, sign_in_quickly
 from tests.factories import enrol, make_cohort, make_user
 from tests.reports.reach_world import NOW, build_world
@@ -130,3 +134,28 @@ def test_charts_are_drawn_beside_their_tables_in_any_language(client, world):
     assert html.count("<figure") == html.count("<svg") >= 3
     assert 'id="table-reach_trend"' in html
     assert "México" in html
+
+
+@pytest.mark.parametrize("viewer", ["administrator", "observer"])
+def test_each_chart_is_drawn_from_the_figures_the_viewer_sees(app, client, world, viewer):
+    # Charts are drawn in the sections' threads as they are computed; an observer's are
+    # drawn only after small cells are hidden.
+    user = make_user(admin=True) if viewer == "administrator" else observer_of(world.p)
+    sign_in_quickly(client, user)
+    html = client.get("/reports").get_data(as_text=True)
+    with app.test_request_context("/reports"):
+        scope = scope_for(user)
+        computed = build_report(ReportFilter(), scope)
+        shown = suppress_sections(computed, min_cell()) if scope.aggregated_only else computed
+        charts = [chart for section in shown for chart in section.charts]
+        assert len(charts) >= 3
+        for chart in charts:
+            assert str(render_svg(chart, "en")) in html, chart.key
+        if scope.aggregated_only:
+            plain = [chart for section in computed for chart in section.charts]
+            hidden = [chart.key for chart, raw in zip(charts, plain, strict=True)
+                      if render_svg(chart, "en") != render_svg(raw, "en")]
+            assert hidden  # some chart had a cell under 5, drawn hidden
+            for chart in plain:
+                if chart.key in hidden:
+                    assert str(render_svg(chart, "en")) not in html, chart.key
