@@ -37,7 +37,9 @@ def registered() -> dict[str, TTFont]:
         font = TTFont(name, str(glyphs.FONT_DIR / filename), asciiReadable=False)
         _cache_subsets(font)
         pdfmetrics.registerFont(font)
-        fonts[name] = font
+        # The object reportlab draws with under this name (the first registered, should
+        # two threads get here at once): the one a certificate seeds its subsets in.
+        fonts[name] = pdfmetrics.getFont(name)
     # Paragraphs with <b> find the bold face.
     for family, bold in ((SANS, SANS_BOLD), (SERIF, SERIF_BOLD)):
         addMapping(family, 0, 0, family)

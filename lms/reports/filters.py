@@ -208,20 +208,20 @@ def filter_choices(scope: Scope, locale: str | None = None) -> FilterChoices:
     # countries (the next one after the last), and each stops at its first certificate
     # holder. A DISTINCT read every person (PostgreSQL: 8 ms at 62,000 people, now 2),
     # and as EXISTS PostgreSQL joined every certificate to its holder instead.
-    countries = select(func.min(User.country).label("country")).where(
+    lived_in = select(func.min(User.country).label("country")).where(
         User.country.is_not(None)).cte("countries", recursive=True)
     following = aliased(User)
-    countries = countries.union_all(
+    lived_in = lived_in.union_all(
         select(select(func.min(following.country))
-               .where(following.country > countries.c.country).scalar_subquery())
-        .where(countries.c.country.is_not(None)))
+               .where(following.country > lived_in.c.country).scalar_subquery())
+        .where(lived_in.c.country.is_not(None)))
     holder = aliased(User)
     first_holder = (select(holder.id).join(Certificate, Certificate.user_id == holder.id)
-                    .where(holder.country == countries.c.country,
+                    .where(holder.country == lived_in.c.country,
                            certificate_condition(scope))
                     .limit(1).scalar_subquery())
-    holders = db.session.scalars(select(countries.c.country).where(
-        countries.c.country.is_not(None), first_holder.is_not(None)))
+    holders = db.session.scalars(select(lived_in.c.country).where(
+        lived_in.c.country.is_not(None), first_holder.is_not(None)))
     countries = sorted({row[2] for row in cohorts} | set(holders),
                        key=lambda code: collation_key(country_name(code, locale)))
     # Each institution stops at its first member with a visible enrolment (an index probe

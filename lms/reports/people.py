@@ -590,8 +590,8 @@ _NO_SETS = Held({}, {})
 # sets as this process last read or wrote them. Sets are rebuilt a cohort at a time and
 # each rebuild writes a new random stamp beside them, so a report reads again only the
 # sets of the cohorts rebuilt since (at a program's size, reading and unpacking every
-# cohort's sets cost a report about 20 ms of Python, which its two threads share one
-# core for). A cohort deleted is never asked for again; its few sets stay until the
+# cohort's sets cost a report about 20 ms of Python, for which its section threads
+# take turns on one core). A cohort deleted is never asked for again; its few sets stay until the
 # process ends.
 _HELD: dict[str, dict[int, tuple[int, Held]]] = {}
 _HELD_GROUPS: dict[str, tuple[int, dict[str, tuple]]] = {}
@@ -618,10 +618,11 @@ def stored_sets(stamps: Iterable[tuple[int, int | None]]) -> dict[int, Held]:
     found: dict[int, Held] = {}
     stale: list[int] = []
     for cohort_id, stamp in stamps:
-        entry = held.get(cohort_id) if stamp is not None else None
         if stamp is None:
             found[cohort_id] = _NO_SETS
-        elif entry is not None and entry[0] == stamp:
+            continue
+        entry = held.get(cohort_id)
+        if entry is not None and entry[0] == stamp:
             found[cohort_id] = entry[1]
         else:
             stale.append(cohort_id)
