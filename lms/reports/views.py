@@ -111,8 +111,9 @@ def index():
     locale = current_locale()
     # Each computed section's charts are drawn in its own thread while the others wait
     # on the database, rather than all of them after the last (over HTTP at a
-    # program's size: 5 ms less). Kept with the very chart drawn: a chart the page shows
-    # instead (small cells hidden) is another object, drawn when shown.
+    # program's size: 5 ms less). Kept with the chart drawn, so that its id names it
+    # until the page is written; a chart the page shows instead (small cells hidden) is
+    # another object, drawn when shown.
     drawn: dict[int, tuple[Chart, Markup]] = {}
 
     def draw(section: Section) -> None:
@@ -121,7 +122,7 @@ def index():
 
     def svg(chart: Chart) -> Markup:
         found = drawn.get(id(chart))
-        return found[1] if found is not None and found[0] is chart else chart_svg(chart)
+        return found[1] if found is not None else chart_svg(chart)
 
     filters, choices, sections, errors, computed_at = _report(then=draw)
     for error in errors:
